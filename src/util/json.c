@@ -1,0 +1,173 @@
+#define _GNU_SOURCE
+#include "util/json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *sk_json_parse(const char *buf, size_t len, const char *what, sk_error *err)
+{
+    json_error_t je;
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL && strstr(je.text, "too big") != NULL)
+        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
+    if (j == NULL) {
+        sk_err(err, 0, "%s: invalid JSON at line %d column %d: %s", what, je.line, je.column,
+               je.text);
+        return NULL;
+    }
+    return j;
+}
+
+static json_t *get(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_null(v) ? NULL : v;
+}
+
+int sk_json_string(json_t *obj, const char *key, const char *ctx, const char **out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_string(v))
+        return sk_err(err, 0, "%s%s%s: expected a string", ctx, *ctx ? "." : "", key);
+    *out = json_string_value(v);
+    if (strlen(*out) != json_string_length(v))
+        return sk_err(err, 0, "%s%s%s: contains a NUL byte", ctx, *ctx ? "." : "", key);
+    return 1;
+}
+
+int sk_json_bool(json_t *obj, const char *key, const char *ctx, bool *out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_boolean(v))
+        return sk_err(err, 0, "%s%s%s: expected true or false", ctx, *ctx ? "." : "", key);
+    *out = json_is_true(v);
+    return 1;
+}
+
+int sk_json_as_u64(json_t *v, const char *ctx, uint64_t *out, sk_error *err)
+{
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return 1;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d >= 0 && d == floor(d)) {
+            *out = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+            return 1;
+        }
+    }
+    return sk_err(err, 0, "%s: expected an unsigned integer", ctx);
+}
+
+int sk_json_as_i64(json_t *v, const char *ctx, int64_t *out, sk_error *err)
+{
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return 1;
+    }
+    if (json_is_real(v)) {
+        double d = json_real_value(v);
+        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+            *out = (int64_t)d;
+            return 1;
+        }
+    }
+    return sk_err(err, 0, "%s: expected an integer", ctx);
+}
+
+int sk_json_u64(json_t *obj, const char *key, const char *ctx, uint64_t *out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    char path[256];
+    snprintf(path, sizeof path, "%s%s%s", ctx, *ctx ? "." : "", key);
+    return sk_json_as_u64(v, path, out, err);
+}
+
+int sk_json_i64(json_t *obj, const char *key, const char *ctx, int64_t *out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    char path[256];
+    snprintf(path, sizeof path, "%s%s%s", ctx, *ctx ? "." : "", key);
+    return sk_json_as_i64(v, path, out, err);
+}
+
+int sk_json_u32(json_t *obj, const char *key, const char *ctx, uint32_t *out, sk_error *err)
+{
+    uint64_t v;
+    int r = sk_json_u64(obj, key, ctx, &v, err);
+    if (r <= 0)
+        return r;
+    if (v > UINT32_MAX)
+        return sk_err(err, 0, "%s%s%s: %llu is out of range", ctx, *ctx ? "." : "", key,
+                      (unsigned long long)v);
+    *out = (uint32_t)v;
+    return 1;
+}
+
+int sk_json_object(json_t *obj, const char *key, const char *ctx, json_t **out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_object(v))
+        return sk_err(err, 0, "%s%s%s: expected an object", ctx, *ctx ? "." : "", key);
+    *out = v;
+    return 1;
+}
+
+int sk_json_array(json_t *obj, const char *key, const char *ctx, json_t **out, sk_error *err)
+{
+    json_t *v = get(obj, key);
+    if (v == NULL)
+        return 0;
+    if (!json_is_array(v))
+        return sk_err(err, 0, "%s%s%s: expected an array", ctx, *ctx ? "." : "", key);
+    *out = v;
+    return 1;
+}
+
+int sk_json_strv(json_t *obj, const char *key, const char *ctx, char ***out, sk_error *err)
+{
+    json_t *arr;
+    int r = sk_json_array(obj, key, ctx, &arr, err);
+    if (r <= 0)
+        return r;
+    size_t n = json_array_size(arr);
+    char **v = calloc(n + 1, sizeof *v);
+    if (v == NULL)
+        return sk_err(err, ENOMEM, "%s.%s", ctx, key);
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(arr, i);
+        if (!json_is_string(s) || strlen(json_string_value(s)) != json_string_length(s)) {
+            for (size_t k = 0; k < i; k++)
+                free(v[k]);
+            free(v);
+            return sk_err(err, 0, "%s%s%s[%zu]: expected a string", ctx, *ctx ? "." : "", key, i);
+        }
+        v[i] = strdup(json_string_value(s));
+        if (v[i] == NULL) {
+            for (size_t k = 0; k < i; k++)
+                free(v[k]);
+            free(v);
+            return sk_err(err, ENOMEM, "%s.%s", ctx, key);
+        }
+    }
+    *out = v;
+    return 1;
+}
+
+char *sk_json_dump(json_t *j, bool pretty)
+{
+    return json_dumps(j, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER : JSON_COMPACT | JSON_PRESERVE_ORDER);
+}

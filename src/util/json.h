@@ -1,0 +1,45 @@
+/* json.h - typed access to jansson values with errors that name the field.
+ *
+ * Every getter takes the parent object, the key and a context path used in
+ * messages ("process.user.uid: expected an unsigned integer").  They return
+ * 1 when the key is present and valid, 0 when it is absent or null, and -1
+ * (with *err filled) when it has the wrong type or range. */
+#ifndef SKIFF_UTIL_JSON_H
+#define SKIFF_UTIL_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Parse a document.  Integers too big for int64 (Go writes uint64 max for
+ * "unlimited") are accepted: the document is then parsed with numbers as
+ * reals, which the u64 getter clamps. */
+json_t *sk_json_parse(const char *buf, size_t len, const char *what, sk_error *err);
+
+int sk_json_string(json_t *obj, const char *key, const char *ctx, const char **out, sk_error *err);
+int sk_json_bool(json_t *obj, const char *key, const char *ctx, bool *out, sk_error *err);
+int sk_json_u64(json_t *obj, const char *key, const char *ctx, uint64_t *out, sk_error *err);
+int sk_json_i64(json_t *obj, const char *key, const char *ctx, int64_t *out, sk_error *err);
+int sk_json_u32(json_t *obj, const char *key, const char *ctx, uint32_t *out, sk_error *err);
+int sk_json_object(json_t *obj, const char *key, const char *ctx, json_t **out, sk_error *err);
+int sk_json_array(json_t *obj, const char *key, const char *ctx, json_t **out, sk_error *err);
+/* An array of strings, copied into a NULL-terminated vector. */
+int sk_json_strv(json_t *obj, const char *key, const char *ctx, char ***out, sk_error *err);
+
+/* Value-level checks for array elements. */
+int sk_json_as_u64(json_t *v, const char *ctx, uint64_t *out, sk_error *err);
+int sk_json_as_i64(json_t *v, const char *ctx, int64_t *out, sk_error *err);
+
+static inline void sk_json_decrefp(json_t **j)
+{
+    if (*j != NULL)
+        json_decref(*j);
+}
+#define _cleanup_json_ __attribute__((cleanup(sk_json_decrefp)))
+
+/* Serialize compactly into a malloc'd string. */
+char *sk_json_dump(json_t *j, bool pretty);
+
+#endif
