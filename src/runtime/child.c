@@ -77,6 +77,8 @@ __attribute__((noreturn)) static void init_main(struct init_plan *p, int sock)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* nothing in the container may ptrace us */
     fg_child_signals_reset();
+    if (p->lock_fd >= 0)
+        close(p->lock_fd); /* or the container would hold its own state locked */
     umask(0);
     if (sync_recv(sock, &h, NULL, 0, NULL) < 0 || h.type != SYNC_GO)
         _exit(1);

@@ -303,6 +303,7 @@ static int do_create(struct creation *c, const struct rt_create_opts *o, bool wi
     c->plan.proc.seccomp_flags = c->seccomp.flags;
     c->plan.proc.seccomp_notify = c->seccomp.notify;
     c->plan.proc.preserve_fds = o->preserve_fds;
+    c->plan.lock_fd = c->dirfd;
     if (setup_console(c, o->console_socket, foreground, err) < 0)
         return -1;
     if (with_fifo) {

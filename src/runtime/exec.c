@@ -153,7 +153,7 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, int *status
     struct execution x;
     memset(&x, 0, sizeof x);
     x.sock = x.pty = -1;
-    x.plan.fifo_fd = x.plan.log_fd = x.plan.proc.console_sock = -1;
+    x.plan.fifo_fd = x.plan.lock_fd = x.plan.proc.console_sock = -1;
     for (int i = 0; i < OCI_NS_COUNT; i++)
         x.plan.join_fds[i] = -1;
     sigset_t old;

@@ -268,7 +268,7 @@ int rt_update(const struct rt_global *g, const char *id, const struct oci_resour
     if (st == RT_STOPPED)
         r = sk_err(err, 0, "container \"%s\" is not running", id);
     else
-        r = c->cg ? cg_update(c->cg, res, err) : sk_err(err, 0, "container \"%s\" has no cgroup", id);
+        r = c->cg ? cg_apply(c->cg, res, err) : sk_err(err, 0, "container \"%s\" has no cgroup", id);
     rt_container_free(c);
     return r;
 }

@@ -362,7 +362,7 @@ int plan_build_init(struct init_plan *p, struct sk_arena *a, const struct oci_sp
     memset(p, 0, sizeof *p);
     p->id = o->id;
     p->fifo_fd = -1;
-    p->log_fd = -1;
+    p->lock_fd = -1;
     if (!s->has_process)
         return sk_err(err, 0, "config.json: process is required to create a container");
     if (build_namespaces(p, s, err) < 0)

@@ -111,7 +111,7 @@ struct init_plan {
     char *state_buf;
     size_t state_cap;
     int fifo_fd;              /* exec.fifo opened O_RDONLY|O_NONBLOCK, -1 for run */
-    int log_fd;
+    int lock_fd;              /* the parent's flock'ed state dir: the child drops its copy */
     struct proc_plan proc;
 };
 

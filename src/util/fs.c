@@ -106,7 +106,7 @@ int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 
 int sk_write_existing_at(int dirfd, const char *path, const char *s, sk_error *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return sk_err(err, errno, "open %s", path);
     size_t len = strlen(s);

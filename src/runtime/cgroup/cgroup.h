@@ -49,7 +49,7 @@ struct cg_ops {
     const char *name;
     int (*create)(struct cgroup *cg, sk_error *err);
     int (*enter)(struct cgroup *cg, pid_t pid, sk_error *err);
-    int (*apply)(struct cgroup *cg, const struct oci_resources *r, bool update, sk_error *err);
+    int (*apply)(struct cgroup *cg, const struct oci_resources *r, sk_error *err);
     int (*freeze)(struct cgroup *cg, bool freeze, sk_error *err);
     int (*is_frozen)(struct cgroup *cg);
     int (*pids)(struct cgroup *cg, pid_t **out, size_t *n, sk_error *err);
@@ -94,9 +94,8 @@ int cg_from_json(json_t *j, struct cgroup **out, sk_error *err);
 
 int cg_create(struct cgroup *cg, sk_error *err);
 int cg_enter(struct cgroup *cg, pid_t pid, sk_error *err);
+/* Write what r sets (create, and `update` later: unset fields are left alone). */
 int cg_apply(struct cgroup *cg, const struct oci_resources *r, sk_error *err);
-/* Like apply, for `update`: only what r sets is written. */
-int cg_update(struct cgroup *cg, const struct oci_resources *r, sk_error *err);
 int cg_freeze(struct cgroup *cg, bool freeze, sk_error *err);
 /* 1 frozen, 0 not, -1 unknown. */
 int cg_is_frozen(struct cgroup *cg);

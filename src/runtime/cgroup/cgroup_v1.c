@@ -240,17 +240,13 @@ static void format_rule(const struct oci_device_rule *d, char *buf, size_t cap)
     snprintf(buf, cap, "%c %s:%s %s", d->type, maj, min, d->access);
 }
 
-static int apply_devices(struct cgroup *cg, const struct oci_resources *r, bool update,
-                         sk_error *err)
+static int apply_devices(struct cgroup *cg, const struct oci_resources *r, sk_error *err)
 {
-    if (update && r->n_devices == 0)
-        return 0;
+    if (r->n_devices == 0)
+        return 0; /* nothing to restrict */
     const char *d = cg_v1_dir(cg, "devices");
-    if (d == NULL) {
-        if (r->n_devices > 0)
-            return sk_err(err, 0, "cgroup: device rules need the devices controller");
-        return 0;
-    }
+    if (d == NULL)
+        return sk_err(err, 0, "cgroup: device rules need the devices controller");
     char buf[64];
     for (size_t i = 0; i < r->n_devices; i++) {
         format_rule(&r->devices[i], buf, sizeof buf);
@@ -267,9 +263,9 @@ static int apply_devices(struct cgroup *cg, const struct oci_resources *r, bool 
     return 0;
 }
 
-static int v1_apply(struct cgroup *cg, const struct oci_resources *r, bool update, sk_error *err)
+static int v1_apply(struct cgroup *cg, const struct oci_resources *r, sk_error *err)
 {
-    if (apply_devices(cg, r, update, err) < 0 || apply_memory(cg, r, err) < 0 ||
+    if (apply_devices(cg, r, err) < 0 || apply_memory(cg, r, err) < 0 ||
         apply_cpu(cg, r, err) < 0 || apply_blkio(cg, r, err) < 0)
         return -1;
     if (r->pids_limit.set) {

@@ -178,7 +178,7 @@ static int apply_io(const char *d, const struct oci_resources *r, sk_error *err)
     return 0;
 }
 
-static int v2_apply(struct cgroup *cg, const struct oci_resources *r, bool update, sk_error *err)
+static int v2_apply(struct cgroup *cg, const struct oci_resources *r, sk_error *err)
 {
     const char *d = cg->unified_dir;
     if (apply_memory(d, r, err) < 0 || apply_cpu(d, r, err) < 0 || apply_io(d, r, err) < 0)
@@ -199,9 +199,9 @@ static int v2_apply(struct cgroup *cg, const struct oci_resources *r, bool updat
     for (size_t i = 0; r->unified_keys != NULL && r->unified_keys[i] != NULL; i++)
         if (cg_write(d, r->unified_keys[i], r->unified_values[i], err) < 0)
             return -1;
-    if (!update || r->n_devices > 0)
-        if (cg_v2_devices_attach(d, r->devices, r->n_devices, err) < 0)
-            return -1;
+    /* without rules there is nothing to restrict: no program at all */
+    if (r->n_devices > 0 && cg_v2_devices_attach(d, r->devices, r->n_devices, err) < 0)
+        return -1;
     return 0;
 }
 

@@ -1,0 +1,79 @@
+# helpers.bash - shared by the system tests.  Every test gets its own state
+# root, bundle and container id; teardown removes all of it, also on failure.
+#
+# Environment (set by tests/run-system.sh):
+#   SKIFF_BUILD     the build directory (skiff, skiff-runc, test helpers)
+#   SKIFF_TEST_IMG  the test image from tests/image/mk-rootfs.sh
+
+: "${SKIFF_BUILD:?run through tests/run-system.sh}"
+: "${SKIFF_TEST_IMG:?run through tests/run-system.sh}"
+SKIFF=$SKIFF_BUILD/skiff
+SKIFF_RUNC=$SKIFF_BUILD/skiff-runc
+HELPERS=$SKIFF_BUILD/tests/helpers
+
+common_setup() {
+  T=$(mktemp -d /tmp/skiff-bats.XXXXXX)
+  ROOT=$T/state
+  B=$T/bundle
+  mkdir -p "$B"
+  cp -a "$SKIFF_TEST_IMG/rootfs" "$B/rootfs"
+  cp "$SKIFF_TEST_IMG/bundle/config.json" "$B/config.json"
+  ID=t${BATS_TEST_NUMBER}-$$-$RANDOM
+  BG_PIDS=()
+}
+
+common_teardown() {
+  local id p
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [[ -d $ROOT ]]; then
+    for id in $("$SKIFF_RUNC" --root "$ROOT" list -q 2>/dev/null); do
+      "$SKIFF_RUNC" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+    done
+  fi
+  for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # nothing may stay mounted below the test directory
+  grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$T"
+}
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# runc: the runtime with this test's state root.
+runc() { timeout 30 "$SKIFF_RUNC" --root "$ROOT" "$@"; }
+
+# cfg JQ-FILTER: edit the bundle's config.json in place.
+cfg() {
+  jq "$@" "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+}
+
+# args PROG ARG...: the container's process.args.
+args() {
+  local j
+  j=$(jq -cn '$ARGS.positional' --args -- "$@")
+  cfg --argjson a "$j" '.process.args = $a'
+}
+
+# sh_args SCRIPT: run SCRIPT with /bin/sh -c.
+sh_args() { args /bin/sh -c "$1"; }
+
+# wait_until 'CONDITION': evaluate the shell condition again and again for
+# up to 5 s (single-quote it so that $(...) inside runs each time).
+wait_until() {
+  local i
+  for i in $(seq 50); do eval "$1" && return 0; sleep 0.1; done
+  eval "$1"
+}
+
+status_of() { runc state "$1" | jq -r .status; }
+
+# The container's init pid.
+pid_of() { runc state "$1" | jq -r .pid; }
+
+# cgroup v1 directory of a controller for a container created with the
+# default cgroupsPath (/skiff/<id>).
+cg_dir() { echo "/sys/fs/cgroup/$1/skiff/$2"; }
+
+fail() { echo "$@" >&2; return 1; }

@@ -1,0 +1,279 @@
+/* Unit tests: util/ (signals, ids, paths, resolution inside a root, json). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/signals.h"
+#include "util/strutil.h"
+
+static void test_signals(void **state)
+{
+    (void)state;
+    assert_int_equal(sk_signal_parse("KILL"), 9);
+    assert_int_equal(sk_signal_parse("SIGKILL"), 9);
+    assert_int_equal(sk_signal_parse("sigterm"), 15);
+    assert_int_equal(sk_signal_parse("9"), 9);
+    assert_int_equal(sk_signal_parse("SIGRTMIN"), 32);
+    assert_int_equal(sk_signal_parse("RTMIN+3"), 35);
+    assert_int_equal(sk_signal_parse("SIGRTMAX-1"), 63);
+    assert_int_equal(sk_signal_parse("64"), 64);
+    assert_int_equal(sk_signal_parse("FOO"), -1);
+    assert_int_equal(sk_signal_parse("0"), -1);
+    assert_int_equal(sk_signal_parse("65"), -1);
+    assert_int_equal(sk_signal_parse("-9"), -1);
+    assert_int_equal(sk_signal_parse("RTMIN+40"), -1);
+    assert_int_equal(sk_signal_parse(""), -1);
+    assert_string_equal(sk_signal_name(9), "SIGKILL");
+    assert_string_equal(sk_signal_name(6), "SIGABRT");
+    assert_string_equal(sk_signal_name(17), "SIGCHLD");
+    assert_string_equal(sk_signal_name(34), "SIGRTMIN+2");
+    assert_null(sk_signal_name(0));
+    assert_null(sk_signal_name(65));
+}
+
+static void test_ids(void **state)
+{
+    (void)state;
+    assert_true(sk_valid_id("abc"));
+    assert_true(sk_valid_id("a.b_c-d+e9"));
+    assert_false(sk_valid_id(""));
+    assert_false(sk_valid_id("."));
+    assert_false(sk_valid_id(".."));
+    assert_false(sk_valid_id("../x"));
+    assert_false(sk_valid_id("a/b"));
+    assert_false(sk_valid_id("a b"));
+    assert_false(sk_valid_id("a\nb"));
+    char long_id[1100];
+    memset(long_id, 'a', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    assert_false(sk_valid_id(long_id));
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t u;
+    int64_t i;
+    int n;
+    assert_int_equal(sk_parse_u64("18446744073709551615", &u), 0);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(sk_parse_u64("18446744073709551616", &u), -1);
+    assert_int_equal(sk_parse_u64("-1", &u), -1);
+    assert_int_equal(sk_parse_u64("12x", &u), -1);
+    assert_int_equal(sk_parse_i64("-42", &i), 0);
+    assert_true(i == -42);
+    assert_int_equal(sk_parse_i64(" 1", &i), -1);
+    assert_int_equal(sk_parse_int("3000000000", &n), -1);
+}
+
+static void check_clean(const char *in, const char *want)
+{
+    char out[PATH_MAX];
+    assert_int_equal(sk_path_clean(in, out, sizeof out), 0);
+    assert_string_equal(out, want);
+}
+
+static void test_path_clean(void **state)
+{
+    (void)state;
+    check_clean("/a//b/./c/", "/a/b/c");
+    check_clean("/../../etc", "/etc");
+    check_clean("/a/b/../../..", "/");
+    check_clean("a/../../b", "../b");
+    check_clean("", ".");
+    check_clean("/", "/");
+    check_clean("/proc/self/../1", "/proc/1");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    sk_error e;
+    assert_int_equal(sk_err(&e, 2, "open %s", "x"), -1);
+    assert_string_equal(e.msg, "open x: No such file or directory");
+    sk_err_prefix(&e, "network \"%s\"", "n1");
+    assert_string_equal(e.msg, "network \"n1\": open x: No such file or directory");
+    assert_int_equal(e.errnum, 2);
+}
+
+/* A root with symlinks that try to get out. */
+static char root[PATH_MAX];
+
+static int setup_root(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof root, "/tmp/skiff-unit-XXXXXX");
+    assert_non_null(mkdtemp(root));
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/etc", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/etc/passwd", root);
+    int fd = open(p, O_CREAT | O_WRONLY, 0644);
+    assert_true(write(fd, "inside\n", 7) == 7);
+    close(fd);
+    snprintf(p, sizeof p, "%s/abs", root);
+    assert_int_equal(symlink("/etc", p), 0);
+    snprintf(p, sizeof p, "%s/up", root);
+    assert_int_equal(symlink("../../../../../../etc", p), 0);
+    snprintf(p, sizeof p, "%s/loop", root);
+    assert_int_equal(symlink("loop", p), 0);
+    snprintf(p, sizeof p, "%s/dir", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/dir/rel", root);
+    assert_int_equal(symlink("../etc/passwd", p), 0);
+    snprintf(p, sizeof p, "%s/magic", root);
+    assert_int_equal(symlink("/proc/self/root/etc/passwd", p), 0);
+    return 0;
+}
+
+static int teardown_root(void **state)
+{
+    (void)state;
+    sk_rm_rf(root, NULL);
+    return 0;
+}
+
+typedef int (*open_fn)(int, const char *, int, mode_t, sk_error *);
+
+static void expect_inside(open_fn fn, int rootfd, const char *path)
+{
+    sk_error e;
+    int fd = fn(rootfd, path, O_RDONLY, 0, &e);
+    assert_true(fd >= 0);
+    char buf[16] = {0};
+    assert_true(read(fd, buf, sizeof buf - 1) > 0);
+    assert_string_equal(buf, "inside\n");
+    close(fd);
+}
+
+static void resolve_cases(open_fn fn)
+{
+    int rootfd = open(root, O_PATH | O_DIRECTORY);
+    assert_true(rootfd >= 0);
+    expect_inside(fn, rootfd, "/etc/passwd");
+    expect_inside(fn, rootfd, "abs/passwd");
+    expect_inside(fn, rootfd, "/up/passwd");
+    expect_inside(fn, rootfd, "../../../etc/passwd");
+    expect_inside(fn, rootfd, "dir/rel");
+    expect_inside(fn, rootfd, "/dir/../dir/./rel");
+    sk_error e;
+    assert_true(fn(rootfd, "loop", O_RDONLY, 0, &e) < 0);
+    assert_true(fn(rootfd, "missing/x", O_RDONLY, 0, &e) < 0);
+    /* a magic link is either refused or resolved as plain text inside */
+    int fd = fn(rootfd, "magic", O_RDONLY, 0, &e);
+    if (fd >= 0) {
+        char buf[16] = {0};
+        assert_true(read(fd, buf, sizeof buf - 1) >= 0);
+        assert_string_not_equal(buf, "root:x:0:0:roo");
+        close(fd);
+    }
+    close(rootfd);
+}
+
+static void test_open_in_root(void **state)
+{
+    (void)state;
+    resolve_cases(sk_open_in_root);
+}
+
+static void test_open_in_root_walk(void **state)
+{
+    (void)state;
+    resolve_cases(sk_open_in_root_walk);
+}
+
+static void test_mkpath_in_root(void **state)
+{
+    (void)state;
+    int rootfd = open(root, O_PATH | O_DIRECTORY);
+    sk_error e;
+    /* "abs" points at /etc: the new directories must appear in root/etc */
+    int fd = sk_mkpath_in_root(rootfd, "/abs/new/deeper", false, &e);
+    assert_true(fd >= 0);
+    close(fd);
+    char p[PATH_MAX + 64];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/etc/new/deeper", root);
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_not_equal(stat("/etc/new", &st), 0);
+    fd = sk_mkpath_in_root(rootfd, "/up/file.conf", true, &e);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/etc/file.conf", root);
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    close(rootfd);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    sk_error e;
+    const char *doc = "{\"a\": 18446744073709551615, \"b\": -1, \"s\": \"x\", \"arr\": [\"p\", 1]}";
+    json_t *j = sk_json_parse(doc, strlen(doc), "doc", &e);
+    assert_non_null(j);
+    uint64_t u = 0;
+    int64_t i = 0;
+    assert_int_equal(sk_json_u64(j, "a", "", &u, &e), 1);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(sk_json_i64(j, "b", "", &i, &e), 1);
+    assert_true(i == -1);
+    assert_int_equal(sk_json_u64(j, "b", "x", &u, &e), -1);
+    assert_string_equal(e.msg, "x.b: expected an unsigned integer");
+    char **v = NULL;
+    assert_int_equal(sk_json_strv(j, "arr", "x", &v, &e), -1);
+    assert_string_equal(e.msg, "x.arr[1]: expected a string");
+    assert_int_equal(sk_json_u64(j, "missing", "x", &u, &e), 0);
+    json_decref(j);
+    assert_null(sk_json_parse("{\"a\":", 5, "config.json", &e));
+    assert_non_null(strstr(e.msg, "config.json: invalid JSON at line 1"));
+    assert_null(sk_json_parse("{\"a\":1,\"a\":2}", 13, "dup", &e));
+}
+
+static void test_atomic_write(void **state)
+{
+    (void)state;
+    char path[PATH_MAX + 16];
+    sk_error e;
+    snprintf(path, sizeof path, "%s/state.json", root);
+    assert_int_equal(sk_write_atomic(path, "one", 3, 0600, &e), 0);
+    assert_int_equal(sk_write_atomic(path, "two!", 4, 0600, &e), 0);
+    char *buf;
+    size_t len;
+    assert_int_equal(sk_read_file(path, 100, &buf, &len, &e), 0);
+    assert_string_equal(buf, "two!");
+    free(buf);
+    assert_int_equal(sk_read_file(path, 2, &buf, &len, &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signals),
+        cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_path_clean),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test_setup_teardown(test_open_in_root, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_open_in_root_walk, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_mkpath_in_root, setup_root, teardown_root),
+        cmocka_unit_test_setup_teardown(test_atomic_write, setup_root, teardown_root),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
