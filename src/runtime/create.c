@@ -253,8 +253,11 @@ static int spawn_container(struct creation *c, sk_error *err)
             return sk_err(err, 0, "container init exited during setup");
         if (n < 0)
             return sk_err(err, errno, "sync with container init");
-        if (h.type == SYNC_ERROR)
-            return sk_err(err, h.errnum, "%s", msg);
+        if (h.type == SYNC_ERROR) {
+            sk_err(err, 0, "%s", msg); /* it carries the child's strerror */
+            err->errnum = h.errnum;
+            return -1;
+        }
         if (h.type == SYNC_READY)
             return 0;
         if (h.type == SYNC_FD && fd >= 0) {

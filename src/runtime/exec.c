@@ -100,8 +100,11 @@ static int spawn_and_sync(struct execution *x, const struct rt_exec_opts *o, sk_
             break; /* close-on-exec: the program is running */
         if (n < 0)
             return sk_err(err, errno, "sync with exec process");
-        if (h.type == SYNC_ERROR)
-            return sk_err(err, h.errnum, "%s", msg);
+        if (h.type == SYNC_ERROR) {
+            sk_err(err, 0, "%s", msg); /* it carries the child's strerror */
+            err->errnum = h.errnum;
+            return -1;
+        }
         if (h.type == SYNC_FD && fd >= 0)
             x->pty = fd;
         else if (h.type == SYNC_SECCOMP_FD && fd >= 0) {

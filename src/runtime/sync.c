@@ -138,7 +138,11 @@ int sync_expect(int sock, enum sync_type want, void *payload, size_t cap, int *f
         if (buf != msg) {
             snprintf(msg, sizeof msg, "%.*s", (int)n, (char *)buf);
         }
-        return sk_err(err, h.errnum, "%s", msg);
+        /* the child's message already carries its strerror */
+        sk_err(err, 0, "%s", msg);
+        if (err != NULL)
+            err->errnum = h.errnum;
+        return -1;
     }
     if (h.type != (uint32_t)want)
         return sk_err(err, EPROTO, "sync with container init: expected %s, got message %u",
