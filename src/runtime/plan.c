@@ -271,6 +271,9 @@ static int plan_devices(struct init_plan *p, struct sk_arena *a, const struct oc
         for (size_t k = 0; k < s->lx.n_devices; k++)
             if (strcmp(s->lx.devices[k].path, dflt[i].path) == 0)
                 overridden = true;
+        for (size_t k = 0; k < p->n_mounts; k++) /* a mount there wins */
+            if (strcmp(p->mounts[k].dest, dflt[i].path) == 0)
+                overridden = true;
         if (overridden)
             continue;
         struct device_plan *d = &p->devices[p->n_devices++];

@@ -386,53 +386,62 @@ int sk_open_in_root(int rootfd, const char *path, int flags, mode_t mode, sk_err
     return sk_err(err, EAGAIN, "open %s", path);
 }
 
-int sk_mkpath_in_root(int rootfd, const char *path, bool make_file, sk_error *err)
+/* Make path (clean, absolute) exist inside the root.  A component that is a
+ * dangling symlink is followed: what it points at is created instead (the
+ * kernel would follow it too), always resolved inside the root. */
+static int mkpath_rec(int rootfd, const char *path, bool make_file, int depth, sk_error *err)
 {
-    char clean[PATH_MAX];
-    if (sk_path_clean(path, clean, sizeof clean) < 0)
-        return sk_err(err, ENAMETOOLONG, "%s", path);
-    int fd = sk_open_in_root(rootfd, clean, O_PATH, 0, NULL);
+    if (depth > 40)
+        return sk_err(err, ELOOP, "create %s", path);
+    int fd = sk_open_in_root(rootfd, path, O_PATH, 0, NULL);
     if (fd >= 0 || errno != ENOENT) {
         if (fd < 0)
-            return sk_err(err, errno, "open %s", clean);
+            return sk_err(err, errno, "open %s", path);
         return fd;
     }
-    /* Create component by component, re-resolving the parent each time so
-     * a symlink swapped in meanwhile still resolves inside the root. */
-    char prefix[PATH_MAX];
-    const char *p = clean;
-    while (*p == '/')
-        p++;
-    size_t plen = 0;
-    prefix[0] = '\0';
-    while (*p != '\0') {
-        const char *e = strchrnul(p, '/');
-        size_t l = (size_t)(e - p);
-        bool last = (*e == '\0');
-        char comp[NAME_MAX + 1];
-        if (l > NAME_MAX)
-            return sk_err(err, ENAMETOOLONG, "%s", clean);
-        memcpy(comp, p, l);
-        comp[l] = '\0';
-        _cleanup_close_ int parent = sk_open_in_root(rootfd, plen ? prefix : "/",
-                                                     O_PATH | O_DIRECTORY, 0, err);
-        if (parent < 0)
-            return sk_err_prefix(err, "create %s", clean);
-        int r;
-        if (last && make_file) {
-            r = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-            if (r >= 0)
-                close(r);
-        } else {
-            r = mkdirat(parent, comp, 0755);
-        }
-        if (r < 0 && errno != EEXIST)
-            return sk_err(err, errno, "create %s", clean);
-        plen += (size_t)snprintf(prefix + plen, sizeof prefix - plen, "/%s", comp);
-        p = e;
-        while (*p == '/')
-            p++;
+    char parent[PATH_MAX], base[NAME_MAX + 1];
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) > NAME_MAX)
+        return sk_err(err, EINVAL, "create %s", path);
+    snprintf(parent, sizeof parent, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    snprintf(base, sizeof base, "%s", slash + 1);
+    _cleanup_close_ int pfd = mkpath_rec(rootfd, parent, false, depth + 1, err);
+    if (pfd < 0)
+        return -1;
+    int r;
+    if (make_file) {
+        r = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (r >= 0)
+            close(r);
+    } else {
+        r = mkdirat(pfd, base, 0755);
     }
-    fd = sk_open_in_root(rootfd, clean, O_PATH, 0, err);
-    return fd;
+    if (r < 0 && errno == EEXIST) {
+        char target[PATH_MAX], next[PATH_MAX * 2], clean[PATH_MAX];
+        ssize_t tl = readlinkat(pfd, base, target, sizeof target - 1);
+        if (tl >= 0) {
+            target[tl] = '\0';
+            if (target[0] == '/')
+                snprintf(next, sizeof next, "%s", target);
+            else
+                snprintf(next, sizeof next, "%s/%s", strcmp(parent, "/") ? parent : "", target);
+            if (sk_path_clean(next, clean, sizeof clean) < 0)
+                return sk_err(err, ENAMETOOLONG, "create %s", path);
+            if (clean[0] != '/') /* ".." above the root stays at the root */
+                snprintf(clean, sizeof clean, "/");
+            return mkpath_rec(rootfd, clean, make_file, depth + 1, err);
+        }
+    } else if (r < 0) {
+        return sk_err(err, errno, "create %s", path);
+    }
+    return sk_open_in_root(rootfd, path, O_PATH, 0, err);
+}
+
+int sk_mkpath_in_root(int rootfd, const char *path, bool make_file, sk_error *err)
+{
+    char clean[PATH_MAX], abs[PATH_MAX + 1];
+    snprintf(abs, sizeof abs, "%s%s", path[0] == '/' ? "" : "/", path);
+    if (sk_path_clean(abs, clean, sizeof clean) < 0)
+        return sk_err(err, ENAMETOOLONG, "%s", path);
+    return mkpath_rec(rootfd, clean, make_file, 0, err);
 }
