@@ -25,12 +25,11 @@ EOF
   cfg '.mounts += [{"destination": "/usr/lib", "type": "bind", "source": "/usr/lib", "options": ["rbind", "ro"]},
                    {"destination": "/lib64", "type": "bind", "source": "/lib64", "options": ["rbind", "ro"]}]'
   args /proc/self/exe version
+  before=$(sha256sum "$SKIFF_BUILD/skiff" | cut -d" " -f1)
   run runc run --bundle "$B" "$ID"
   [ "$status" -eq 0 ]
   [[ $output == "skiff version"* ]]
-  # and what ran there was the copy: the host's file is still the one we built
-  run cmp "$SKIFF_BUILD/skiff" "$(readlink -f "$SKIFF_BUILD/skiff")"
-  [ "$status" -eq 0 ]
+  [ "$(sha256sum "$SKIFF_BUILD/skiff" | cut -d" " -f1)" = "$before" ]
 }
 
 @test "CVE-2024-21626: no descriptor of the caller leaks into the container" {
