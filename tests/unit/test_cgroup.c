@@ -265,8 +265,9 @@ static void test_v1_writer(void **state)
     expect_file(cg_v1_dir(cg, "pids"), "pids.max", "42");
     expect_file(cg_v1_dir(cg, "blkio"), "blkio.weight", "500");
     expect_file(cg_v1_dir(cg, "devices"), "devices.deny", "a *:* rwm");
-    /* the default rules come last: the file holds the last write */
-    expect_file(cg_v1_dir(cg, "devices"), "devices.allow", "c 10:200 rwm");
+    /* the config's rules after its deny-all come after the defaults: the
+     * file holds the last write */
+    expect_file(cg_v1_dir(cg, "devices"), "devices.allow", "c 1:3 rw");
     /* unified keys need v2 */
     char *k[] = {"memory.high", NULL}, *v[] = {"1", NULL};
     struct oci_resources r3 = {0};
@@ -294,9 +295,10 @@ static void test_device_program(void **state)
     size_t n;
     sk_error e;
     assert_int_equal(cg_v2_devices_program(rules, 3, &p, &n, &e), 0);
-    /* ends with the fall-through "allow", every block ends in exit */
+    /* the deny-all rule matches everything: the program ends with it (the
+     * verifier refuses unreachable code), every block ends in exit */
     assert_int_equal(p[n - 1].code, BPF_JMP | BPF_EXIT);
-    assert_int_equal(p[n - 2].imm, 1);
+    assert_int_equal(p[n - 2].imm, 0);
     size_t exits = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i].code == (BPF_JMP | BPF_EXIT))
@@ -306,9 +308,21 @@ static void test_device_program(void **state)
     }
     size_t ndef;
     cg_default_device_rules(&ndef);
-    assert_int_equal(exits, 3 + ndef + 1);
-    /* the first rule of the config (deny all) is checked last: exit 0 */
-    assert_int_equal(p[n - 4].imm, 0);
+    assert_int_equal(exits, 3 + ndef);
+    /* the effective order: deny-all, defaults, then the config's own rules */
+    struct oci_device_rule *all;
+    size_t na;
+    assert_int_equal(cg_effective_device_rules(rules, 3, &all, &na, &e), 0);
+    assert_int_equal(na, 3 + ndef);
+    assert_false(all[0].allow);
+    assert_int_equal(all[1].major, 1);
+    assert_int_equal(all[ndef + 1].major, 1);
+    assert_int_equal(all[ndef + 2].major, 8);
+    free(all);
+    free(p);
+    /* without an unconditional rule, the fall-through allows */
+    assert_int_equal(cg_v2_devices_program(rules + 1, 2, &p, &n, &e), 0);
+    assert_int_equal(p[n - 2].imm, 1);
     free(p);
 }
 

@@ -635,6 +635,25 @@ const struct oci_device_rule *cg_default_device_rules(size_t *n)
     return default_rules;
 }
 
+int cg_effective_device_rules(const struct oci_device_rule *rules, size_t n,
+                              struct oci_device_rule **out, size_t *n_out, sk_error *err)
+{
+    size_t nd = SK_ARRAY_SIZE(default_rules), split = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!rules[i].allow && rules[i].type == 'a' && rules[i].major < 0 && rules[i].minor < 0 &&
+            strlen(rules[i].access) == 3)
+            split = i + 1;
+    struct oci_device_rule *r = malloc((n + nd) * sizeof *r);
+    if (r == NULL)
+        return sk_err(err, ENOMEM, "device rules");
+    memcpy(r, rules, split * sizeof *r);
+    memcpy(r + split, default_rules, nd * sizeof *r);
+    memcpy(r + split + nd, rules + split, (n - split) * sizeof *r);
+    *out = r;
+    *n_out = n + nd;
+    return 0;
+}
+
 uint64_t cg_shares_to_weight(uint64_t shares)
 {
     if (shares == 0)

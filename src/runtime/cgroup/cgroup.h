@@ -105,8 +105,13 @@ int cg_destroy(struct cgroup *cg, sk_error *err);
 int cg_stats(struct cgroup *cg, struct cg_stats *st, sk_error *err);
 
 /* The device rules runc and docker always allow (null, zero, full, random,
- * urandom, tty, console, ptmx, pts, tun), appended after the config's. */
+ * urandom, tty, console, ptmx, pts, tun). */
 const struct oci_device_rule *cg_default_device_rules(size_t *n);
+/* The rules to enforce, in order (later wins): the config's rules up to its
+ * last deny-all, the default allows, then the config's remaining rules, so
+ * that a config can still deny a default device.  Malloc'd. */
+int cg_effective_device_rules(const struct oci_device_rule *rules, size_t n,
+                              struct oci_device_rule **out, size_t *n_out, sk_error *err);
 
 /* The v2 device filter as eBPF (cgroup_v2_devices.c).  Exposed for tests:
  * the instructions for a rule list, and loading+attaching them. */

@@ -247,20 +247,18 @@ static int apply_devices(struct cgroup *cg, const struct oci_resources *r, sk_er
     const char *d = cg_v1_dir(cg, "devices");
     if (d == NULL)
         return sk_err(err, 0, "cgroup: device rules need the devices controller");
-    char buf[64];
-    for (size_t i = 0; i < r->n_devices; i++) {
-        format_rule(&r->devices[i], buf, sizeof buf);
-        if (cg_write(d, r->devices[i].allow ? "devices.allow" : "devices.deny", buf, err) < 0)
-            return -1;
-    }
+    struct oci_device_rule *all;
     size_t n;
-    const struct oci_device_rule *dflt = cg_default_device_rules(&n);
-    for (size_t i = 0; i < n; i++) {
-        format_rule(&dflt[i], buf, sizeof buf);
-        if (cg_write(d, "devices.allow", buf, err) < 0)
-            return -1;
+    if (cg_effective_device_rules(r->devices, r->n_devices, &all, &n, err) < 0)
+        return -1;
+    char buf[64];
+    int ret = 0;
+    for (size_t i = 0; i < n && ret == 0; i++) {
+        format_rule(&all[i], buf, sizeof buf);
+        ret = cg_write(d, all[i].allow ? "devices.allow" : "devices.deny", buf, err);
     }
-    return 0;
+    free(all);
+    return ret;
 }
 
 static int v1_apply(struct cgroup *cg, const struct oci_resources *r, sk_error *err)

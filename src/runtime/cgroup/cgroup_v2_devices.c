@@ -36,9 +36,10 @@ static int access_mask(const char *a)
 int cg_v2_devices_program(const struct oci_device_rule *rules, size_t n, struct bpf_insn **out,
                           size_t *n_insns, sk_error *err)
 {
-    size_t ndef;
-    const struct oci_device_rule *dflt = cg_default_device_rules(&ndef);
-    size_t total = n + ndef;
+    _cleanup_free_ struct oci_device_rule *all = NULL;
+    size_t total;
+    if (cg_effective_device_rules(rules, n, &all, &total, err) < 0)
+        return -1;
     /* prologue 6, per rule at most 8, epilogue 2 */
     struct bpf_insn *p = calloc(6 + total * 8 + 2, sizeof *p);
     if (p == NULL)
@@ -50,8 +51,9 @@ int cg_v2_devices_program(const struct oci_device_rule *rules, size_t n, struct 
     p[k++] = RSH32_IMM(BPF_REG_2, 16);        /* r2 = access */
     p[k++] = LDX_W(BPF_REG_4, BPF_REG_1, 4);  /* r4 = major */
     p[k++] = LDX_W(BPF_REG_5, BPF_REG_1, 8);  /* r5 = minor */
-    for (size_t i = total; i-- > 0;) {
-        const struct oci_device_rule *r = i >= n ? &dflt[i - n] : &rules[i];
+    bool decided = false; /* an unconditional rule ends the program */
+    for (size_t i = total; i-- > 0 && !decided;) {
+        const struct oci_device_rule *r = &all[i];
         struct bpf_insn blk[8];
         size_t b = 0;
         if (r->type != 'a')
@@ -66,6 +68,7 @@ int cg_v2_devices_program(const struct oci_device_rule *rules, size_t n, struct 
             blk[b++] = JNE_IMM(BPF_REG_4, (int32_t)r->major, 0);
         if (r->minor >= 0)
             blk[b++] = JNE_IMM(BPF_REG_5, (int32_t)r->minor, 0);
+        decided = b == 0;
         blk[b++] = MOV64_IMM(BPF_REG_0, r->allow ? 1 : 0);
         blk[b++] = EXIT_INSN();
         /* every conditional jump goes to the end of the block */
@@ -75,8 +78,10 @@ int cg_v2_devices_program(const struct oci_device_rule *rules, size_t n, struct 
         memcpy(p + k, blk, b * sizeof *blk);
         k += b;
     }
-    p[k++] = MOV64_IMM(BPF_REG_0, 1);
-    p[k++] = EXIT_INSN();
+    if (!decided) { /* the verifier refuses unreachable code: only when reachable */
+        p[k++] = MOV64_IMM(BPF_REG_0, 1);
+        p[k++] = EXIT_INSN();
+    }
     *out = p;
     *n_insns = k;
     return 0;
