@@ -10,7 +10,7 @@ files=("$@")
 [[ ${#files[@]} -gt 0 ]] || files=("$here"/system/*.bats)
 export SKIFF_BUILD=$build
 export SKIFF_TEST_IMG=$build/test-image
-if [[ ! -x $SKIFF_TEST_IMG/rootfs/bin/busybox ]]; then
+if [[ ! -s $SKIFF_TEST_IMG/bundle/config.json ]]; then
   "$here/image/mk-rootfs.sh" "$SKIFF_TEST_IMG" "$build/skiff" >/dev/null || exit 1
 fi
 out=$(mktemp)

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -263,6 +265,11 @@ static int write_attr(const char *attr, const char *prefix, const char *value, s
     int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return sk_err(err, errno, "open %s", path);
+    struct statfs sfs;
+    if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+        close(fd);
+        return sk_err(err, 0, "%s is not on a procfs", path);
+    }
     ssize_t w = write(fd, buf, (size_t)n);
     int e = errno;
     close(fd);

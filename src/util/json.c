@@ -2,7 +2,6 @@
 #include "util/json.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,9 +56,15 @@ int sk_json_as_u64(json_t *v, const char *ctx, uint64_t *out, sk_error *err)
         return 1;
     }
     if (json_is_real(v)) {
+        /* a document holding an integer above int64 is parsed with all
+         * numbers as reals (sk_json_parse): accept the integral ones */
         double d = json_real_value(v);
-        if (d >= 0 && d == floor(d)) {
-            *out = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+        if (d >= 18446744073709551615.0) {
+            *out = UINT64_MAX;
+            return 1;
+        }
+        if (d >= 0 && (double)(uint64_t)d == d) {
+            *out = (uint64_t)d;
             return 1;
         }
     }
@@ -74,7 +79,8 @@ int sk_json_as_i64(json_t *v, const char *ctx, int64_t *out, sk_error *err)
     }
     if (json_is_real(v)) {
         double d = json_real_value(v);
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+            (double)(int64_t)d == d) {
             *out = (int64_t)d;
             return 1;
         }

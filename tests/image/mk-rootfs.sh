@@ -5,6 +5,7 @@
 #   OUTDIR/rootfs.tar     the same as a tar (numeric owners 0:0)
 #   OUTDIR/bundle/        an OCI bundle: config.json from `skiff-runc spec`
 #                         (args /bin/true, terminal off) + rootfs/
+#   OUTDIR/hello/         the same, saying hello (the README's first container)
 set -euo pipefail
 out=${1:?usage: mk-rootfs.sh OUTDIR [path/to/skiff]}
 skiff=${2:-skiff}
@@ -15,7 +16,7 @@ if ldd "$busybox" >/dev/null 2>&1; then
 fi
 mkdir -p "$out"
 r=$out/rootfs
-rm -rf "$r" "$out/bundle"
+rm -rf "$r" "$out/bundle" "$out/hello"
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,run,var/tmp,home}
 chmod 1777 "$r/tmp" "$r/var/tmp"
 chmod 0700 "$r/root"
@@ -47,4 +48,10 @@ cp -a "$r" "$b/rootfs"
 jq '.process.terminal = false | .process.args = ["/bin/true"] | .hostname = "skiff-test"' \
   "$b/config.json" >"$b/config.json.new"
 mv "$b/config.json.new" "$b/config.json"
-echo "mk-rootfs: $r, $out/rootfs.tar, $b" >&2
+h=$out/hello
+rm -rf "$h"
+mkdir -p "$h"
+ln -s ../rootfs "$h/rootfs"
+jq '.process.args = ["sh", "-c", "echo Hello from a skiff container: hostname $(hostname), pid $$, $(id)"]' \
+  "$b/config.json" >"$h/config.json"
+echo "mk-rootfs: $r, $out/rootfs.tar, $b, $h" >&2
