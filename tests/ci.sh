@@ -23,7 +23,8 @@ if [[ ${SKIFF_CI_NO_INSTALL:-0} != 1 ]]; then
 fi
 
 pass=0 fail=0
-log=$(mktemp -d /tmp/skiff-ci.XXXXXX)
+log=$top/build-ci/logs
+rm -rf "$log" && mkdir -p "$log"
 
 # count LOGFILE: add the "N passed, N failed" of its last summary line
 count() {

@@ -5,6 +5,14 @@
 
 load helpers
 
+setup() {
+  common_setup
+  # the engines make parent cgroups (docker/, libpod_parent/): note which
+  # existed so that teardown removes only ours
+  PREEXISTING=$(ls -d /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/docker \
+                  /sys/fs/cgroup/libpod_parent 2>/dev/null || true)
+}
+
 teardown() {
   if [[ -n ${PODMAN_STORE:-} ]]; then
     "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 || true
@@ -13,6 +21,11 @@ teardown() {
   stop_daemon "$T/dockerd.pid"
   stop_daemon "$T/containerd.pid"
   common_teardown
+  local d
+  for d in /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/docker /sys/fs/cgroup/libpod_parent; do
+    [[ -d $d ]] || continue
+    grep -qxF "$d" <<<"$PREEXISTING" || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
 }
 
 stop_daemon() {
