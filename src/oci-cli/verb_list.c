@@ -40,12 +40,12 @@ static int cmd_list(struct oci_cli *cli, int argc, char **argv)
         return 2;
     if (optind != argc)
         return oci_usage(cli, &oci_verb_list, true);
-    json_t *all;
+    json_t *all = NULL;
     sk_error err;
     if (rt_list(&cli->g, &all, &err) < 0)
         return oci_fail(cli, &err);
     size_t i;
-    json_t *s;
+    json_t *s = NULL;
     if (json) {
         char *text = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER);
         puts(text ? text : "[]");

@@ -25,7 +25,7 @@ static int cmd_start(struct oci_cli *cli, int argc, char **argv)
 static int cmd_state(struct oci_cli *cli, int argc, char **argv)
 {
     sk_error err;
-    json_t *st;
+    json_t *st = NULL;
     if (one_id(cli, &oci_verb_state, argc, argv) < 0)
         return 2;
     if (rt_state(&cli->g, argv[1], &st, &err) < 0)

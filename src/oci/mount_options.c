@@ -55,7 +55,7 @@ static const struct {
 int oci_mount_options(json_t *arr, const char *ctx, struct oci_mount *m, sk_error *err)
 {
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     size_t dlen = 0;
     _cleanup_free_ char *data = NULL;
     if (arr == NULL)

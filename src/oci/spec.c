@@ -62,7 +62,7 @@ static char *dup_or_null(const char *s)
 
 static int parse_mounts(json_t *root, struct oci_spec *s, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(root, "mounts", "", &arr, err);
     if (r <= 0)
         return r;
@@ -105,7 +105,7 @@ static int parse_mounts(json_t *root, struct oci_spec *s, sk_error *err)
 
 static int parse_hook_list(json_t *hooks, enum oci_hook_kind k, struct oci_spec *s, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     char ctx0[48];
     snprintf(ctx0, sizeof ctx0, "hooks.%s", hook_names[k]);
     int r = sk_json_array(hooks, hook_names[k], "hooks", &arr, err);
@@ -146,7 +146,7 @@ static int parse_hook_list(json_t *hooks, enum oci_hook_kind k, struct oci_spec 
 
 static int parse_hooks(json_t *root, struct oci_spec *s, sk_error *err)
 {
-    json_t *hooks;
+    json_t *hooks = NULL;
     int r = sk_json_object(root, "hooks", "", &hooks, err);
     if (r <= 0)
         return r;
@@ -170,7 +170,7 @@ static int parse_document(json_t *doc, struct oci_spec *s, sk_error *err)
     if ((s->oci_version = strdup(v)) == NULL)
         return sk_err(err, ENOMEM, "ociVersion");
 
-    json_t *root;
+    json_t *root = NULL;
     int r = sk_json_object(doc, "root", "", &root, err);
     if (r < 0)
         return -1;
@@ -186,7 +186,7 @@ static int parse_document(json_t *doc, struct oci_spec *s, sk_error *err)
     if (sk_json_bool(root, "readonly", "root", &s->root_readonly, err) < 0)
         return -1;
 
-    json_t *proc;
+    json_t *proc = NULL;
     r = sk_json_object(doc, "process", "", &proc, err);
     if (r < 0)
         return -1;
@@ -208,7 +208,7 @@ static int parse_document(json_t *doc, struct oci_spec *s, sk_error *err)
     if (parse_mounts(doc, s, err) < 0 || parse_hooks(doc, s, err) < 0)
         return -1;
 
-    json_t *lx;
+    json_t *lx = NULL;
     r = sk_json_object(doc, "linux", "", &lx, err);
     if (r < 0)
         return -1;

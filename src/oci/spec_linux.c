@@ -47,12 +47,12 @@ int oci_ns_clone_flag(enum oci_ns ns)
 
 static int parse_namespaces(json_t *lx, struct oci_linux *l, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(lx, "namespaces", "linux", &arr, err);
     if (r <= 0)
         return r;
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     json_array_foreach(arr, i, v)
     {
         char ctx[64];
@@ -87,7 +87,7 @@ static int parse_namespaces(json_t *lx, struct oci_linux *l, sk_error *err)
 static int parse_id_maps(json_t *lx, const char *key, struct oci_id_map **out, size_t *n,
                          sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(lx, key, "linux", &arr, err);
     if (r <= 0)
         return r;
@@ -120,7 +120,7 @@ static int parse_id_maps(json_t *lx, const char *key, struct oci_id_map **out, s
 
 static int parse_sysctl(json_t *lx, struct oci_linux *l, sk_error *err)
 {
-    json_t *obj;
+    json_t *obj = NULL;
     int r = sk_json_object(lx, "sysctl", "linux", &obj, err);
     if (r <= 0)
         return r;
@@ -130,7 +130,7 @@ static int parse_sysctl(json_t *lx, struct oci_linux *l, sk_error *err)
     if (l->sysctl_keys == NULL || l->sysctl_values == NULL)
         return sk_err(err, ENOMEM, "linux.sysctl");
     const char *key;
-    json_t *v;
+    json_t *v = NULL;
     json_object_foreach(obj, key, v)
     {
         if (!json_is_string(v))
@@ -161,7 +161,7 @@ static int parse_dev_number(json_t *v, const char *key, const char *ctx, int64_t
 
 static int parse_devices(json_t *lx, struct oci_linux *l, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(lx, "devices", "linux", &arr, err);
     if (r <= 0)
         return r;
@@ -248,13 +248,13 @@ static int parse_propagation(json_t *lx, struct oci_linux *l, sk_error *err)
 
 static int parse_time_offsets(json_t *lx, struct oci_linux *l, sk_error *err)
 {
-    json_t *obj;
+    json_t *obj = NULL;
     int r = sk_json_object(lx, "timeOffsets", "linux", &obj, err);
     if (r <= 0)
         return r;
     static const char *const clocks[2] = {"monotonic", "boottime"};
     for (int i = 0; i < 2; i++) {
-        json_t *c;
+        json_t *c = NULL;
         char ctx[64];
         snprintf(ctx, sizeof ctx, "linux.timeOffsets.%s", clocks[i]);
         r = sk_json_object(obj, clocks[i], "linux.timeOffsets", &c, err);
@@ -274,7 +274,7 @@ static int parse_time_offsets(json_t *lx, struct oci_linux *l, sk_error *err)
 
 static int parse_personality(json_t *lx, struct oci_linux *l, sk_error *err)
 {
-    json_t *obj;
+    json_t *obj = NULL;
     int r = sk_json_object(lx, "personality", "linux", &obj, err);
     if (r <= 0)
         return r;
@@ -313,13 +313,13 @@ int oci_linux_parse(json_t *lx, struct oci_linux *l, sk_error *err)
         return -1;
     if (s != NULL && *s != '\0' && (l->mount_label = strdup(s)) == NULL)
         return sk_err(err, ENOMEM, "linux.mountLabel");
-    json_t *sec;
+    json_t *sec = NULL;
     r = sk_json_object(lx, "seccomp", "linux", &sec, err);
     if (r < 0)
         return -1;
     if (r > 0)
         l->seccomp = sec;
-    json_t *res;
+    json_t *res = NULL;
     r = sk_json_object(lx, "resources", "linux", &res, err);
     if (r < 0)
         return -1;
@@ -328,7 +328,7 @@ int oci_linux_parse(json_t *lx, struct oci_linux *l, sk_error *err)
         if (oci_resources_parse(res, "linux.resources", &l->res, err) < 0)
             return -1;
     }
-    json_t *rdt;
+    json_t *rdt = NULL;
     if (sk_json_object(lx, "intelRdt", "linux", &rdt, err) > 0)
         sk_warn("linux.intelRdt is not supported and is ignored");
     if ((l->n_uid_maps > 0 || l->n_gid_maps > 0) && !l->ns[OCI_NS_USER].present)

@@ -37,12 +37,12 @@ static int rlimit_parse(const char *name)
 
 static int parse_cap_set(json_t *caps, const char *key, uint64_t *mask, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(caps, key, "process.capabilities", &arr, err);
     if (r <= 0)
         return r;
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     int last = oci_cap_last();
     json_array_foreach(arr, i, v)
     {
@@ -66,7 +66,7 @@ static int parse_cap_set(json_t *caps, const char *key, uint64_t *mask, sk_error
 
 static int parse_caps(json_t *proc, struct oci_process *p, sk_error *err)
 {
-    json_t *caps;
+    json_t *caps = NULL;
     int r = sk_json_object(proc, "capabilities", "process", &caps, err);
     if (r <= 0)
         return r;
@@ -82,7 +82,7 @@ static int parse_caps(json_t *proc, struct oci_process *p, sk_error *err)
 
 static int parse_rlimits(json_t *proc, struct oci_process *p, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(proc, "rlimits", "process", &arr, err);
     if (r <= 0)
         return r;
@@ -91,7 +91,7 @@ static int parse_rlimits(json_t *proc, struct oci_process *p, sk_error *err)
     if (p->rlimits == NULL)
         return sk_err(err, ENOMEM, "process.rlimits");
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     json_array_foreach(arr, i, v)
     {
         char ctx[64];
@@ -127,7 +127,7 @@ static int parse_rlimits(json_t *proc, struct oci_process *p, sk_error *err)
 
 static int parse_user(json_t *proc, struct oci_process *p, sk_error *err)
 {
-    json_t *user;
+    json_t *user = NULL;
     int r = sk_json_object(proc, "user", "process", &user, err);
     if (r < 0)
         return -1;
@@ -147,7 +147,7 @@ static int parse_user(json_t *proc, struct oci_process *p, sk_error *err)
                           (unsigned long long)p->umask.v);
         p->umask.set = true;
     }
-    json_t *gids;
+    json_t *gids = NULL;
     r = sk_json_array(user, "additionalGids", "process.user", &gids, err);
     if (r < 0)
         return -1;
@@ -175,7 +175,7 @@ int oci_process_parse(json_t *proc, const char *ctx, struct oci_process *p, sk_e
 {
     memset(p, 0, sizeof *p);
     const char *s = NULL;
-    json_t *obj;
+    json_t *obj = NULL;
     if (!json_is_object(proc))
         return sk_err(err, 0, "%s: expected an object", ctx);
     if (sk_json_bool(proc, "terminal", "process", &p->terminal, err) < 0)

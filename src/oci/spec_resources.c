@@ -38,7 +38,7 @@ static int dup_string(json_t *o, const char *key, const char *ctx, char **out, s
 
 static int parse_memory(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *m;
+    json_t *m = NULL;
     int k = sk_json_object(res, "memory", "linux.resources", &m, err);
     if (k <= 0)
         return k;
@@ -74,7 +74,7 @@ static int parse_memory(json_t *res, struct oci_resources *r, sk_error *err)
 
 static int parse_cpu(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *c;
+    json_t *c = NULL;
     int k = sk_json_object(res, "cpu", "linux.resources", &c, err);
     if (k <= 0)
         return k;
@@ -120,7 +120,7 @@ static int parse_dev_pair(json_t *v, const char *ctx, int64_t *maj, int64_t *min
 
 static int parse_blkio(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *b;
+    json_t *b = NULL;
     int k = sk_json_object(res, "blockIO", "linux.resources", &b, err);
     if (k <= 0)
         return k;
@@ -132,7 +132,7 @@ static int parse_blkio(json_t *res, struct oci_resources *r, sk_error *err)
         (r->blkio.weight.v < 10 || r->blkio.weight.v > 1000))
         return sk_err(err, 0, "%s.weight: %llu is outside 10..1000", ctx,
                       (unsigned long long)r->blkio.weight.v);
-    json_t *arr;
+    json_t *arr = NULL;
     k = sk_json_array(b, "weightDevice", ctx, &arr, err);
     if (k < 0)
         return -1;
@@ -185,7 +185,7 @@ static int parse_blkio(json_t *res, struct oci_resources *r, sk_error *err)
 
 static int parse_device_rules(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int k = sk_json_array(res, "devices", "linux.resources", &arr, err);
     if (k <= 0)
         return k;
@@ -232,7 +232,7 @@ static int parse_device_rules(json_t *res, struct oci_resources *r, sk_error *er
 
 static int parse_hugepages(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int k = sk_json_array(res, "hugepageLimits", "linux.resources", &arr, err);
     if (k <= 0)
         return k;
@@ -264,7 +264,7 @@ static int parse_hugepages(json_t *res, struct oci_resources *r, sk_error *err)
 
 static int parse_unified(json_t *res, struct oci_resources *r, sk_error *err)
 {
-    json_t *obj;
+    json_t *obj = NULL;
     int k = sk_json_object(res, "unified", "linux.resources", &obj, err);
     if (k <= 0)
         return k;
@@ -274,7 +274,7 @@ static int parse_unified(json_t *res, struct oci_resources *r, sk_error *err)
     if (r->unified_keys == NULL || r->unified_values == NULL)
         return sk_err(err, ENOMEM, "linux.resources.unified");
     const char *key;
-    json_t *v;
+    json_t *v = NULL;
     json_object_foreach(obj, key, v)
     {
         if (!json_is_string(v))
@@ -298,7 +298,7 @@ int oci_resources_parse(json_t *res, const char *ctx, struct oci_resources *r, s
         parse_blkio(res, r, err) < 0 || parse_device_rules(res, r, err) < 0 ||
         parse_hugepages(res, r, err) < 0 || parse_unified(res, r, err) < 0)
         return -1;
-    json_t *pids;
+    json_t *pids = NULL;
     int k = sk_json_object(res, "pids", "linux.resources", &pids, err);
     if (k < 0)
         return -1;
@@ -306,7 +306,7 @@ int oci_resources_parse(json_t *res, const char *ctx, struct oci_resources *r, s
         if (opt_i64(pids, "limit", "linux.resources.pids", &r->pids_limit, err) < 0)
             return -1;
     }
-    json_t *net;
+    json_t *net = NULL;
     if (sk_json_object(res, "network", "linux.resources", &net, err) > 0)
         sk_warn("linux.resources.network (net_cls/net_prio) is not supported and is ignored");
     if (sk_json_object(res, "rdma", "linux.resources", &net, err) > 0)

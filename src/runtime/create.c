@@ -76,6 +76,8 @@ static void creation_undo(struct creation *c)
         close(c->dirfd);
     if (c->plan.proc.console_sock >= 0)
         close(c->plan.proc.console_sock);
+    if (c->plan.cgroup_fd >= 0)
+        close(c->plan.cgroup_fd);
     plan_close_fds(&c->plan);
     seccomp_program_clear(&c->seccomp);
     sk_arena_free(&c->arena);
@@ -116,7 +118,7 @@ static int make_dir(struct creation *c, sk_error *err)
     _cleanup_free_ char *cfg = sk_strdup_printf("%s/config.json", c->dir);
     if (cfg == NULL)
         return sk_err(err, ENOMEM, "create");
-    return sk_write_atomic(cfg, c->config_text, c->config_len, 0600, err);
+    return sk_write_atomic(cfg, c->config_text, c->config_len, 0600, 0, err);
 }
 
 static int make_cgroup(struct creation *c, sk_error *err)
@@ -222,7 +224,7 @@ static int spawn_container(struct creation *c, sk_error *err)
     if (c->plan.userns && (write_id_maps(c->pid, "uid_map", l->uid_maps, l->n_uid_maps, err) < 0 ||
                            write_id_maps(c->pid, "gid_map", l->gid_maps, l->n_gid_maps, err) < 0))
         return -1;
-    if (c->cg != NULL && cg_enter(c->cg, c->pid, err) < 0)
+    if (c->cg != NULL && !c->plan.cloned_into_cgroup && cg_enter(c->cg, c->pid, err) < 0)
         return -1;
     if (c->spec->process.oom_score_adj.set &&
         set_oom_score(c->pid, c->spec->process.oom_score_adj.v, err) < 0)
@@ -307,6 +309,7 @@ static int do_create(struct creation *c, const struct rt_create_opts *o, bool wi
     c->plan.proc.seccomp_notify = c->seccomp.notify;
     c->plan.proc.preserve_fds = o->preserve_fds;
     c->plan.lock_fd = c->dirfd;
+    c->plan.cgroup_fd = cg_clone_fd(c->cg);
     if (setup_console(c, o->console_socket, foreground, err) < 0)
         return -1;
     if (with_fifo) {
@@ -327,7 +330,7 @@ static int do_create(struct creation *c, const struct rt_create_opts *o, bool wi
     _cleanup_free_ char *path = sk_strdup_printf("%s/state.json", c->dir);
     if (text == NULL || path == NULL)
         return sk_err(err, ENOMEM, "state");
-    if (sk_write_atomic(path, text, strlen(text), 0600, err) < 0)
+    if (sk_write_atomic(path, text, strlen(text), 0600, 0, err) < 0)
         return -1;
     if (o->pid_file != NULL && rt_write_pid_file(o->pid_file, c->pid, err) < 0)
         return -1;
@@ -340,7 +343,7 @@ static void creation_init(struct creation *c, const struct rt_global *g, const c
     c->g = g;
     c->id = id;
     c->dirfd = c->sock = c->pty = c->fifo = -1;
-    c->plan.proc.console_sock = -1;
+    c->plan.proc.console_sock = c->plan.cgroup_fd = -1;
     for (int i = 0; i < OCI_NS_COUNT; i++)
         c->plan.join_fds[i] = -1;
 }

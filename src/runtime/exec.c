@@ -87,7 +87,7 @@ static int spawn_and_sync(struct execution *x, const struct rt_exec_opts *o, sk_
     plan_close_fds(&x->plan);
     if (r < 0)
         return -1;
-    if (x->c->cg != NULL && cg_enter(x->c->cg, x->pid, err) < 0)
+    if (x->c->cg != NULL && !x->plan.cloned_into_cgroup && cg_enter(x->c->cg, x->pid, err) < 0)
         return -1;
     if (sync_send(x->sock, SYNC_GO, 0, NULL, 0, -1) < 0)
         return sk_err(err, errno, "start exec process");
@@ -137,6 +137,7 @@ static int prepare(struct execution *x, const struct rt_global *g, const struct 
     x->plan.proc.seccomp_flags = x->seccomp.flags;
     x->plan.proc.seccomp_notify = x->seccomp.notify;
     x->plan.proc.preserve_fds = o->preserve_fds;
+    x->plan.cgroup_fd = cg_clone_fd(x->c->cg);
     if (o->process->terminal) {
         if (o->console_socket != NULL) {
             x->plan.proc.console_sock = fg_console_connect(o->console_socket, err);
@@ -156,7 +157,7 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, int *status
     struct execution x;
     memset(&x, 0, sizeof x);
     x.sock = x.pty = -1;
-    x.plan.fifo_fd = x.plan.lock_fd = x.plan.proc.console_sock = -1;
+    x.plan.fifo_fd = x.plan.lock_fd = x.plan.proc.console_sock = x.plan.cgroup_fd = -1;
     for (int i = 0; i < OCI_NS_COUNT; i++)
         x.plan.join_fds[i] = -1;
     sigset_t old;
@@ -175,6 +176,8 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, int *status
         close(x.sock);
     if (x.plan.proc.console_sock >= 0)
         close(x.plan.proc.console_sock);
+    if (x.plan.cgroup_fd >= 0)
+        close(x.plan.cgroup_fd);
     plan_close_fds(&x.plan);
     if (r == 0 && !o->detach) {
         r = fg_wait(x.pid, x.pty, status, err);

@@ -112,6 +112,8 @@ struct init_plan {
     size_t state_cap;
     int fifo_fd;              /* exec.fifo opened O_RDONLY|O_NONBLOCK, -1 for run */
     int lock_fd;              /* the parent's flock'ed state dir: the child drops its copy */
+    int cgroup_fd;            /* cgroup v2 dir to clone straight into (-1: none) */
+    bool cloned_into_cgroup;  /* set by spawn: CLONE_INTO_CGROUP worked, no attach needed */
     struct proc_plan proc;
 };
 

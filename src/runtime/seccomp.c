@@ -63,12 +63,12 @@ static int parse_op(const char *name, enum scmp_compare *out)
 
 static int parse_flags(json_t *sec, struct seccomp_program *out, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(sec, "flags", "linux.seccomp", &arr, err);
     if (r <= 0)
         return r;
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     json_array_foreach(arr, i, v)
     {
         const char *f = json_string_value(v);
@@ -90,12 +90,12 @@ static int parse_flags(json_t *sec, struct seccomp_program *out, sk_error *err)
 
 static int add_arches(scmp_filter_ctx ctx, json_t *sec, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(sec, "architectures", "linux.seccomp", &arr, err);
     if (r <= 0)
         return r;
     size_t i;
-    json_t *v;
+    json_t *v = NULL;
     json_array_foreach(arr, i, v)
     {
         const char *a = json_string_value(v);

@@ -96,7 +96,7 @@ int rt_write_pid_file(const char *path, pid_t pid, sk_error *err)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%d", pid);
-    if (sk_write_atomic(path, buf, (size_t)n, 0644, err) < 0)
+    if (sk_write_atomic(path, buf, (size_t)n, 0644, 0, err) < 0)
         return sk_err_prefix(err, "pid file");
     return 0;
 }

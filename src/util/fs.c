@@ -70,15 +70,17 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_error *err)
+int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int flags,
+                    sk_error *err)
 {
+    bool durable = (flags & SK_DURABLE) != 0;
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp)
         return sk_err(err, ENAMETOOLONG, "write %s", path);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return sk_err(err, errno, "create %s", tmp);
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int e = errno;
         unlink(tmp);
         return sk_err(err, e, "write %s", tmp);
@@ -88,6 +90,8 @@ int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
         unlink(tmp);
         return sk_err(err, e, "rename %s", path);
     }
+    if (!durable)
+        return 0;
     /* Make the rename itself durable. */
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
@@ -128,6 +132,8 @@ int sk_write_existing(const char *path, const char *s, sk_error *err)
 
 int sk_mkdir_p(const char *path, mode_t mode, sk_error *err)
 {
+    if (mkdir(path, mode) == 0)
+        return 0; /* the common case: only the last level was missing */
     char buf[PATH_MAX];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return sk_err(err, ENAMETOOLONG, "mkdir %s", path);

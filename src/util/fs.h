@@ -20,8 +20,13 @@ static inline int sk_read_file(const char *path, size_t max, char **out, size_t 
     return sk_read_file_at(-100 /* AT_FDCWD */, path, max, out, len, err);
 }
 
-/* Write data to dir/name atomically: temp file, fsync, rename, fsync dir. */
-int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sk_error *err);
+/* Write data to path atomically: a temp file renamed over it, so readers
+ * see the old or the new content, never a part.  With SK_DURABLE the file
+ * and its directory are also fsync'ed (persistent state: survives a power
+ * loss); without, the write costs no disk flush (runtime state on /run). */
+enum { SK_DURABLE = 1 };
+int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int flags,
+                    sk_error *err);
 
 /* Open an existing file write-only (no create, no truncate) and write s to
  * it in one write(2): the way cgroupfs, procfs and sysfs want it. */

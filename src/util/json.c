@@ -145,7 +145,7 @@ int sk_json_array(json_t *obj, const char *key, const char *ctx, json_t **out, s
 
 int sk_json_strv(json_t *obj, const char *key, const char *ctx, char ***out, sk_error *err)
 {
-    json_t *arr;
+    json_t *arr = NULL;
     int r = sk_json_array(obj, key, ctx, &arr, err);
     if (r <= 0)
         return r;

@@ -251,8 +251,8 @@ static void test_atomic_write(void **state)
     char path[PATH_MAX + 16];
     sk_error e;
     snprintf(path, sizeof path, "%s/state.json", root);
-    assert_int_equal(sk_write_atomic(path, "one", 3, 0600, &e), 0);
-    assert_int_equal(sk_write_atomic(path, "two!", 4, 0600, &e), 0);
+    assert_int_equal(sk_write_atomic(path, "one", 3, 0600, SK_DURABLE, &e), 0);
+    assert_int_equal(sk_write_atomic(path, "two!", 4, 0600, 0, &e), 0);
     char *buf;
     size_t len;
     assert_int_equal(sk_read_file(path, 100, &buf, &len, &e), 0);

@@ -554,6 +554,13 @@ int cg_create(struct cgroup *cg, sk_error *err)
 {
     return cg->ops->create(cg, err);
 }
+int cg_clone_fd(const struct cgroup *cg)
+{
+    if (cg == NULL || cg->host.mode != CG_MODE_V2 || cg->unified_dir == NULL)
+        return -1;
+    return open(cg->unified_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int cg_enter(struct cgroup *cg, pid_t pid, sk_error *err)
 {
     return cg->ops->enter(cg, pid, err);

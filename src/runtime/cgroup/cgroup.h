@@ -93,6 +93,9 @@ json_t *cg_to_json(const struct cgroup *cg);
 int cg_from_json(json_t *j, struct cgroup **out, sk_error *err);
 
 int cg_create(struct cgroup *cg, sk_error *err);
+/* On pure v2: an fd of the container's cgroup for clone3(CLONE_INTO_CGROUP),
+ * -1 otherwise (v1 and the hybrid attach with cg_enter). */
+int cg_clone_fd(const struct cgroup *cg);
 int cg_enter(struct cgroup *cg, pid_t pid, sk_error *err);
 /* Write what r sets (create, and `update` later: unset fields are left alone). */
 int cg_apply(struct cgroup *cg, const struct oci_resources *r, sk_error *err);
