@@ -420,6 +420,7 @@ int rt_run(const struct rt_global *g, const struct rt_create_opts *o, bool detac
     pid_t pid = c.pid;
     int pty = c.pty;
     c.pty = -1;
+    bool poststart = r == 0 && c.spec->n_hooks[OCI_HOOK_POSTSTART] > 0;
     creation_undo(&c);
     if (r < 0) {
         if (!detach)
@@ -427,7 +428,7 @@ int rt_run(const struct rt_global *g, const struct rt_create_opts *o, bool detac
         return -1;
     }
     struct rt_container *ct;
-    if (rt_container_load(g, o->id, &ct, err) == 0) {
+    if (poststart && rt_container_load(g, o->id, &ct, err) == 0) {
         run_poststart(ct);
         rt_container_free(ct);
     }

@@ -73,10 +73,13 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, int *status
  * capabilities, no_new_privs and rlimits (what runc exec inherits). */
 int rt_exec_base(const struct rt_global *g, const char *id, struct oci_process *p, sk_error *err);
 
-/* Re-exec the running binary from a sealed memfd unless it already runs
- * from one, so /proc/self/exe in a container can never reach the host's
- * binary (CVE-2019-5736).  Returns only on failure (or when sealed). */
+/* Re-exec the running binary through a read-only view of itself (a
+ * detached read-only bind mount, else a sealed memfd copy) unless it already
+ * runs from one, so /proc/self/exe in a container can never be written
+ * (CVE-2019-5736).  Returns 0 when already sealed, -1 when it failed. */
 int rt_ensure_sealed(char **argv, sk_error *err);
 bool rt_is_sealed(void);
+/* The memfd variant alone (the fallback; exposed for tests). */
+int rt_seal_memfd(char **argv, sk_error *err);
 
 #endif

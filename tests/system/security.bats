@@ -3,19 +3,20 @@
 
 load helpers
 
-@test "CVE-2019-5736: the container's first process runs from a sealed copy of the runtime" {
+@test "CVE-2019-5736: the container's first process runs from a read-only view of the runtime" {
   cat >"$T/hook.sh" <<EOF
 #!/bin/sh
 pid=\$(jq -r .pid)
-readlink /proc/\$pid/exe >"$T/exe"
-if printf x >>/proc/\$pid/exe 2>/dev/null; then echo written; else echo refused; fi >"$T/write"
+"$HELPERS/exe-check" \$pid >"$T/exe"
 EOF
   chmod +x "$T/hook.sh"
   cfg --arg h "$T/hook.sh" '.hooks.createRuntime = [{"path": $h}]'
   before=$(sha256sum "$SKIFF_BUILD/skiff" | cut -d" " -f1)
   runc create --bundle "$B" "$ID"
-  [[ $(cat "$T/exe") == /memfd:skiff* ]]
-  [ "$(cat "$T/write")" = refused ]
+  # a writable file here is what CVE-2019-5736 wrote to once the runtime had
+  # exited (while it runs, the write only fails with ETXTBSY)
+  run cat "$T/exe"
+  [[ $output == read-only-mount || $output == memfd-sealed ]]
   [ "$(sha256sum "$SKIFF_BUILD/skiff" | cut -d" " -f1)" = "$before" ]
 }
 
