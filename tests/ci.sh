@@ -13,7 +13,7 @@ top=$PWD
 # keep in step with README.md's first command
 DEPS=(meson ninja-build gcc clang pkg-config libjansson-dev libseccomp-dev
       libcmocka-dev libclang-rt-14-dev bats jq busybox-static util-linux procps
-      podman containerd docker.io git)
+      podman containerd docker.io runc git)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 if [[ ${SKIFF_CI_NO_INSTALL:-0} != 1 ]]; then

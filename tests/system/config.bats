@@ -296,3 +296,27 @@ load helpers
   [[ $output == *"/dev/pts/0"* ]]
   [[ $output == *done* ]]
 }
+
+@test "a session keyring of its own, unless --no-new-keyring" {
+  args sleep 100
+  runc run --detach --bundle "$B" "$ID"
+  grep -q " _ses\.$ID: " /proc/keys
+  runc run --detach --no-new-keyring --bundle "$B" "$ID-k"
+  ! grep -q " _ses\.$ID-k: " /proc/keys
+}
+
+@test "linux.rootfsPropagation: shared, slave, private" {
+  for p in rshared rslave rprivate; do
+    cfg --arg p "$p" '.linux.rootfsPropagation = $p'
+    args awk '$5 == "/"' /proc/self/mountinfo
+    run runc run --bundle "$B" "$ID-$p"
+    [ "$status" -eq 0 ]
+    case $p in
+      rshared) [[ $output == *" shared:"* ]] ;;
+      # a slave of the host's mount: "master:" only when the host's / is shared
+      rslave) [[ $output != *" shared:"* ]]
+              if grep -q " / / .* shared:" /proc/self/mountinfo; then [[ $output == *" master:"* ]]; fi ;;
+      rprivate) [[ $output != *" master:"* && $output != *" shared:"* ]] ;;
+    esac
+  done
+}
