@@ -358,20 +358,6 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, sk_erro
     return r;
 }
 
-static void run_poststart(struct rt_container *c)
-{
-    struct oci_spec *s;
-    sk_error e;
-    if (rt_container_spec(c, &s, &e) < 0 || s->n_hooks[OCI_HOOK_POSTSTART] == 0)
-        return;
-    json_t *st = rt_container_oci_state(c, RT_RUNNING);
-    _cleanup_free_ char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
-    json_decref(st);
-    if (text != NULL && hooks_run(s->hooks[OCI_HOOK_POSTSTART], s->n_hooks[OCI_HOOK_POSTSTART],
-                                  "poststart", text, strlen(text), &e) < 0)
-        sk_warn("%s", e.msg);
-}
-
 int rt_start(const struct rt_global *g, const char *id, sk_error *err)
 {
     struct rt_container *c;
@@ -400,7 +386,7 @@ int rt_start(const struct rt_global *g, const char *id, sk_error *err)
         goto out;
     }
     unlinkat(c->dirfd, "exec.fifo", 0);
-    run_poststart(c);
+    rt_container_run_hooks(c, OCI_HOOK_POSTSTART, RT_RUNNING);
     ret = 0;
 out:
     rt_container_free(c);
@@ -429,7 +415,7 @@ int rt_run(const struct rt_global *g, const struct rt_create_opts *o, bool detac
     }
     struct rt_container *ct;
     if (poststart && rt_container_load(g, o->id, &ct, err) == 0) {
-        run_poststart(ct);
+        rt_container_run_hooks(ct, OCI_HOOK_POSTSTART, RT_RUNNING);
         rt_container_free(ct);
     }
     if (detach)

@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "runtime/sync.h"
 #include "util/cleanup.h"
 
 static void forwarded(sigset_t *set)
@@ -174,17 +175,6 @@ int fg_wait(pid_t pid, int master, int *status, sk_error *err)
 
 int fg_console_connect(const char *path, sk_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof sa.sun_path)
-        return sk_err(err, ENAMETOOLONG, "console socket %s", path);
-    strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return sk_err(err, errno, "console socket");
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int e = errno;
-        close(fd);
-        return sk_err(err, e, "connect to console socket %s", path);
-    }
-    return fd;
+    int fd = unix_connect(path, err);
+    return fd < 0 ? sk_err_prefix(err, "console socket") : fd;
 }

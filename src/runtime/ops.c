@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/hooks.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -166,24 +165,6 @@ static int kill_everything(struct rt_container *c, enum rt_status st, sk_error *
     return 0;
 }
 
-static void run_poststop(struct rt_container *c)
-{
-    struct oci_spec *s;
-    sk_error e;
-    if (rt_container_spec(c, &s, &e) < 0) {
-        sk_warn("%s", e.msg);
-        return;
-    }
-    if (s->n_hooks[OCI_HOOK_POSTSTOP] == 0)
-        return;
-    json_t *st = rt_container_oci_state(c, RT_STOPPED);
-    _cleanup_free_ char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
-    json_decref(st);
-    if (text != NULL && hooks_run(s->hooks[OCI_HOOK_POSTSTOP], s->n_hooks[OCI_HOOK_POSTSTOP],
-                                  "poststop", text, strlen(text), &e) < 0)
-        sk_warn("%s", e.msg);
-}
-
 int rt_delete(const struct rt_global *g, const char *id, bool force, sk_error *err)
 {
     struct rt_container *c;
@@ -210,7 +191,7 @@ int rt_delete(const struct rt_global *g, const char *id, bool force, sk_error *e
         if (cg_destroy(c->cg, &e) < 0)
             sk_warn("%s", e.msg);
     }
-    run_poststop(c);
+    rt_container_run_hooks(c, OCI_HOOK_POSTSTOP, RT_STOPPED);
     ret = sk_rm_rf(c->dir, err);
 out:
     rt_container_free(c);

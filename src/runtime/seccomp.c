@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "runtime/sync.h"
@@ -283,17 +281,10 @@ void seccomp_program_clear(struct seccomp_program *p)
 int seccomp_forward_listener(const struct seccomp_program *p, int fd, const char *id, int pid,
                              const char *bundle, sk_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    _cleanup_close_ int sfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (strlen(p->listener_path) >= sizeof sa.sun_path || sfd < 0) {
+    _cleanup_close_ int sfd = unix_connect(p->listener_path, err);
+    if (sfd < 0) {
         close(fd);
-        return sk_err(err, sfd < 0 ? errno : ENAMETOOLONG, "seccomp listener %s", p->listener_path);
-    }
-    strcpy(sa.sun_path, p->listener_path);
-    if (connect(sfd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int e = errno;
-        close(fd);
-        return sk_err(err, e, "connect to seccomp listener %s", p->listener_path);
+        return sk_err_prefix(err, "seccomp listener");
     }
     json_t *j = json_pack("{s:s, s:[s], s:s, s:i, s:{s:s, s:s, s:s, s:i, s:s}}", "ociVersion",
                           "1.1.0", "fds", "seccompFd", "metadata",

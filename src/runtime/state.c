@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/hooks.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
@@ -220,4 +222,22 @@ int rt_container_spec(struct rt_container *c, struct oci_spec **out, sk_error *e
     }
     *out = c->spec;
     return 0;
+}
+
+void rt_container_run_hooks(struct rt_container *c, enum oci_hook_kind kind, enum rt_status status)
+{
+    struct oci_spec *s;
+    sk_error e;
+    if (rt_container_spec(c, &s, &e) < 0) {
+        sk_warn("%s", e.msg);
+        return;
+    }
+    if (s->n_hooks[kind] == 0)
+        return;
+    json_t *st = rt_container_oci_state(c, status);
+    _cleanup_free_ char *text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+    json_decref(st);
+    if (text != NULL &&
+        hooks_run(s->hooks[kind], s->n_hooks[kind], oci_hook_name(kind), text, strlen(text), &e) < 0)
+        sk_warn("%s", e.msg);
 }

@@ -39,6 +39,9 @@ enum rt_status rt_container_status(struct rt_container *c);
 json_t *rt_container_oci_state(struct rt_container *c, enum rt_status st);
 /* The container's config.json as it was at create. */
 int rt_container_spec(struct rt_container *c, struct oci_spec **out, sk_error *err);
+/* Run the container's hooks of one kind with its state (as `status`) on
+ * stdin.  These are poststart/poststop: failures are warnings, never errors. */
+void rt_container_run_hooks(struct rt_container *c, enum oci_hook_kind kind, enum rt_status status);
 /* Is the process with this pid and start time alive (zombies are not)? */
 bool rt_pid_alive(pid_t pid, uint64_t start_time);
 /* Field 22 of /proc/PID/stat; 0 when the process is gone. */

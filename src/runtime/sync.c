@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const char *const names[] = {
@@ -16,15 +17,14 @@ static const char *const names[] = {
     [SYNC_ERROR] = "error",
 };
 
-int sync_send(int sock, enum sync_type type, int errnum, const void *payload, size_t len, int fd)
+/* sendmsg with an optional fd attached (SCM_RIGHTS). */
+static int send_with_fd(int sock, struct iovec *iov, size_t n_iov, int fd)
 {
-    struct sync_hdr h = {.type = type, .errnum = errnum, .len = (uint32_t)len};
-    struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, len}};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = n_iov};
     if (fd >= 0) {
         memset(&u, 0, sizeof u);
         msg.msg_control = u.buf;
@@ -40,6 +40,13 @@ int sync_send(int sock, enum sync_type type, int errnum, const void *payload, si
         r = sendmsg(sock, &msg, MSG_NOSIGNAL);
     while (r < 0 && errno == EINTR);
     return r < 0 ? -1 : 0;
+}
+
+int sync_send(int sock, enum sync_type type, int errnum, const void *payload, size_t len, int fd)
+{
+    struct sync_hdr h = {.type = type, .errnum = errnum, .len = (uint32_t)len};
+    struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, len}};
+    return send_with_fd(sock, iov, len ? 2 : 1, fd);
 }
 
 ssize_t sync_recv(int sock, struct sync_hdr *hdr, void *payload, size_t cap, int *fd)
@@ -103,23 +110,24 @@ void sync_child_fail(int sock, int errnum, const char *fmt, ...)
 int send_fd(int sock, int fd, const char *name)
 {
     struct iovec iov = {(void *)name, strlen(name)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof u.buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    ssize_t r;
-    do
-        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    return r < 0 ? -1 : 0;
+    return send_with_fd(sock, &iov, 1, fd);
+}
+
+int unix_connect(const char *path, sk_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path)
+        return sk_err(err, ENAMETOOLONG, "connect to %s", path);
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sk_err(err, errno, "socket for %s", path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        return sk_err(err, e, "connect to %s", path);
+    }
+    return fd;
 }
 
 int sync_expect(int sock, enum sync_type want, void *payload, size_t cap, int *fd, sk_error *err)
