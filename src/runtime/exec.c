@@ -17,7 +17,6 @@
 #include "runtime/seccomp.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
-#include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -70,7 +69,6 @@ static int open_container_ns(struct rt_container *c, const struct oci_spec *s, s
 
 struct execution {
     struct rt_container *c;
-    struct sk_arena arena;
     struct init_plan plan;
     struct seccomp_program seccomp;
     pid_t pid;
@@ -130,8 +128,8 @@ static int prepare(struct execution *x, const struct rt_global *g, const struct 
     struct oci_spec *s;
     if (rt_container_spec(x->c, &s, err) < 0 || open_container_ns(x->c, s, &x->plan, err) < 0)
         return -1;
-    if (plan_build_proc(&x->plan.proc, &x->arena, o->process, s, err) < 0 ||
-        seccomp_compile(s->lx.seccomp, &x->seccomp, err) < 0)
+    plan_build_proc(&x->plan.proc, o->process, s);
+    if (seccomp_compile(s->lx.seccomp, &x->seccomp, err) < 0)
         return -1;
     x->plan.proc.seccomp = x->seccomp.prog;
     x->plan.proc.seccomp_flags = x->seccomp.flags;
@@ -188,7 +186,6 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, int *status
     if (blocked)
         fg_restore_signals(&old);
     seccomp_program_clear(&x.seccomp);
-    sk_arena_free(&x.arena);
     rt_container_free(x.c);
     return r;
 }

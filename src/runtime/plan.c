@@ -309,8 +309,8 @@ static bool lsm_enabled(const char *name)
     return access(path, F_OK) == 0;
 }
 
-int plan_build_proc(struct proc_plan *pp, struct sk_arena *a, const struct oci_process *proc,
-                    const struct oci_spec *s, sk_error *err)
+void plan_build_proc(struct proc_plan *pp, const struct oci_process *proc,
+                     const struct oci_spec *s)
 {
     static char *const no_env[] = {NULL};
     memset(pp, 0, sizeof *pp);
@@ -354,9 +354,6 @@ int plan_build_proc(struct proc_plan *pp, struct sk_arena *a, const struct oci_p
             sk_warn("selinux label \"%s\" ignored: SELinux is not enabled on this host",
                     proc->selinux_label);
     }
-    (void)a;
-    (void)err;
-    return 0;
 }
 
 int plan_build_init(struct init_plan *p, struct sk_arena *a, const struct oci_spec *s,
@@ -373,7 +370,6 @@ int plan_build_init(struct init_plan *p, struct sk_arena *a, const struct oci_sp
     p->hostname = s->hostname;
     p->domainname = s->domainname;
     p->new_keyring = !o->no_new_keyring;
-    p->mount_ns = true;
     char *root = s->root_path[0] == '/' ? s->root_path
                                          : sk_arena_printf(a, "%s/%s", o->bundle, s->root_path);
     if (root == NULL)
@@ -407,7 +403,8 @@ int plan_build_init(struct init_plan *p, struct sk_arena *a, const struct oci_sp
     p->state_buf = sk_arena_alloc(a, p->state_cap + 1);
     if (p->rootfs == NULL || p->state_buf == NULL)
         return sk_err(err, ENOMEM, "plan");
-    return plan_build_proc(&p->proc, a, &s->process, s, err);
+    plan_build_proc(&p->proc, &s->process, s);
+    return 0;
 }
 
 void plan_close_fds(struct init_plan *p)

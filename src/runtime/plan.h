@@ -89,7 +89,6 @@ struct init_plan {
     const char *hostname, *domainname;
     bool new_keyring;
     /* rootfs */
-    bool mount_ns;
     const char *rootfs;       /* absolute host path */
     unsigned long rootfs_propagation;
     const char *rootfs_parent_mount; /* mount point holding rootfs (for rshared) */

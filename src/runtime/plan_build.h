@@ -18,8 +18,8 @@ struct plan_opts {
 
 int plan_build_init(struct init_plan *p, struct sk_arena *a, const struct oci_spec *s,
                     const struct plan_opts *o, sk_error *err);
-int plan_build_proc(struct proc_plan *pp, struct sk_arena *a, const struct oci_process *proc,
-                    const struct oci_spec *s, sk_error *err);
+void plan_build_proc(struct proc_plan *pp, const struct oci_process *proc,
+                     const struct oci_spec *s);
 /* Open a namespace file and check it is of the expected type. */
 int plan_open_ns(const char *path, enum oci_ns ns, sk_error *err);
 void plan_close_fds(struct init_plan *p);

@@ -21,7 +21,7 @@
 #include "util/strutil.h"
 
 static const char *const status_names[] = {
-    [RT_CREATING] = "creating", [RT_CREATED] = "created", [RT_RUNNING] = "running",
+    [RT_CREATED] = "created", [RT_RUNNING] = "running",
     [RT_PAUSED] = "paused",     [RT_STOPPED] = "stopped",
 };
 

@@ -12,7 +12,7 @@
 #include "runtime/runtime.h"
 #include "util/error.h"
 
-enum rt_status { RT_CREATING, RT_CREATED, RT_RUNNING, RT_PAUSED, RT_STOPPED };
+enum rt_status { RT_CREATED, RT_RUNNING, RT_PAUSED, RT_STOPPED };
 
 struct rt_container {
     char *id;

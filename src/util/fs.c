@@ -205,11 +205,6 @@ int sk_rm_rf(const char *path, sk_error *err)
     return 0;
 }
 
-bool sk_path_exists(const char *path)
-{
-    return access(path, F_OK) == 0;
-}
-
 int sk_path_clean(const char *path, char *out, size_t cap)
 {
     bool abs = path[0] == '/';

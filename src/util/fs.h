@@ -57,6 +57,4 @@ int sk_mkpath_in_root(int rootfd, const char *path, bool make_file, sk_error *er
  * out (size cap); returns -1 if it does not fit. */
 int sk_path_clean(const char *path, char *out, size_t cap);
 
-bool sk_path_exists(const char *path);
-
 #endif

@@ -36,11 +36,6 @@ void sk_log_set_level(enum sk_log_level level)
     log_level = level;
 }
 
-enum sk_log_level sk_log_get_level(void)
-{
-    return log_level;
-}
-
 void sk_log_set_prog(const char *prog)
 {
     log_prog = prog;
@@ -63,11 +58,6 @@ int sk_log_format_parse(const char *s)
     if (strcmp(s, "json") == 0)
         return SK_LOG_JSON;
     return -1;
-}
-
-int sk_log_fd(void)
-{
-    return log_fd;
 }
 
 bool sk_log_is_stderr(void)

@@ -16,14 +16,11 @@ enum sk_log_format { SK_LOG_TEXT, SK_LOG_JSON };
 /* Open (append) path as the sink; NULL means stderr.  Returns -1 with errno. */
 int sk_log_open(const char *path, enum sk_log_format fmt);
 void sk_log_set_level(enum sk_log_level level);
-enum sk_log_level sk_log_get_level(void);
 /* The program name used as the text prefix ("skiff-runc"). */
 void sk_log_set_prog(const char *prog);
 /* Parse "error|warn|warning|info|debug"; -1 when unknown. */
 int sk_log_level_parse(const char *s);
 int sk_log_format_parse(const char *s);
-/* The fd of the sink (2 when stderr); children that must log keep it open. */
-int sk_log_fd(void);
 bool sk_log_is_stderr(void);
 
 void sk_log(enum sk_log_level level, const char *fmt, ...)

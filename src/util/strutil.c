@@ -98,14 +98,6 @@ int sk_strv_push(char ***v, const char *s)
     return 0;
 }
 
-bool sk_strv_contains(char *const *v, const char *s)
-{
-    for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 bool sk_valid_id(const char *id)
 {
     size_t n = 0;

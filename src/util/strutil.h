@@ -19,7 +19,6 @@ size_t sk_strv_len(char *const *v);
 char **sk_strv_dup(char *const *v);
 /* Append a copy of s to a NULL-terminated vector; -1 on ENOMEM. */
 int sk_strv_push(char ***v, const char *s);
-bool sk_strv_contains(char *const *v, const char *s);
 
 static inline bool sk_str_has_prefix(const char *s, const char *prefix)
 {
