@@ -121,6 +121,37 @@ static int make_dir(struct creation *c, sk_error *err)
     return sk_write_atomic(cfg, c->config_text, c->config_len, 0600, 0, err);
 }
 
+/* state.json.  Written once as soon as the cgroup is known, with pid 0 and
+ * the creating process (so a create killed half-way is seen as stopped and
+ * delete can clean up after it), and again when the container is ready. */
+static int write_record(struct creation *c, bool creating, sk_error *err)
+{
+    char created[64];
+    rt_now_rfc3339(created, sizeof created);
+    json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s}", "id", c->id, "pid", (int)c->pid,
+                          "init_start", (json_int_t)(c->pid > 0 ? rt_pid_start_time(c->pid) : 0),
+                          "bundle", c->bundle, "created", created, "owner", "");
+    if (j == NULL)
+        return sk_err(err, ENOMEM, "state");
+    if (c->plan.rootfs != NULL)
+        json_object_set_new(j, "rootfs", json_string(c->plan.rootfs));
+    if (creating) {
+        json_object_set_new(j, "creator", json_integer(getpid()));
+        json_object_set_new(j, "creator_start", json_integer((json_int_t)rt_pid_start_time(getpid())));
+    }
+    json_t *ann = json_object_get(c->spec->json, "annotations");
+    if (json_is_object(ann))
+        json_object_set(j, "annotations", ann);
+    if (c->cg != NULL)
+        json_object_set_new(j, "cgroup", cg_to_json(c->cg));
+    _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    _cleanup_free_ char *path = sk_strdup_printf("%s/state.json", c->dir);
+    if (text == NULL || path == NULL)
+        return sk_err(err, ENOMEM, "state");
+    return sk_write_atomic(path, text, strlen(text), 0600, 0, err);
+}
+
 static int make_cgroup(struct creation *c, sk_error *err)
 {
     struct cg_host host;
@@ -138,7 +169,7 @@ static int make_cgroup(struct creation *c, sk_error *err)
     if (r == 0)
         r = cg_new(&host, path, &c->cg, err);
     cg_host_clear(&host);
-    if (r < 0)
+    if (r < 0 || write_record(c, true, err) < 0)
         return -1;
     if (cg_create(c->cg, err) < 0)
         return -1;
@@ -176,21 +207,6 @@ static int set_oom_score(pid_t pid, int64_t v, sk_error *err)
         return sk_err(err, e2.errnum, "process.oomScoreAdj %lld (lowering the score needs "
                                       "CAP_SYS_RESOURCE)", (long long)v);
     return sk_err(err, e2.errnum, "process.oomScoreAdj %lld", (long long)v);
-}
-
-static json_t *record(struct creation *c, const char *created)
-{
-    json_t *j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:s}", "id", c->id, "pid", (int)c->pid,
-                          "init_start", (json_int_t)rt_pid_start_time(c->pid), "bundle", c->bundle,
-                          "rootfs", c->plan.rootfs, "created", created, "owner", "");
-    if (j == NULL)
-        return NULL;
-    json_t *ann = json_object_get(c->spec->json, "annotations");
-    if (json_is_object(ann))
-        json_object_set(j, "annotations", ann);
-    if (c->cg != NULL)
-        json_object_set_new(j, "cgroup", cg_to_json(c->cg));
-    return j;
 }
 
 /* The OCI state given to hooks. */
@@ -320,17 +336,7 @@ static int do_create(struct creation *c, const struct rt_create_opts *o, bool wi
             return sk_err(err, errno, "open exec.fifo");
         c->plan.fifo_fd = c->fifo;
     }
-    if (spawn_container(c, err) < 0)
-        return -1;
-    char created[64];
-    rt_now_rfc3339(created, sizeof created);
-    json_t *rec = record(c, created);
-    _cleanup_free_ char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-    json_decref(rec);
-    _cleanup_free_ char *path = sk_strdup_printf("%s/state.json", c->dir);
-    if (text == NULL || path == NULL)
-        return sk_err(err, ENOMEM, "state");
-    if (sk_write_atomic(path, text, strlen(text), 0600, 0, err) < 0)
+    if (spawn_container(c, err) < 0 || write_record(c, false, err) < 0)
         return -1;
     if (o->pid_file != NULL && rt_write_pid_file(o->pid_file, c->pid, err) < 0)
         return -1;

@@ -21,7 +21,7 @@
 #include "util/strutil.h"
 
 static const char *const status_names[] = {
-    [RT_CREATED] = "created", [RT_RUNNING] = "running",
+    [RT_CREATING] = "creating", [RT_CREATED] = "created", [RT_RUNNING] = "running",
     [RT_PAUSED] = "paused",     [RT_STOPPED] = "stopped",
 };
 
@@ -131,7 +131,7 @@ int rt_container_load(const struct rt_global *g, const char *id, struct rt_conta
     if (sk_read_file_at(c->dirfd, "state.json", 1u << 20, &buf, &len, err) < 0) {
         int e = err->errnum;
         rt_container_free(c);
-        if (e == ENOENT) /* create was killed before it wrote the record */
+        if (e == ENOENT) /* create was killed before it wrote anything */
             return sk_err(err, 0, "container \"%s\" was never completely created; "
                                   "remove it with delete --force", id);
         return sk_err_prefix(err, "container \"%s\"", id);
@@ -151,6 +151,13 @@ int rt_container_load(const struct rt_global *g, const char *id, struct rt_conta
     }
     c->pid = (pid_t)pid;
     c->start_time = start;
+    int64_t creator = 0;
+    uint64_t creator_start = 0;
+    if (sk_json_i64(c->rec, "creator", "", &creator, NULL) > 0 &&
+        sk_json_u64(c->rec, "creator_start", "", &creator_start, NULL) > 0) {
+        c->creator = (pid_t)creator;
+        c->creator_start = creator_start;
+    }
     if (cgj != NULL && cg_from_json(cgj, &c->cg, err) < 0) {
         rt_container_free(c);
         return sk_err_prefix(err, "container \"%s\"", id);
@@ -184,6 +191,8 @@ int rt_container_lock(struct rt_container *c, sk_error *err)
 
 enum rt_status rt_container_status(struct rt_container *c)
 {
+    if (c->creator > 0) /* a create that died half-way left a stopped container */
+        return rt_pid_alive(c->creator, c->creator_start) ? RT_CREATING : RT_STOPPED;
     if (!rt_pid_alive(c->pid, c->start_time))
         return RT_STOPPED;
     if (faccessat(c->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)

@@ -12,15 +12,17 @@
 #include "runtime/runtime.h"
 #include "util/error.h"
 
-enum rt_status { RT_CREATED, RT_RUNNING, RT_PAUSED, RT_STOPPED };
+enum rt_status { RT_CREATING, RT_CREATED, RT_RUNNING, RT_PAUSED, RT_STOPPED };
 
 struct rt_container {
     char *id;
     char *dir;   /* root/id */
     int dirfd;   /* open, flock'ed when locked */
     json_t *rec; /* state.json */
-    pid_t pid;
+    pid_t pid;              /* 0 while creating */
     uint64_t start_time;
+    pid_t creator;          /* the create still at work (0 once created) */
+    uint64_t creator_start;
     const char *bundle, *rootfs, *created; /* borrowed from rec */
     struct cgroup *cg;
     struct oci_spec *spec; /* loaded on demand by rt_container_spec */

@@ -231,3 +231,15 @@ load helpers
   [ "$(stat -c %a "$ROOT")" = 700 ]
   [ "$(stat -c %a "$ROOT/$ID")" = 700 ]
 }
+
+@test "state says creating while create is at work" {
+  printf '#!/bin/sh\nsleep 2\n' >"$T/slow.sh"
+  chmod +x "$T/slow.sh"
+  cfg --arg h "$T/slow.sh" '.hooks.createRuntime = [{"path": $h}]'
+  args sleep 100
+  runc create --bundle "$B" "$ID" &
+  BG_PIDS+=($!)
+  wait_until '[ "$(runc state "$ID" 2>/dev/null | jq -r .status)" = creating ]'
+  wait "${BG_PIDS[0]}"
+  [ "$(status_of "$ID")" = created ]
+}

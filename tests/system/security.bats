@@ -171,3 +171,22 @@ EOF
   runc delete --force "$ID"
   [ ! -e "$ROOT/$ID" ]
 }
+
+@test "a create killed after it recorded its intent leaves a stopped container that delete cleans" {
+  cat >"$T/hook.sh" <<'EOF'
+#!/bin/sh
+kill -9 $PPID
+EOF
+  chmod +x "$T/hook.sh"
+  cfg --arg h "$T/hook.sh" '.hooks.createRuntime = [{"path": $h}]'
+  args sleep 100
+  run runc create --bundle "$B" "$ID"
+  [ "$status" -ne 0 ]
+  [ -d "$(cg_dir memory "$ID")" ]
+  [ "$(status_of "$ID")" = stopped ]
+  # the container's first process died with its creator (parent death signal)
+  wait_until '[ -z "$(cat "$(cg_dir memory "$ID")/cgroup.procs")" ]'
+  runc delete "$ID"
+  [ ! -e "$ROOT/$ID" ]
+  [ ! -e "$(cg_dir memory "$ID")" ]
+}
