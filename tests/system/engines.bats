@@ -10,7 +10,7 @@ setup() {
   # the engines make parent cgroups (docker/, libpod_parent/): note which
   # existed so that teardown removes only ours
   PREEXISTING=$(ls -d /sys/fs/cgroup/*/docker /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/docker \
-                  /sys/fs/cgroup/libpod_parent 2>/dev/null || true)
+                  /sys/fs/cgroup/libpod_parent /tmp/containerd.*.stacks.log 2>/dev/null || true)
 }
 
 teardown() {
@@ -26,6 +26,11 @@ teardown() {
     [[ -d $d ]] || continue
     grep -qxF "$d" <<<"$PREEXISTING" || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
+  # containerd (ours, or dockerd's) may dump its stacks into /tmp on the way out
+  for d in /tmp/containerd.*.stacks.log; do
+    [[ -f $d ]] && ! grep -qxF "$d" <<<"$PREEXISTING" && rm -f "$d"
+  done
+  return 0
 }
 
 stop_daemon() {
