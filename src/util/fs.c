@@ -21,6 +21,11 @@ int sk_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
     _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return sk_err(err, errno, "open %s", path);
+    return sk_read_fd(fd, path, max, out, len, err);
+}
+
+int sk_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, sk_error *err)
+{
     size_t cap = 4096, n = 0;
     _cleanup_free_ char *buf = malloc(cap);
     if (buf == NULL)
@@ -193,6 +198,16 @@ static int rm_rf_at(int dirfd, const char *name, dev_t dev, int depth)
     if (ret < 0)
         return -1;
     return unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int sk_rm_rf_at(int dirfd, const char *name, sk_error *err)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : sk_err(err, errno, "remove %s", name);
+    if (rm_rf_at(dirfd, name, st.st_dev, 0) < 0)
+        return sk_err(err, errno, "remove %s", name);
+    return 0;
 }
 
 int sk_rm_rf(const char *path, sk_error *err)

@@ -14,6 +14,8 @@
  * NUL-terminated; *len excludes the NUL.  dirfd may be AT_FDCWD. */
 int sk_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
                     sk_error *err);
+/* The same from an open fd (path only names it in errors). */
+int sk_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, sk_error *err);
 static inline int sk_read_file(const char *path, size_t max, char **out, size_t *len,
                                sk_error *err)
 {
@@ -38,6 +40,8 @@ int sk_mkdir_p(const char *path, mode_t mode, sk_error *err);
 
 /* rm -rf, never crossing into another mount or following symlinks. */
 int sk_rm_rf(const char *path, sk_error *err);
+/* The same for name inside the directory dirfd. */
+int sk_rm_rf_at(int dirfd, const char *name, sk_error *err);
 
 /* Resolve and open path inside the directory rootfd as if rootfd were "/":
  * symlinks (absolute or relative) and ".." never leave it, magic links are
