@@ -1,22 +1,113 @@
-/* skiff - one binary: the docker-like engine (to come), and the OCI runtime
- * when called as skiff-runc or as `skiff oci ...`. */
+/* skiff - one binary: the docker-compatible engine commands, and the OCI
+ * runtime when called as skiff-runc or as `skiff oci ...`. */
 #define _GNU_SOURCE
+#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "config.h"
 #include "oci-cli/oci_cli.h"
+#include "util/log.h"
+
+static const struct cli_cmd *const commands[] = {
+    &cmd_images, &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag, &cmd_rmi,
+    &cmd_save,   &cmd_load,          &cmd_import,        &cmd_system_df,
+};
+
+/* docker's aliases: "image ls" = "images", "image rm" = "rmi", ... */
+static const struct {
+    const char *alias, *name;
+} aliases[] = {
+    {"image ls", "images"},    {"image list", "images"}, {"image rm", "rmi"},
+    {"image remove", "rmi"},   {"image tag", "tag"},     {"image save", "save"},
+    {"image load", "load"},    {"image import", "import"}, {"history", "image history"},
+};
+
+struct image_store *cli_store(struct cli *c, sk_error *err)
+{
+    if (c->store == NULL && store_open(c->root, &c->store, err) < 0)
+        return NULL;
+    return c->store;
+}
+
+int cli_fail(const sk_error *err)
+{
+    fprintf(stderr, "Error: %s\n", err->msg);
+    return 1;
+}
+
+int cli_failf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "Error: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 1;
+}
+
+int cli_usage(const struct cli_cmd *cmd, bool error)
+{
+    FILE *f = error ? stderr : stdout;
+    fprintf(f, "\nUsage:  skiff %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+    if (cmd->help && *cmd->help)
+        fprintf(f, "\nOptions:\n%s", cmd->help);
+    fprintf(f, "  -h, --help            Print usage\n");
+    return error ? 125 : 0;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: skiff <command> [options]\n\n"
+    fprintf(f, "\nUsage:  skiff [OPTIONS] COMMAND\n\n"
                "A fast, small, daemonless container engine.\n\n"
-               "Commands:\n"
-               "  oci        the OCI runtime (runc's command line; also installed as skiff-runc)\n"
-               "  version    print the version\n"
-               "  help       show this help\n\n"
-               "Run 'skiff oci --help' for the runtime's commands.\n");
+               "Options:\n"
+               "      --root string        Persistent state (default \"" SKIFF_DEFAULT_ROOT "\")\n"
+               "      --runroot string     Runtime state (default \"" SKIFF_DEFAULT_RUNROOT "\")\n"
+               "      --log-level string   error, warn, info or debug (default \"warn\")\n"
+               "  -v, --version            Print version information and quit\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "  %-16s %s\n  %-16s %s\n\nRun 'skiff COMMAND --help' for more information on a "
+               "command.\n",
+            "oci", "The OCI runtime (runc's command line; also installed as skiff-runc)",
+            "version", "Show the skiff version information");
+}
+
+/* "image ls x" -> the command for "image ls" and the index of its argv[0]. */
+static const struct cli_cmd *find_command(int argc, char **argv, int *at)
+{
+    char two[64] = "";
+    if (*at + 1 < argc)
+        snprintf(two, sizeof two, "%s %s", argv[*at], argv[*at + 1]);
+    for (int words = 2; words >= 1; words--) {
+        const char *name = words == 2 ? two : argv[*at];
+        for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+            if (strcmp(aliases[i].alias, name) == 0)
+                name = aliases[i].name;
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (*name && strcmp(commands[i]->name, name) == 0) {
+                *at += words - 1;
+                return commands[i];
+            }
+    }
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -28,21 +119,75 @@ int main(int argc, char **argv)
     base = base ? base + 1 : argv[0];
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)
         return oci_main(argc, argv, "skiff-runc", argv);
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+
+    enum { O_ROOT = 256, O_RUNROOT, O_LOGLEVEL };
+    static const struct option opts[] = {{"root", required_argument, NULL, O_ROOT},
+                                         {"runroot", required_argument, NULL, O_RUNROOT},
+                                         {"log-level", required_argument, NULL, O_LOGLEVEL},
+                                         {"version", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    struct cli c = {.root = SKIFF_DEFAULT_ROOT, .runroot = SKIFF_DEFAULT_RUNROOT};
+    int o;
+    sk_log_set_prog("skiff");
+    while ((o = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+        switch (o) {
+        case O_ROOT:
+            c.root = optarg;
+            break;
+        case O_RUNROOT:
+            c.runroot = optarg;
+            break;
+        case O_LOGLEVEL: {
+            int l = sk_log_level_parse(optarg);
+            if (l < 0)
+                return cli_failf("--log-level: \"%s\" is not error, warn, info or debug", optarg), 125;
+            sk_log_set_level((enum sk_log_level)l);
+            break;
+        }
+        case 'v':
+            printf("skiff version %s, commit %s\n", SKIFF_VERSION, SKIFF_COMMIT);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 125;
+        }
     }
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-            printf("Usage: skiff version\n\nPrint the version of skiff.\n");
+    if (optind >= argc) {
+        usage(stderr);
+        return 125;
+    }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "version") == 0) {
+        if (cli_wants_help(argc - optind, argv + optind)) {
+            printf("\nUsage:  skiff version\n\nShow the skiff version information\n");
             return 0;
         }
         printf("skiff version %s, commit %s\n", SKIFF_VERSION, SKIFF_COMMIT);
         return 0;
     }
-    if (strcmp(argv[1], "oci") == 0)
-        return oci_main(argc - 1, argv + 1, "skiff oci", argv);
-    fprintf(stderr, "skiff: unknown command \"%s\"\nRun 'skiff help' for the commands.\n", argv[1]);
-    return 125;
+    if (strcmp(name, "oci") == 0)
+        return oci_main(argc - optind, argv + optind, "skiff oci", argv);
+    int at = optind;
+    const struct cli_cmd *cmd = find_command(argc, argv, &at);
+    if (cmd == NULL) {
+        fprintf(stderr, "skiff: '%s' is not a skiff command.\nSee 'skiff --help'\n", name);
+        return 125;
+    }
+    int cargc = argc - at;
+    char **cargv = argv + at;
+    if (cli_wants_help(cargc, cargv))
+        return cli_usage(cmd, false);
+    optind = 0;
+    opterr = 1;
+    int r = cmd->run(&c, cargc, cargv);
+    store_close(c.store);
+    return r;
 }

@@ -1,0 +1,234 @@
+/* output.c - docker's units, tables and --format handling. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "util/strbuf.h"
+#include "util/template.h"
+
+void human_size(uint64_t bytes, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    double v = (double)bytes;
+    size_t i = 0;
+    while (v >= 1000 && i < 5) {
+        v /= 1000;
+        i++;
+    }
+    snprintf(buf, cap, "%.3g%s", v, units[i]);
+}
+
+void human_since(time_t then, char *buf, size_t cap)
+{
+    if (then <= 0) {
+        snprintf(buf, cap, "N/A");
+        return;
+    }
+    long long s = (long long)(time(NULL) - then);
+    long long m = s / 60, h = s / 3600;
+    if (s < 1)
+        snprintf(buf, cap, "Less than a second ago");
+    else if (s == 1)
+        snprintf(buf, cap, "1 second ago");
+    else if (s < 60)
+        snprintf(buf, cap, "%lld seconds ago", s);
+    else if (m == 1)
+        snprintf(buf, cap, "About a minute ago");
+    else if (m < 60)
+        snprintf(buf, cap, "%lld minutes ago", m);
+    else if (h == 1)
+        snprintf(buf, cap, "About an hour ago");
+    else if (h < 48)
+        snprintf(buf, cap, "%lld hours ago", h);
+    else if (h < 24 * 7 * 2)
+        snprintf(buf, cap, "%lld days ago", h / 24);
+    else if (h < 24 * 30 * 2)
+        snprintf(buf, cap, "%lld weeks ago", h / 24 / 7);
+    else if (h < 24 * 365 * 2)
+        snprintf(buf, cap, "%lld months ago", h / 24 / 30);
+    else
+        snprintf(buf, cap, "%lld years ago", h / 24 / 365);
+}
+
+time_t parse_time(const char *s)
+{
+    struct tm tm = {0};
+    if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return 0;
+    return timegm(&tm);
+}
+
+void table_init(struct table *t, size_t cols)
+{
+    memset(t, 0, sizeof *t);
+    t->cols = cols;
+}
+
+void table_add_row(struct table *t, char *const *cells, size_t n)
+{
+    if ((t->rows + 1) * t->cols > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : t->cols * 16;
+        char **nc = realloc(t->cells, cap * sizeof *nc);
+        if (nc == NULL)
+            return;
+        t->cells = nc;
+        t->cap = cap;
+    }
+    for (size_t c = 0; c < t->cols; c++)
+        t->cells[t->rows * t->cols + c] = strdup(c < n && cells[c] ? cells[c] : "");
+    t->rows++;
+}
+
+void table_add(struct table *t, ...)
+{
+    char *cells[32];
+    va_list ap;
+    va_start(ap, t);
+    for (size_t c = 0; c < t->cols && c < 32; c++)
+        cells[c] = va_arg(ap, char *);
+    va_end(ap);
+    table_add_row(t, cells, t->cols < 32 ? t->cols : 32);
+}
+
+/* Split s at tabs into cells (s is modified). */
+static size_t split_tabs(char *s, char **cells, size_t max)
+{
+    size_t n = 0;
+    char *p = s;
+    while (p != NULL && n < max) {
+        cells[n++] = p;
+        p = strchr(p, '\t');
+        if (p != NULL)
+            *p++ = '\0';
+    }
+    return n;
+}
+
+void table_print(struct table *t)
+{
+    size_t *w = calloc(t->cols, sizeof *w);
+    if (w == NULL)
+        return;
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++) {
+            const char *s = t->cells[r * t->cols + c];
+            size_t l = s ? strlen(s) : 0;
+            if (l + 3 > w[c])
+                w[c] = l + 3;
+        }
+    for (size_t c = 0; c < t->cols; c++)
+        if (w[c] < 10)
+            w[c] = 10;
+    for (size_t r = 0; r < t->rows; r++) {
+        for (size_t c = 0; c < t->cols; c++) {
+            const char *s = t->cells[r * t->cols + c];
+            if (c + 1 == t->cols)
+                printf("%s\n", s ? s : "");
+            else
+                printf("%-*s", (int)w[c], s ? s : "");
+        }
+    }
+    free(w);
+}
+
+void table_free(struct table *t)
+{
+    for (size_t i = 0; i < t->rows * t->cols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+/* "table {{.A}}\t{{.B}}": the header replaces each {{.Field}} by its name. */
+static char *header_of(const char *fmt, const char *const headers[][2])
+{
+    struct strbuf b = {0};
+    const char *p = fmt;
+    while (*p) {
+        const char *o = strstr(p, "{{");
+        if (o == NULL) {
+            sb_puts(&b, p);
+            break;
+        }
+        sb_add(&b, p, (size_t)(o - p));
+        const char *c = strstr(o, "}}");
+        if (c == NULL) {
+            sb_puts(&b, o);
+            break;
+        }
+        char field[64] = "";
+        sscanf(o, "{{ .%63[A-Za-z]", field);
+        if (field[0] == '\0')
+            sscanf(o, "{{.%63[A-Za-z]", field);
+        const char *h = field;
+        for (size_t i = 0; headers[i][0] != NULL; i++)
+            if (strcmp(headers[i][0], field) == 0)
+                h = headers[i][1];
+        sb_puts(&b, h);
+        p = c + 2;
+    }
+    return sb_take(&b);
+}
+
+int print_formatted(const char *format, json_t *rows, const char *const headers[][2],
+                    sk_error *err)
+{
+    bool table = strncmp(format, "table", 5) == 0;
+    const char *body = table ? format + 5 : format;
+    while (table && (*body == ' ' || *body == '\t'))
+        body++;
+    /* docker unescapes \t and \n in --format */
+    struct strbuf f = {0};
+    for (const char *p = body; *p; p++) {
+        if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) {
+            sb_add(&f, p[1] == 't' ? "\t" : "\n", 1);
+            p++;
+        } else {
+            sb_add(&f, p, 1);
+        }
+    }
+    char *fmt = sb_take(&f);
+    struct tmpl *t;
+    if (tmpl_parse(fmt ? fmt : "", &t, err) < 0) {
+        free(fmt);
+        return -1;
+    }
+    struct table tab;
+    size_t ncols = 1;
+    for (const char *p = fmt; p && *p; p++)
+        ncols += *p == '\t';
+    table_init(&tab, table ? ncols : 1);
+    int r = 0;
+    char *cells[64];
+    if (table) {
+        char *h = header_of(fmt, headers);
+        if (h != NULL)
+            table_add_row(&tab, cells, split_tabs(h, cells, 64));
+        free(h);
+    }
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        char *out;
+        if (tmpl_exec(t, row, &out, err) < 0) {
+            r = -1;
+            break;
+        }
+        if (table)
+            table_add_row(&tab, cells, split_tabs(out, cells, 64));
+        else
+            printf("%s\n", out);
+        free(out);
+    }
+    if (table && r == 0)
+        table_print(&tab);
+    table_free(&tab);
+    tmpl_free(t);
+    free(fmt);
+    return r;
+}
