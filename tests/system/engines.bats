@@ -48,31 +48,19 @@ podman_setup() {
   "${PODMAN[@]}" import -q "$SKIFF_TEST_IMG/rootfs.tar" localhost/busybox:latest >/dev/null
 }
 
-# podman's default rlimits (1048576 files) need CAP_SYS_RESOURCE, which this
-# kind of host does not grant: ask for what the host allows.
-ulimits() {
-  local n u
-  n=$(ulimit -Hn) u=$(ulimit -Hu)
-  [[ $u == unlimited ]] && u=1048576
-  # podman 4.3 lowers its own RLIMIT_NPROC hard limit to 32768 before it
-  # starts conmon, so the runtime can never set more than that
-  ((u > 32768)) && u=32768
-  echo "--ulimit nofile=$n:$n --ulimit nproc=$u:$u"
-}
-
 @test "podman --runtime skiff-runc: run --rm, exit codes, a terminal" {
   podman_setup
-  run timeout 120 "${PODMAN[@]}" run --rm --network none $(ulimits) localhost/busybox sh -c 'echo hello from podman; exit 3'
+  run timeout 120 "${PODMAN[@]}" run --rm --network none $(podman_ulimits) localhost/busybox sh -c 'echo hello from podman; exit 3'
   [ "$status" -eq 3 ]
   [ "$output" = "hello from podman" ]
-  run timeout 120 "${PODMAN[@]}" run --rm -t --network none $(ulimits) localhost/busybox tty
+  run timeout 120 "${PODMAN[@]}" run --rm -t --network none $(podman_ulimits) localhost/busybox tty
   [ "$status" -eq 0 ]
   [[ $output == /dev/pts/0* ]]
 }
 
 @test "podman --runtime skiff-runc: exec, kill and stop" {
   podman_setup
-  timeout 120 "${PODMAN[@]}" run -d --name "$ID" --network none $(ulimits) localhost/busybox \
+  timeout 120 "${PODMAN[@]}" run -d --name "$ID" --network none $(podman_ulimits) localhost/busybox \
     sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
   run timeout 60 "${PODMAN[@]}" exec "$ID" sh -c 'echo exec-ok; cat /proc/1/cmdline'
   [ "${lines[0]}" = exec-ok ]

@@ -77,3 +77,15 @@ pid_of() { runc state "$1" | jq -r .pid; }
 cg_dir() { echo "/sys/fs/cgroup/$1/skiff/$2"; }
 
 fail() { echo "$@" >&2; return 1; }
+
+# podman's default rlimits (1048576 files) need CAP_SYS_RESOURCE, which this
+# kind of host does not grant: ask for what the host allows.
+podman_ulimits() {
+  local n u
+  n=$(ulimit -Hn) u=$(ulimit -Hu)
+  [[ $u == unlimited ]] && u=1048576
+  # podman 4.3 lowers its own RLIMIT_NPROC hard limit to 32768 before it
+  # starts conmon, so the runtime can never set more than that
+  ((u > 32768)) && u=32768
+  echo "--ulimit nofile=$n:$n --ulimit nproc=$u:$u"
+}
