@@ -19,6 +19,7 @@ struct cli {
     const char *root;    /* persistent state */
     const char *runroot; /* runtime state */
     struct image_store *store;
+    char **insecure;     /* --insecure-registry, SKIFF_INSECURE_REGISTRIES */
 };
 
 struct cli_cmd {
@@ -63,6 +64,7 @@ int print_formatted(const char *format, json_t *rows, const char *const headers[
                     sk_error *err);
 
 extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd_image_prune,
-    cmd_save, cmd_load, cmd_import, cmd_system_df, cmd_image_history;
+    cmd_save, cmd_load, cmd_import, cmd_system_df, cmd_image_history, cmd_pull, cmd_login,
+    cmd_logout;
 
 #endif

@@ -11,11 +11,14 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "oci-cli/oci_cli.h"
+#include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strutil.h"
 
 static const struct cli_cmd *const commands[] = {
     &cmd_images, &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag, &cmd_rmi,
-    &cmd_save,   &cmd_load,          &cmd_import,        &cmd_system_df,
+    &cmd_save,   &cmd_load,          &cmd_import,        &cmd_system_df,   &cmd_pull,
+    &cmd_login,  &cmd_logout,
 };
 
 /* docker's aliases: "image ls" = "images", "image rm" = "rmi", ... */
@@ -25,6 +28,7 @@ static const struct {
     {"image ls", "images"},    {"image list", "images"}, {"image rm", "rmi"},
     {"image remove", "rmi"},   {"image tag", "tag"},     {"image save", "save"},
     {"image load", "load"},    {"image import", "import"}, {"history", "image history"},
+    {"image pull", "pull"},
 };
 
 struct image_store *cli_store(struct cli *c, sk_error *err)
@@ -80,6 +84,7 @@ static void usage(FILE *f)
                "      --root string        Persistent state (default \"" SKIFF_DEFAULT_ROOT "\")\n"
                "      --runroot string     Runtime state (default \"" SKIFF_DEFAULT_RUNROOT "\")\n"
                "      --log-level string   error, warn, info or debug (default \"warn\")\n"
+               "      --insecure-registry list  Registries to reach without TLS checks (repeatable)\n"
                "  -v, --version            Print version information and quit\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -110,6 +115,20 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *at)
     return NULL;
 }
 
+/* SKIFF_INSECURE_REGISTRIES="host:5000,other" adds to --insecure-registry. */
+static int insecure_from_env(struct cli *c)
+{
+    const char *e = getenv("SKIFF_INSECURE_REGISTRIES");
+    if (e == NULL)
+        return 0;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", e);
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        if (sk_strv_push(&c->insecure, t) < 0)
+            return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* writes to a closed pipe fail with EPIPE instead of killing us; every
@@ -120,8 +139,9 @@ int main(int argc, char **argv)
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)
         return oci_main(argc, argv, "skiff-runc", argv);
 
-    enum { O_ROOT = 256, O_RUNROOT, O_LOGLEVEL };
+    enum { O_ROOT = 256, O_RUNROOT, O_LOGLEVEL, O_INSECURE };
     static const struct option opts[] = {{"root", required_argument, NULL, O_ROOT},
+                                         {"insecure-registry", required_argument, NULL, O_INSECURE},
                                          {"runroot", required_argument, NULL, O_RUNROOT},
                                          {"log-level", required_argument, NULL, O_LOGLEVEL},
                                          {"version", no_argument, NULL, 'v'},
@@ -137,6 +157,10 @@ int main(int argc, char **argv)
             break;
         case O_RUNROOT:
             c.runroot = optarg;
+            break;
+        case O_INSECURE:
+            if (sk_strv_push(&c.insecure, optarg) < 0)
+                return cli_failf("out of memory"), 125;
             break;
         case O_LOGLEVEL: {
             int l = sk_log_level_parse(optarg);
@@ -187,7 +211,10 @@ int main(int argc, char **argv)
         return cli_usage(cmd, false);
     optind = 0;
     opterr = 1;
+    if (insecure_from_env(&c) < 0)
+        return cli_failf("out of memory"), 125;
     int r = cmd->run(&c, cargc, cargv);
     store_close(c.store);
+    sk_strv_free(c.insecure);
     return r;
 }

@@ -332,19 +332,31 @@ static int write_meta(int dirfd, const struct layer_result *res, sk_error *err)
     return 0;
 }
 
+int store_lock_layer(struct image_store *s, const char *key, sk_error *err)
+{
+    if (!image_digest_valid(key))
+        return sk_err(err, 0, "\"%s\" is not a sha256 digest", key);
+    return layer_lock(s, key, err);
+}
+
 int store_add_layer(struct image_store *s, const struct byte_source *src, const char *expect_digest,
                     const char *expect_diff_id, struct layer_result *res, sk_error *err)
 {
     const char *key = expect_diff_id ? expect_diff_id : expect_digest;
     _cleanup_close_ int lock = -1;
-    if (key != NULL) {
-        if (!image_digest_valid(key))
-            return sk_err(err, 0, "\"%s\" is not a sha256 digest", key);
-        if ((lock = layer_lock(s, key, err)) < 0)
-            return -1;
-    }
+    if (key != NULL && (lock = store_lock_layer(s, key, err)) < 0)
+        return -1;
+    return store_add_layer_locked(s, src, expect_digest, expect_diff_id, res, err);
+}
+
+int store_add_layer_locked(struct image_store *s, const struct byte_source *src,
+                           const char *expect_digest, const char *expect_diff_id,
+                           struct layer_result *res, sk_error *err)
+{
     if (expect_diff_id != NULL && store_has_layer(s, expect_diff_id))
         return fill_from_meta(s, expect_diff_id, res, err);
+    if (src == NULL)
+        return sk_err(err, ENOENT, "layer %s", expect_diff_id ? expect_diff_id : "(none)");
     char tdir[128], tblob[128];
     tmp_name(tdir, sizeof tdir, "layer");
     tmp_name(tblob, sizeof tblob, "blob");

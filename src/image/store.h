@@ -66,6 +66,13 @@ void store_layer_diff_path(struct image_store *s, const char *diff_id, char *buf
  * res gets the digests and sizes. */
 int store_add_layer(struct image_store *s, const struct byte_source *src, const char *expect_digest,
                     const char *expect_diff_id, struct layer_result *res, sk_error *err);
+/* The lock store_add_layer takes (key: the diff id, else the blob digest), for
+ * callers that must decide under it whether to fetch a layer at all: an fd to
+ * close when done, -1 on error.  Pass it held to store_add_layer_locked. */
+int store_lock_layer(struct image_store *s, const char *key, sk_error *err);
+int store_add_layer_locked(struct image_store *s, const struct byte_source *src,
+                           const char *expect_digest, const char *expect_diff_id,
+                           struct layer_result *res, sk_error *err);
 /* meta.json of a layer: {"diff_id","digest","size","tar_size","media_type"} */
 int store_layer_meta(struct image_store *s, const char *diff_id, json_t **out, sk_error *err);
 
