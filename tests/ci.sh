@@ -12,8 +12,10 @@ top=$PWD
 
 # keep in step with README.md's first command
 DEPS=(meson ninja-build gcc clang pkg-config libjansson-dev libseccomp-dev
-      libcmocka-dev libclang-rt-14-dev bats jq busybox-static util-linux procps
-      podman containerd docker.io runc git)
+      libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
+      ca-certificates libcmocka-dev libclang-rt-14-dev bats jq curl python3 zstd
+      skopeo umoci docker-registry busybox-static util-linux procps podman
+      containerd docker.io runc git)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 if [[ ${SKIFF_CI_NO_INSTALL:-0} != 1 ]]; then
@@ -72,11 +74,13 @@ step build-fuzz build build-ci/fuzz clang -Dfuzz=true -Db_sanitize=address,undef
 [[ $gcc_ok == 1 ]] && suite system tests/run-system.sh build-ci/gcc
 [[ $asan_ok == 1 ]] && suite system-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run-system.sh build-ci/asan
 if [[ $fuzz_ok == 1 ]]; then
-  corpus=$(mktemp -d /tmp/skiff-fuzz.XXXXXX)
-  cp tests/fuzz/corpus/* "$corpus/"
-  step fuzz-spec build-ci/fuzz/tests/fuzz/fuzz_spec -max_total_time="$FUZZ_SECONDS" -max_len=16384 \
-    -artifact_prefix="$log/" "$corpus"
-  rm -rf "$corpus"
+  for f in spec image; do
+    corpus=$(mktemp -d /tmp/skiff-fuzz.XXXXXX)
+    cp tests/fuzz/corpus-$f/* "$corpus/"
+    step fuzz-$f build-ci/fuzz/tests/fuzz/fuzz_$f -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
+      -artifact_prefix="$log/fuzz-$f-" "$corpus"
+    rm -rf "$corpus"
+  done
 fi
 
 echo "# logs: $log"

@@ -65,8 +65,9 @@ int manifest_parse(json_t *doc, struct manifest *m, sk_error *err)
         }
         const char *lmt = m->layers[i].media_type;
         if (strstr(lmt, "foreign") != NULL || strstr(lmt, "nondistributable") != NULL) {
+            sk_err(err, 0, "%s: foreign layers (%s) are not supported", ctx, lmt);
             manifest_clear(m);
-            return sk_err(err, 0, "%s: foreign layers (%s) are not supported", ctx, lmt);
+            return -1;
         }
     }
     m->n_layers = n;
