@@ -1,9 +1,8 @@
 /* archive.c - docker-archive and OCI layout in, docker-archive out, import. */
 #define _GNU_SOURCE
+#include "image/dl_archive.h"
 #include "image/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -349,6 +348,8 @@ static int write_layer(struct image_store *s, struct archive *a, const char *dif
 
 int image_save(struct image_store *s, char *const *names, size_t n, int fd, sk_error *err)
 {
+    if (sk_archive_load(err) < 0)
+        return -1;
     struct archive *a = archive_write_new();
     if (a == NULL)
         return sk_err(err, ENOMEM, "save");

@@ -1,9 +1,8 @@
 /* layer.c - untar a layer into a directory without ever leaving it. */
 #define _GNU_SOURCE
+#include "image/dl_archive.h"
 #include "image/layer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -321,7 +320,7 @@ static void apply_dir_times(struct unpack *u)
 int layer_unpack(const struct byte_source *src, int dirfd, struct layer_result *res, sk_error *err)
 {
     struct unpack u = {.rootfd = dirfd};
-    if (layer_pipe_open(&u.pipe, src, err) < 0)
+    if (sk_archive_load(err) < 0 || layer_pipe_open(&u.pipe, src, err) < 0)
         return -1;
     struct archive *a = archive_read_new();
     if (a == NULL) {

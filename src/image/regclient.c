@@ -2,7 +2,8 @@
 #define _GNU_SOURCE
 #include "image/regclient.h"
 
-#include <curl/curl.h>
+#include "image/dl_curl.h"
+
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -18,11 +19,6 @@
 #ifndef SKIFF_VERSION
 #define SKIFF_VERSION "0.1"
 #endif
-
-static void global_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 char *sk_base64(const void *data, size_t n)
 {
@@ -58,9 +54,9 @@ static bool listed(const char *host, char *const *insecure)
 int regclient_init(struct regclient *c, const char *host, const char *repo, const char *creds,
                    char *const *insecure, sk_error *err)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, global_init);
     memset(c, 0, sizeof *c);
+    if (sk_curl_load(err) < 0)
+        return -1;
     if (strlen(host) > 255 || strlen(repo) >= sizeof c->repo)
         return sk_err(err, 0, "registry \"%s\": name too long", host);
     bool loop = is_loopback(host);

@@ -375,20 +375,31 @@ static int get_doc(struct puller *p, const char *what, const char *ref, const ch
     return d->json ? 0 : -1;
 }
 
+/* The image config: from the store when we have it (verified on read). */
+static int get_config(struct puller *p, const char *digest, struct doc *d, sk_error *err)
+{
+    if (!store_has_blob(p->s, digest) ||
+        store_get_blob(p->s, digest, SMALL_MAX, &d->body, &d->len, NULL) < 0)
+        return get_doc(p, "blob", digest, digest, d, err);
+    snprintf(d->digest, sizeof d->digest, "%s", digest);
+    d->json = sk_json_parse(d->body, d->len, "image config", err);
+    if (d->json != NULL && !json_is_object(d->json))
+        return sk_err(err, 0, "image config %s: not a JSON object", digest);
+    return d->json ? 0 : -1;
+}
+
 static int name_image(struct puller *p, const char *id, const char *top_digest,
                       struct pull_result *res, sk_error *err)
 {
-    char repo[800], key[1200];
+    char repo[800], by_digest[1200], by_tag[1200];
     image_ref_repo(&p->ref, repo, sizeof repo);
-    snprintf(key, sizeof key, "%s@%s", repo, top_digest);
-    if (store_tag(p->s, key, id, err) < 0)
+    snprintf(by_digest, sizeof by_digest, "%s@%s", repo, top_digest);
+    snprintf(by_tag, sizeof by_tag, "%s:%s", repo, p->ref.tag);
+    bool tagged = p->ref.tag[0] && !p->ref.digest[0];
+    const char *names[] = {by_digest, by_tag};
+    if (store_tag_many(p->s, names, tagged ? 2 : 1, id, err) < 0)
         return -1;
-    if (p->ref.tag[0] && !p->ref.digest[0]) {
-        snprintf(key, sizeof key, "%s:%s", repo, p->ref.tag);
-        if (store_tag(p->s, key, id, err) < 0)
-            return -1;
-    }
-    snprintf(res->name, sizeof res->name, "%s", key);
+    snprintf(res->name, sizeof res->name, "%s", tagged ? by_tag : by_digest);
     snprintf(res->id, sizeof res->id, "%s", id);
     snprintf(res->digest, sizeof res->digest, "%s", top_digest);
     return 0;
@@ -422,7 +433,7 @@ static int do_pull(struct puller *p, struct pull_result *res, sk_error *err)
         goto out;
     struct pull_event ev = {.kind = PULL_RESOLVED, .n_layers = m.n_layers, .digest = top.digest};
     emit(p, &ev);
-    if (get_doc(p, "blob", m.config.digest, m.config.digest, &cfg, err) < 0 ||
+    if (get_config(p, m.config.digest, &cfg, err) < 0 ||
         check_platform(cfg.json, os, arch, p->o->platform && *p->o->platform, err) < 0)
         goto out;
     json_t *diff_ids = json_object_get(json_object_get(cfg.json, "rootfs"), "diff_ids");

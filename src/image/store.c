@@ -434,19 +434,31 @@ static int save_repos(struct image_store *s, json_t *repos, sk_error *err)
     return sk_write_atomic(path, text, strlen(text), 0600, SK_DURABLE, err);
 }
 
-int store_tag(struct image_store *s, const char *ref, const char *id, sk_error *err)
+int store_tag_many(struct image_store *s, const char *const *refs, size_t n, const char *id,
+                   sk_error *err)
 {
     json_t *repos = NULL;
     if (store_lock(s, err) < 0)
         return -1;
     int r = load_repos(s, &repos, err);
-    if (r == 0) {
-        json_object_set_new(repos, ref, json_string(id));
-        r = save_repos(s, repos, err);
+    bool changed = false;
+    for (size_t i = 0; r == 0 && i < n; i++) {
+        const char *cur = json_string_value(json_object_get(repos, refs[i]));
+        if (cur != NULL && strcmp(cur, id) == 0)
+            continue;
+        json_object_set_new(repos, refs[i], json_string(id));
+        changed = true;
     }
+    if (r == 0 && changed)
+        r = save_repos(s, repos, err);
     json_decref(repos);
     store_unlock(s);
     return r;
+}
+
+int store_tag(struct image_store *s, const char *ref, const char *id, sk_error *err)
+{
+    return store_tag_many(s, &ref, 1, id, err);
 }
 
 int store_untag(struct image_store *s, const char *ref, sk_error *err)
@@ -495,6 +507,11 @@ int store_put_image(struct image_store *s, json_t *rec, sk_error *err)
     snprintf(path, sizeof path, "%s/images/%s.json", s->dir, HEX(id));
     if (text == NULL)
         return sk_err(err, ENOMEM, "image record");
+    _cleanup_free_ char *old = NULL;
+    size_t len;
+    if (sk_read_file(path, 16u << 20, &old, &len, NULL) == 0 && len == strlen(text) &&
+        memcmp(old, text, len) == 0)
+        return 0; /* pulled again: nothing changed */
     return sk_write_atomic(path, text, strlen(text), 0600, SK_DURABLE, err);
 }
 

@@ -87,6 +87,9 @@ int store_list_images(struct image_store *s, json_t **out, sk_error *err);
 int store_resolve(struct image_store *s, const char *name, char id[72], sk_error *err);
 /* Point a normalized "repo:tag" or "repo@digest" at id (moving it). */
 int store_tag(struct image_store *s, const char *ref, const char *id, sk_error *err);
+/* Several names at once (one write; none when nothing changes). */
+int store_tag_many(struct image_store *s, const char *const *refs, size_t n, const char *id,
+                   sk_error *err);
 /* Remove a name; returns 1 when it existed. */
 int store_untag(struct image_store *s, const char *ref, sk_error *err);
 /* The names pointing at id (normalized), as a JSON array. */
