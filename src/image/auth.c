@@ -2,13 +2,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "image/regclient.h"
 #include "image/registry.h"
+#include "util/base64.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -82,19 +82,13 @@ int registry_auth_load(const char *path, const char *registry, char **creds, sk_
         const char *a = json_string_value(json_object_get(v, "auth"));
         if (a == NULL || !*a)
             continue;
-        size_t al = strlen(a);
-        unsigned char *dec = calloc(1, al + 4);
-        if (dec == NULL)
-            return sk_err(err, ENOMEM, "credentials");
-        int n = EVP_DecodeBlock(dec, (const unsigned char *)a, (int)al);
-        if (n < 0 || memchr(dec, ':', (size_t)n) == NULL) {
+        size_t n;
+        unsigned char *dec = sk_base64_decode(a, &n);
+        if (dec == NULL || memchr(dec, ':', n) == NULL || memchr(dec, '\0', n) != NULL) {
             free(dec);
             return sk_err(err, 0, "%s: the credentials of %s are not base64 \"user:password\"", path,
                           k);
         }
-        while (n > 0 && dec[n - 1] == '\0') /* EVP_DecodeBlock counts the padding */
-            n--;
-        dec[n] = '\0';
         *creds = (char *)dec;
         return 0;
     }
@@ -128,7 +122,7 @@ int registry_auth_store(const char *path, const char *registry, const char *user
         *removed = found;
     if (user != NULL) {
         _cleanup_free_ char *up = sk_strdup_printf("%s:%s", user, pass ? pass : "");
-        _cleanup_free_ char *enc = up ? sk_base64(up, strlen(up)) : NULL;
+        _cleanup_free_ char *enc = up ? sk_base64_encode(up, strlen(up)) : NULL;
         if (enc == NULL)
             return sk_err(err, ENOMEM, "credentials");
         json_object_set_new(auths, auth_key(registry), json_pack("{s:s}", "auth", enc));

@@ -2,7 +2,8 @@
 #define _GNU_SOURCE
 #include "image/digest.h"
 
-#include <openssl/evp.h>
+#include "image/dl_crypto.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,8 +11,15 @@ struct sk_sha256 {
     EVP_MD_CTX *ctx;
 };
 
+int sk_digest_init(sk_error *err)
+{
+    return sk_crypto_load(err);
+}
+
 struct sk_sha256 *sk_sha256_new(void)
 {
+    if (sk_crypto_load(NULL) < 0)
+        return NULL;
     struct sk_sha256 *h = calloc(1, sizeof *h);
     if (h == NULL)
         return NULL;

@@ -5,7 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
 struct sk_sha256;
+
+/* Load the hashing library (libcrypto, on first use): call before the rest
+ * to get a clear error; sk_sha256_new() returns NULL and sk_sha256_digest()
+ * writes "" when it is missing. */
+int sk_digest_init(sk_error *err);
 
 struct sk_sha256 *sk_sha256_new(void);
 void sk_sha256_update(struct sk_sha256 *h, const void *data, size_t len);

@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "image/digest.h"
+#include "image/dl_compress.h"
 
 #define IN_SIZE (64u * 1024)
 #define OUT_SIZE (128u * 1024)
@@ -69,6 +68,8 @@ static int fill(struct layer_pipe *p)
 
 int layer_pipe_open(struct layer_pipe **out, const struct byte_source *src, sk_error *err)
 {
+    if (sk_digest_init(err) < 0)
+        return -1;
     struct layer_pipe *p = calloc(1, sizeof *p);
     if (p == NULL)
         return sk_err(err, ENOMEM, "layer");
@@ -89,6 +90,10 @@ int layer_pipe_open(struct layer_pipe **out, const struct byte_source *src, sk_e
     const unsigned char *b = p->in + p->in_pos;
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
         p->kind = LAYER_GZIP;
+        if (sk_zlib_load(err) < 0) {
+            layer_pipe_free(p);
+            return -1;
+        }
         if (inflateInit2(&p->z, 15 + 16) != Z_OK) {
             layer_pipe_free(p);
             return sk_err(err, ENOMEM, "gzip");
@@ -97,6 +102,10 @@ int layer_pipe_open(struct layer_pipe **out, const struct byte_source *src, sk_e
     } else if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
         p->kind = LAYER_ZSTD;
         p->zhint = 1;
+        if (sk_zstd_load(err) < 0) {
+            layer_pipe_free(p);
+            return -1;
+        }
         p->zs = ZSTD_createDStream();
         if (p->zs == NULL || ZSTD_isError(ZSTD_initDStream(p->zs))) {
             layer_pipe_free(p);

@@ -5,13 +5,13 @@
 #include "image/dl_curl.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "util/base64.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/strutil.h"
@@ -19,14 +19,6 @@
 #ifndef SKIFF_VERSION
 #define SKIFF_VERSION "0.1"
 #endif
-
-char *sk_base64(const void *data, size_t n)
-{
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out != NULL)
-        EVP_EncodeBlock((unsigned char *)out, data, (int)n);
-    return out;
-}
 
 static bool is_loopback(const char *host)
 {
@@ -259,7 +251,7 @@ static int fetch_token(struct regclient *c, const char *challenge, const char *b
 /* Answer a 401: a bearer token, or basic credentials. */
 static int authenticate(struct regclient *c, const char *challenge, sk_error *err)
 {
-    _cleanup_free_ char *basic = c->creds ? sk_base64(c->creds, strlen(c->creds)) : NULL;
+    _cleanup_free_ char *basic = c->creds ? sk_base64_encode(c->creds, strlen(c->creds)) : NULL;
     if (c->creds != NULL && basic == NULL)
         return sk_err(err, ENOMEM, "auth");
     if (strncasecmp(challenge, "Bearer ", 7) == 0)

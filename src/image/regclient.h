@@ -56,6 +56,4 @@ int regclient_get(struct regclient *c, const char *path, const char *accept, str
 /* The registry's error message from a JSON error body ("manifest unknown"). */
 void regresp_message(const struct regresp *r, char *buf, size_t cap);
 
-char *sk_base64(const void *data, size_t n);
-
 #endif

@@ -172,6 +172,8 @@ int store_put_blob(struct image_store *s, const void *data, size_t len, const ch
                    char out[72], sk_error *err)
 {
     char d[72];
+    if (sk_digest_init(err) < 0)
+        return -1;
     sk_sha256_digest(data, len, d);
     if (expect != NULL && strcmp(expect, d) != 0)
         return sk_err(err, 0, "digest mismatch: expected %s, got %s", expect, d);
@@ -220,7 +222,7 @@ int store_get_blob(struct image_store *s, const char *digest, size_t max, char *
     if (!image_digest_valid(digest))
         return sk_err(err, 0, "\"%s\" is not a sha256 digest", digest);
     snprintf(p, sizeof p, "blobs/sha256/%s", HEX(digest));
-    if (sk_read_file_at(s->dirfd, p, max, data, len, err) < 0)
+    if (sk_digest_init(err) < 0 || sk_read_file_at(s->dirfd, p, max, data, len, err) < 0)
         return -1;
     char d[72];
     sk_sha256_digest(*data, *len, d);

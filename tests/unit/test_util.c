@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "util/base64.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -261,9 +263,58 @@ static void test_atomic_write(void **state)
     assert_int_equal(sk_read_file(path, 2, &buf, &len, &e), -1);
 }
 
+static void test_base64(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "u:p\xff"};
+    static const char *const enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy", "dTpw/w=="};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        char *e = sk_base64_encode(plain[i], strlen(plain[i]));
+        assert_string_equal(e, enc[i]);
+        size_t n;
+        unsigned char *d = sk_base64_decode(e, &n);
+        assert_non_null(d);
+        assert_int_equal(n, strlen(plain[i]));
+        assert_memory_equal(d, plain[i], n);
+        free(d);
+        free(e);
+    }
+    size_t n;
+    static const char *const bad[] = {"Zg=", "Z===", "Zg=a", "Zm9v\n", "Zm 9", "Zg==Zg==", "*AAA"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_null(sk_base64_decode(bad[i], &n));
+}
+
+static void *getpid_ptr;
+
+static void test_dl(void **state)
+{
+    (void)state;
+    static const struct sk_dl_sym ok_syms[] = {{"getpid", &getpid_ptr}};
+    struct sk_dl_lib ok = {"libc.so.6", "testing", ok_syms, 1, PTHREAD_MUTEX_INITIALIZER, 0, {0, ""}};
+    sk_error err;
+    assert_int_equal(sk_dl_load(&ok, &err), 0);
+    assert_non_null(getpid_ptr);
+    assert_int_equal(((pid_t(*)(void))getpid_ptr)(), getpid());
+    assert_int_equal(sk_dl_load(&ok, &err), 0); /* once */
+    static void *nothing;
+    static const struct sk_dl_sym missing_sym[] = {{"no_such_symbol_here", &nothing}};
+    struct sk_dl_lib nosym = {"libc.so.6", "testing", missing_sym, 1, PTHREAD_MUTEX_INITIALIZER, 0, {0, ""}};
+    assert_int_equal(sk_dl_load(&nosym, &err), -1);
+    assert_non_null(strstr(err.msg, "testing needs libc.so.6 with no_such_symbol_here"));
+    struct sk_dl_lib nolib = {"libskiff-none.so.9", "registry access", ok_syms, 1, PTHREAD_MUTEX_INITIALIZER, 0, {0, ""}};
+    assert_int_equal(sk_dl_load(&nolib, &err), -1);
+    assert_non_null(strstr(err.msg, "registry access needs libskiff-none.so.9: "));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(sk_dl_load(&nolib, &err), -1); /* the failure is remembered */
+    assert_non_null(strstr(err.msg, "libskiff-none.so.9"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_dl),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_numbers),
