@@ -357,6 +357,8 @@ int layer_unpack(const struct byte_source *src, int dirfd, struct layer_result *
     res->unpacked = u.written;
     ret = 0;
 out:
+    if (ret < 0 && layer_pipe_raw_digest(u.pipe, res->digest) < 0)
+        res->digest[0] = '\0';
     apply_dir_times(&u);
     archive_read_free(a);
     layer_pipe_free(u.pipe);

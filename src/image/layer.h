@@ -43,7 +43,9 @@ struct layer_result {
 };
 
 /* Untar src into the (empty) directory dirfd.  On failure the directory
- * holds a partial layer: the caller throws it away. */
+ * holds a partial layer: the caller throws it away; res->digest is then the
+ * digest of the whole stream when it could be read to the end ("" if not),
+ * so that a caller expecting a digest can tell corruption from bad content. */
 int layer_unpack(const struct byte_source *src, int dirfd, struct layer_result *res, sk_error *err);
 
 /* Only hash: digest and diff id of a stream (decompressing it). */

@@ -215,6 +215,18 @@ int layer_pipe_finish(struct layer_pipe *p, struct layer_result *res)
     return 0;
 }
 
+int layer_pipe_raw_digest(struct layer_pipe *p, char out[72])
+{
+    int f;
+    p->in_pos = p->in_len; /* what is buffered is hashed already */
+    while ((f = fill(p)) > 0)
+        p->in_pos = p->in_len;
+    if (f < 0)
+        return -1;
+    sk_sha256_final(p->cdig, out);
+    return 0;
+}
+
 void layer_pipe_free(struct layer_pipe *p)
 {
     if (p == NULL)

@@ -11,6 +11,9 @@ int layer_pipe_open(struct layer_pipe **out, const struct byte_source *src, sk_e
 ssize_t layer_pipe_read(struct layer_pipe *p, const void **buf);
 /* Read to the end (so the digests cover every byte) and fill res. */
 int layer_pipe_finish(struct layer_pipe *p, struct layer_result *res);
+/* After a failure: read the rest of the source, undecoded, and write the
+ * digest of all of it (was the stream corrupt, or the content bad?). */
+int layer_pipe_raw_digest(struct layer_pipe *p, char out[72]);
 /* The error of the last failed call. */
 sk_error *layer_pipe_error(struct layer_pipe *p);
 void layer_pipe_free(struct layer_pipe *p);

@@ -175,10 +175,19 @@ static int http_get(const char *url, bool verify, const char *accept, const char
         return sk_err(err, EPIPE, "the download was abandoned");
     if (rc == CURLE_WRITE_ERROR && r->fd < 0)
         return sk_err(err, 0, "%s: response larger than %zu bytes", url, r->max);
+    const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
         rc == CURLE_OPERATION_TIMEDOUT)
-        return sk_err(err, 0, "registry unreachable: %s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    return sk_err(err, 0, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        return sk_err(err, 0, "registry unreachable: %s", why);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+        return sk_err(err, 0, "%s: the registry's TLS certificate is not trusted: %s (add its CA to "
+                              "the system store, or list the registry with --insecure-registry)",
+                      url, why);
+    if (rc == CURLE_SSL_CONNECT_ERROR)
+        return sk_err(err, 0, "%s: TLS handshake failed: %s (a registry that speaks plain HTTP must "
+                              "be listed with --insecure-registry)",
+                      url, why);
+    return sk_err(err, 0, "%s: %s", url, why);
 }
 
 /* 'key="value"' from a challenge. */

@@ -32,6 +32,7 @@ struct puller {
     struct image_store *s;
     const struct pull_opts *o;
     pthread_mutex_t plock; /* serializes progress callbacks */
+    json_t *created;       /* layers (diff ids and blob digests) this pull made */
 };
 
 static void emit(struct puller *p, const struct pull_event *ev)
@@ -140,6 +141,7 @@ struct layer_job {
     struct layer_result res;
     sk_error err;
     int rc;
+    bool created; /* by this pull */
     /* the download side */
     int wfd;
     uint64_t done;
@@ -236,6 +238,7 @@ static void pull_layer(struct layer_job *j)
     if (j->rc < 0 && j->dl_rc < 0 && j->dl_err.msg[0] && j->dl_err.errnum != EPIPE)
         j->err = j->dl_err;
     if (j->rc == 0) {
+        j->created = true;
         struct pull_event ev = {.kind = PULL_LAYER_DONE, .layer = j->index,
                                 .digest = j->desc->digest, .done = j->done, .total = j->done};
         emit(j->p, &ev);
@@ -318,6 +321,11 @@ static int pull_layers(struct puller *p, const struct manifest *m, json_t *diff_
         }
         out[i] = j->res;
     }
+    for (size_t i = 0; i < n; i++)
+        if (pl.jobs[i].created) {
+            json_array_append_new(p->created, json_string(pl.jobs[i].res.diff_id));
+            json_array_append_new(p->created, json_string(pl.jobs[i].res.digest));
+        }
     /* the first failure in download order is the one to report */
     for (size_t i = 0; i < n && rc < 0; i++)
         if (pl.jobs[i].rc < 0 && pl.jobs[i].err.errnum != ECANCELED) {
@@ -453,10 +461,12 @@ static int do_pull(struct puller *p, struct pull_result *res, sk_error *err)
         goto out;
     }
     res->fresh = !store_has_blob(p->s, m.config.digest);
-    if (store_put_blob(p->s, cfg.body, cfg.len, m.config.digest, NULL, err) < 0 ||
+    /* layers first: a pull that fails leaves no manifest or config behind
+     * (layers it finished stay, unreferenced, for the next pull to reuse) */
+    if (pull_layers(p, &m, diff_ids, layers, &res->fresh, err) < 0 ||
+        store_put_blob(p->s, cfg.body, cfg.len, m.config.digest, NULL, err) < 0 ||
         store_put_blob(p->s, top.body, top.len, top.digest, NULL, err) < 0 ||
         (mdoc == &man && store_put_blob(p->s, man.body, man.len, man.digest, NULL, err) < 0) ||
-        pull_layers(p, &m, diff_ids, layers, &res->fresh, err) < 0 ||
         image_commit(p->s, m.config.digest, mdoc->digest, layers, m.n_layers, err) < 0 ||
         name_image(p, m.config.digest, top.digest, res, err) < 0)
         goto out;
@@ -477,6 +487,7 @@ int registry_pull(struct image_store *s, const char *ref, const struct pull_opts
     struct puller p = {.s = s, .o = o};
     if (image_ref_parse(ref, &p.ref, err) < 0)
         return -1;
+    _cleanup_json_ json_t *created = p.created = json_array();
     char path[PATH_MAX];
     _cleanup_free_ char *creds = NULL;
     registry_auth_path(o->auth_file, path, sizeof path);
@@ -488,6 +499,8 @@ int registry_pull(struct image_store *s, const char *ref, const struct pull_opts
     if (rc == 0) {
         rc = do_pull(&p, res, err);
         store_end_add(s);
+        if (rc < 0) /* a failed pull leaves the store as it found it */
+            store_discard(s, created);
     }
     pthread_mutex_destroy(&p.plock);
     regclient_free(&p.c);

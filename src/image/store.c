@@ -377,8 +377,11 @@ int store_add_layer_locked(struct image_store *s, const struct byte_source *src,
     }
     struct tee t = {src, bfd};
     struct byte_source ts = {tee_read, &t};
-    if (layer_unpack(&ts, dfd, res, err) < 0)
+    if (layer_unpack(&ts, dfd, res, err) < 0) {
+        if (expect_digest != NULL && res->digest[0] && strcmp(expect_digest, res->digest) != 0)
+            sk_err(err, 0, "layer digest mismatch: expected %s, got %s", expect_digest, res->digest);
         goto out;
+    }
     if (expect_digest != NULL && strcmp(expect_digest, res->digest) != 0) {
         sk_err(err, 0, "layer digest mismatch: expected %s, got %s", expect_digest, res->digest);
         goto out;
@@ -723,6 +726,32 @@ static void sweep(struct gc_ctx *c, const char *sub, uint64_t *freed)
         sk_rm_rf_at(dirfd(d), de->d_name, NULL);
     }
     closedir(d);
+}
+
+void store_discard(struct image_store *s, json_t *digests)
+{
+    if (flock(s->gcfd, LOCK_EX | LOCK_NB) < 0)
+        return; /* another pull, load or import is adding: it may use them */
+    struct gc_ctx c = {s, json_object()};
+    if (store_lock(s, NULL) == 0) {
+        for_each_id(s, mark, &c);
+        size_t i;
+        json_t *d;
+        json_array_foreach(digests, i, d)
+        {
+            const char *v = json_string_value(d);
+            if (!image_digest_valid(v) || json_object_get(c.keep, v) != NULL)
+                continue;
+            char p[128];
+            snprintf(p, sizeof p, "blobs/sha256/%s", HEX(v));
+            unlinkat(s->dirfd, p, 0);
+            snprintf(p, sizeof p, "layers/%s", HEX(v));
+            sk_rm_rf_at(s->dirfd, p, NULL);
+        }
+        store_unlock(s);
+    }
+    flock(s->gcfd, LOCK_UN);
+    json_decref(c.keep);
 }
 
 int store_gc(struct image_store *s, uint64_t *freed, sk_error *err)

@@ -96,6 +96,10 @@ int store_untag(struct image_store *s, const char *ref, sk_error *err);
 json_t *store_names_of(struct image_store *s, const char *id, bool digests);
 /* Delete the record (its names must be gone already). */
 int store_delete_image(struct image_store *s, const char *id, sk_error *err);
+/* After a failed add: remove those of these blobs and layers (digests and
+ * diff ids) that no image refers to, unless another add is in progress
+ * (then they stay for store_gc).  Best effort. */
+void store_discard(struct image_store *s, json_t *digests);
 /* Remove blobs and layers no image refers to; bytes freed in *freed. */
 int store_gc(struct image_store *s, uint64_t *freed, sk_error *err);
 

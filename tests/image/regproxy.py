@@ -10,7 +10,7 @@ real registry (Debian's docker-registry) on 127.0.0.1.
   --break-blobs       the first GET of each blob sends half of it, then
                       drops the connection (a client must resume with Range)
   --ignore-range      answer Range requests with the whole blob (200)
-  --corrupt-blobs     flip one byte in every blob sent
+  --corrupt-blobs N   flip one byte in every blob of N bytes or more sent
   --slow-blobs BPS    send blobs at about this many bytes a second
   --log FILE          one line per request: METHOD PATH RANGE STATUS
 
@@ -100,7 +100,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = r.read()
         up.close()
         status = r.status
-        if blob and status in (200, 206) and args.corrupt_blobs and body:
+        if blob and status in (200, 206) and args.corrupt_blobs is not None and body \
+                and len(body) >= args.corrupt_blobs:
             body = bytes([body[0] ^ 0xFF]) + body[1:]
         cut = False
         if blob and status == 200 and args.break_blobs:
@@ -144,7 +145,7 @@ def main():
     p.add_argument("--basic")
     p.add_argument("--break-blobs", action="store_true")
     p.add_argument("--ignore-range", action="store_true")
-    p.add_argument("--corrupt-blobs", action="store_true")
+    p.add_argument("--corrupt-blobs", type=int)
     p.add_argument("--slow-blobs", type=int, default=0)
     p.add_argument("--log")
     args = p.parse_args()

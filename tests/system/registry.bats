@@ -49,6 +49,17 @@ setup_file() {
   jq -n --slurpfile a "$F/amd64.desc" --slurpfile b "$F/arm64.desc" \
     '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: ($b + $a)}' >"$F/index.json"
   reg_push_manifest test/list 1 application/vnd.oci.image.index.v1+json "$F/index.json" >"$F/index.digest"
+  # test/dlist:1 - a docker manifest list: linux/arm/v7 and linux/amd64, both
+  # the schema 2 image of test/multi (the registry wants entries it has)
+  skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$F/oci:multi" "docker://$REG/test/dlist:amd64" >/dev/null
+  local mt=application/vnd.docker.distribution.manifest.v2+json
+  curl -sf -H "Accept: $mt" "http://$REG/v2/test/dlist/manifests/amd64" >"$F/dlist-amd64.json"
+  jq -n --arg mt "$mt" --arg d "$(sha256_of "$F/dlist-amd64.json")" --argjson s "$(stat -c %s "$F/dlist-amd64.json")" \
+    '{schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.list.v2+json",
+      manifests: [{mediaType: $mt, digest: $d, size: $s,
+                   platform: {architecture: "arm", os: "linux", variant: "v7"}},
+                  {mediaType: $mt, digest: $d, size: $s, platform: {architecture: "amd64", os: "linux"}}]}' >"$F/dlist.json"
+  reg_push_manifest test/dlist 1 application/vnd.docker.distribution.manifest.list.v2+json "$F/dlist.json" >"$F/dlist.digest"
   # test/bad:1 - the config's diff id does not match the layer
   reg_image test/bad 1 amd64 "$F/z.tar" >/dev/null
   local m c
@@ -75,11 +86,12 @@ setup() {
   common_setup
   SK=("$SKIFF" --root "$T/root" --runroot "$T/run")
   export DOCKER_CONFIG=$T/docker-config
-  PROXY_PID=
+  PROXY_PID= NS= VH= NS_PIDS=()
 }
 
 teardown() {
   proxy_stop
+  netns_teardown
   common_teardown
 }
 
@@ -91,9 +103,7 @@ layer_dir() { echo "$T/root/image/layers/${1#sha256:}/diff"; }
 store_empty() {
   [ -z "$(skiff images -aq)" ] || fail "images: $(skiff images -a)"
   [ -z "$(ls "$T/root/image/layers" 2>/dev/null)" ] || fail "layers: $(ls "$T/root/image/layers")"
-  local blobs
-  blobs=$(find "$T/root/image/blobs" -type f 2>/dev/null | wc -l)
-  [ "$blobs" -le 3 ] || fail "$blobs blobs"   # manifests and a config may stay: they are verified
+  [ -z "$(find "$T/root/image/blobs" -type f 2>/dev/null)" ] || fail "blobs: $(find "$T/root/image/blobs" -type f)"
   [ -z "$(ls "$T/root/image/tmp" 2>/dev/null)" ] || fail "tmp: $(ls "$T/root/image/tmp")"
 }
 
@@ -180,6 +190,11 @@ run_in_image() {
   run skiff pull --platform linux/s390x "$REG/test/list:1"
   [ "$status" -ne 0 ]
   [ "${lines[-1]}" = "Error: no matching manifest for linux/s390x in the manifest list entries" ]
+  # a docker manifest list too
+  run skiff pull -q "$REG/test/dlist:1"
+  [ "$status" -eq 0 ]
+  run skiff image inspect -f '{{index .Config.Labels "org.test"}} {{json .RepoDigests}}' "$REG/test/dlist:1"
+  [ "$output" = "multi [\"$REG/test/dlist@$(cat "$RT/fx/dlist.digest")\"]" ]
   run skiff pull --platform linux/arm64 "$REG/test/busybox:1"
   [ "$status" -ne 0 ]
   [[ $output == *"does not match the specified platform: wanted linux/arm64, actual: linux/amd64" ]]
@@ -208,11 +223,16 @@ run_in_image() {
   [ "$status" -ne 0 ]
   [ "$output" = "Error: manifest for $REG/nosuch/repo:1 not found: manifest unknown" ]
   store_empty
-  proxy_start "$T" --corrupt-blobs
+  proxy_start "$T" --corrupt-blobs 0   # the config
   run skiff pull "$PROXY/test/multi:1"
   [ "$status" -ne 0 ]
-  [[ $output == *"digest mismatch"* ]]
-  [ "${#lines[@]}" -ge 1 ]
+  [[ ${lines[-1]} == "Error: blob sha256:"*": digest mismatch: the registry sent content hashing to sha256:"* ]]
+  store_empty
+  proxy_stop
+  proxy_start "$T" --corrupt-blobs 100000   # the layers
+  run skiff pull "$PROXY/test/multi:1"
+  [ "$status" -ne 0 ]
+  [[ ${lines[-1]} == "Error: layer sha256:"*"layer digest mismatch: expected sha256:"* ]]
   store_empty
   run skiff pull "$REG/test/bad:1"
   [ "$status" -ne 0 ]
@@ -327,4 +347,66 @@ run_in_image() {
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ ${lines[0]} == "$PROXY/test/big:1"* ]]
+}
+
+# Registries on 198.18.0.2 in a network namespace of this test (not
+# loopback, so HTTPS is the default): one plain HTTP, one TLS with a
+# self-signed certificate, both serving the shared registry's storage.
+netns_registries() {
+  NS=skiff-reg-$$-$BATS_TEST_NUMBER VH=skrh$$ VN=skrn$$
+  ip netns add "$NS"
+  ip link add "$VH" type veth peer name "$VN"
+  ip link set "$VN" netns "$NS"
+  ip addr add 198.18.0.1/24 dev "$VH" && ip link set "$VH" up
+  ip -n "$NS" addr add 198.18.0.2/24 dev "$VN"
+  ip -n "$NS" link set "$VN" up && ip -n "$NS" link set lo up
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=198.18.0.2 \
+    -addext subjectAltName=IP:198.18.0.2 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+  local p
+  for p in 5000 5443; do
+    cat >"$T/reg-$p.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $RT/reg/data
+http:
+  addr: 198.18.0.2:$p
+YML
+    [[ $p == 5443 ]] && printf '  tls:\n    certificate: %s\n    key: %s\n' "$T/cert.pem" "$T/key.pem" >>"$T/reg-$p.yml"
+    ip netns exec "$NS" docker-registry serve "$T/reg-$p.yml" >"$T/reg-$p.log" 2>&1 &
+    NS_PIDS+=($!)
+  done
+  wait_until 'curl -sf http://198.18.0.2:5000/v2/ >/dev/null && curl -sfk https://198.18.0.2:5443/v2/ >/dev/null'
+}
+
+netns_teardown() {
+  local p
+  for p in "${NS_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${NS_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  [[ -n ${NS:-} ]] && ip netns del "$NS" 2>/dev/null
+  [[ -n ${VH:-} ]] && ip link del "$VH" 2>/dev/null
+  return 0
+}
+
+@test "HTTPS by default, TLS verified; --insecure-registry: no verification, HTTP when HTTPS fails" {
+  NS_PIDS=()
+  netns_registries
+  run skiff pull -q 198.18.0.2:5000/test/busybox:1
+  [ "$status" -ne 0 ]
+  [[ $output == "Error: https://198.18.0.2:5000/v2/"*"TLS handshake failed"*"--insecure-registry)" ]]
+  run skiff pull -q 198.18.0.2:5443/test/busybox:1
+  [ "$status" -ne 0 ]
+  [[ $output == *"the registry's TLS certificate is not trusted"* ]]
+  store_empty
+  run skiff --insecure-registry 198.18.0.2:5000 pull -q 198.18.0.2:5000/test/busybox:1
+  [ "$status" -eq 0 ]
+  [ "$output" = 198.18.0.2:5000/test/busybox:1 ]
+  run env SKIFF_INSECURE_REGISTRIES=198.18.0.2:5443 "${SK[@]}" pull -q 198.18.0.2:5443/test/zstd:1
+  [ "$status" -eq 0 ]
+  [ "$output" = 198.18.0.2:5443/test/zstd:1 ]
+  netns_teardown
 }
