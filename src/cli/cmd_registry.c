@@ -322,12 +322,13 @@ const struct cli_cmd cmd_pull = {
     cmd_pull_run};
 const struct cli_cmd cmd_login = {
     "login", "[OPTIONS] [SERVER]",
-    "Log in to a registry.\nIf no server is specified, the default is docker.io.",
+    "Log in to a registry (docker.io when no server is given)\n\n"
+    "The credentials are kept where docker keeps them: $DOCKER_CONFIG/config.json,\n"
+    "else ~/.docker/config.json (\"auths\", base64 user:password, mode 0600).",
     "  -p, --password string   Password\n"
     "      --password-stdin    Take the password from stdin\n"
     "  -u, --username string   Username\n",
     cmd_login_run};
 const struct cli_cmd cmd_logout = {
-    "logout", "[SERVER]",
-    "Log out from a registry.\nIf no server is specified, the default is docker.io.", "",
+    "logout", "[SERVER]", "Log out from a registry (docker.io when no server is given)", "",
     cmd_logout_run};

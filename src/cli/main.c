@@ -16,9 +16,9 @@
 #include "util/strutil.h"
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_images, &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag, &cmd_rmi,
-    &cmd_save,   &cmd_load,          &cmd_import,        &cmd_system_df,   &cmd_pull,
-    &cmd_login,  &cmd_logout,
+    &cmd_images, &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
+    &cmd_rmi,    &cmd_pull,          &cmd_login,         &cmd_logout,      &cmd_save,
+    &cmd_load,   &cmd_import,        &cmd_system_df,
 };
 
 /* docker's aliases: "image ls" = "images", "image rm" = "rmi", ... */
@@ -59,8 +59,7 @@ int cli_usage(const struct cli_cmd *cmd, bool error)
 {
     FILE *f = error ? stderr : stdout;
     fprintf(f, "\nUsage:  skiff %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
-    if (cmd->help && *cmd->help)
-        fprintf(f, "\nOptions:\n%s", cmd->help);
+    fprintf(f, "\nOptions:\n%s", cmd->help ? cmd->help : "");
     fprintf(f, "  -h, --help            Print usage\n");
     return error ? 125 : 0;
 }
@@ -81,14 +80,17 @@ static void usage(FILE *f)
     fprintf(f, "\nUsage:  skiff [OPTIONS] COMMAND\n\n"
                "A fast, small, daemonless container engine.\n\n"
                "Options:\n"
-               "      --root string        Persistent state (default \"" SKIFF_DEFAULT_ROOT "\")\n"
-               "      --runroot string     Runtime state (default \"" SKIFF_DEFAULT_RUNROOT "\")\n"
-               "      --log-level string   error, warn, info or debug (default \"warn\")\n"
-               "      --insecure-registry list  Registries to reach without TLS checks (repeatable)\n"
-               "  -v, --version            Print version information and quit\n\n"
+               "      --insecure-registry list   A registry (host[:port]) to reach without TLS\n"
+               "                                 checks, and over HTTP if HTTPS fails (repeatable;\n"
+               "                                 also $SKIFF_INSECURE_REGISTRIES, comma-separated)\n"
+               "      --log-level string         error, warn, info or debug (default \"warn\")\n"
+               "      --root string              Persistent state (default \"" SKIFF_DEFAULT_ROOT "\")\n"
+               "      --runroot string           Runtime state (default \"" SKIFF_DEFAULT_RUNROOT "\")\n"
+               "  -v, --version                  Print version information and quit\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-16s %.*s\n", commands[i]->name, (int)strcspn(commands[i]->summary, "\n"),
+                commands[i]->summary);
     fprintf(f, "  %-16s %s\n  %-16s %s\n\nRun 'skiff COMMAND --help' for more information on a "
                "command.\n",
             "oci", "The OCI runtime (runc's command line; also installed as skiff-runc)",
