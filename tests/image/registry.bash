@@ -1,6 +1,7 @@
 # registry.bash - a real registry for tests (Debian's docker-registry) on
 # 127.0.0.1, and test images pushed into it.  Sourced by the bats files.
 #
+#   registry_config FILE ADDR STORAGE [CERT KEY]   write a config
 #   registry_start DIR      start one; sets REG (127.0.0.1:PORT), REG_PID
 #   registry_stop           stop it (by PID) and remove its storage
 #   reg_push_blob REPO FILE prints the digest
@@ -15,12 +16,9 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-registry_start() {
-  local dir=$1 port i
-  mkdir -p "$dir/data"
-  for i in 1 2 3 4 5; do
-    port=$(free_port)
-    cat >"$dir/config.yml" <<YML
+# registry_config FILE ADDR STORAGE [CERT KEY]: a docker-registry config
+registry_config() {
+  cat >"$1" <<YML
 version: 0.1
 log:
   level: error
@@ -28,12 +26,21 @@ log:
     disabled: true
 storage:
   filesystem:
-    rootdirectory: $dir/data
+    rootdirectory: $3
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:$port
+  addr: $2
 YML
+  [[ -z ${4:-} ]] || printf '  tls:\n    certificate: %s\n    key: %s\n' "$4" "$5" >>"$1"
+}
+
+registry_start() {
+  local dir=$1 port i
+  mkdir -p "$dir/data"
+  for i in 1 2 3 4 5; do
+    port=$(free_port)
+    registry_config "$dir/config.yml" "127.0.0.1:$port" "$dir/data"
     docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
     REG_PID=$!
     REG=127.0.0.1:$port

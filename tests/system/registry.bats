@@ -364,19 +364,11 @@ netns_registries() {
     -addext subjectAltName=IP:198.18.0.2 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
   local p
   for p in 5000 5443; do
-    cat >"$T/reg-$p.yml" <<YML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $RT/reg/data
-http:
-  addr: 198.18.0.2:$p
-YML
-    [[ $p == 5443 ]] && printf '  tls:\n    certificate: %s\n    key: %s\n' "$T/cert.pem" "$T/key.pem" >>"$T/reg-$p.yml"
+    if [[ $p == 5443 ]]; then
+      registry_config "$T/reg-$p.yml" "198.18.0.2:$p" "$RT/reg/data" "$T/cert.pem" "$T/key.pem"
+    else
+      registry_config "$T/reg-$p.yml" "198.18.0.2:$p" "$RT/reg/data"
+    fi
     ip netns exec "$NS" docker-registry serve "$T/reg-$p.yml" >"$T/reg-$p.log" 2>&1 &
     NS_PIDS+=($!)
   done
