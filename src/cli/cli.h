@@ -15,10 +15,14 @@
 #define SKIFF_DEFAULT_ROOT "/var/lib/skiff"
 #define SKIFF_DEFAULT_RUNROOT "/run/skiff"
 
+struct sk_engine;
+
 struct cli {
     const char *root;    /* persistent state */
     const char *runroot; /* runtime state */
+    const char *log_level;
     struct image_store *store;
+    struct sk_engine *engine;
     char **insecure;     /* --insecure-registry, SKIFF_INSECURE_REGISTRIES */
 };
 
@@ -32,6 +36,8 @@ struct cli_cmd {
 
 /* Open (once) the image store under --root. */
 struct image_store *cli_store(struct cli *c, sk_error *err);
+/* Open (once) the engine (--root, --runroot). */
+struct sk_engine *cli_engine(struct cli *c, sk_error *err);
 
 /* "Error: <msg>" on stderr; returns 1. */
 int cli_fail(const sk_error *err);
@@ -65,6 +71,8 @@ int print_formatted(const char *format, json_t *rows, const char *const headers[
 
 extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd_image_prune,
     cmd_save, cmd_load, cmd_import, cmd_system_df, cmd_image_history, cmd_pull, cmd_login,
-    cmd_logout;
+    cmd_logout, cmd_run, cmd_create, cmd_start, cmd_attach, cmd_stop, cmd_kill, cmd_rm,
+    cmd_restart, cmd_wait, cmd_pause, cmd_unpause, cmd_rename, cmd_ps, cmd_inspect,
+    cmd_container_inspect, cmd_logs, cmd_container_prune, cmd_monitor;
 
 #endif

@@ -11,15 +11,24 @@
 #include "cli/cli.h"
 #include "config.h"
 #include "oci-cli/oci_cli.h"
+#include "runtime/runtime.h"
+#include "skiff/engine.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_images, &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
-    &cmd_rmi,    &cmd_pull,          &cmd_login,         &cmd_logout,      &cmd_save,
-    &cmd_load,   &cmd_import,        &cmd_system_df,
+    &cmd_run,     &cmd_create,     &cmd_start,   &cmd_stop,          &cmd_restart,
+    &cmd_kill,    &cmd_rm,         &cmd_ps,      &cmd_logs,          &cmd_inspect,
+    &cmd_wait,    &cmd_attach,     &cmd_pause,   &cmd_unpause,       &cmd_rename,
+    &cmd_container_inspect,        &cmd_container_prune,
+    &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
+    &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
+    &cmd_load,    &cmd_import,     &cmd_system_df,
 };
+
+/* hidden: not in the usage */
+static const struct cli_cmd *const internal[] = {&cmd_monitor};
 
 /* docker's aliases: "image ls" = "images", "image rm" = "rmi", ... */
 static const struct {
@@ -29,12 +38,31 @@ static const struct {
     {"image remove", "rmi"},   {"image tag", "tag"},     {"image save", "save"},
     {"image load", "load"},    {"image import", "import"}, {"history", "image history"},
     {"image pull", "pull"},
+    {"container ls", "ps"},    {"container list", "ps"},  {"container run", "run"},
+    {"container create", "create"}, {"container start", "start"}, {"container stop", "stop"},
+    {"container restart", "restart"}, {"container kill", "kill"}, {"container rm", "rm"},
+    {"container remove", "rm"}, {"container logs", "logs"}, {"container wait", "wait"},
+    {"container attach", "attach"}, {"container pause", "pause"},
+    {"container unpause", "unpause"}, {"container rename", "rename"},
 };
+
+struct sk_engine *cli_engine(struct cli *c, sk_error *err)
+{
+    if (c->engine == NULL) {
+        struct sk_engine_opts o = {.root = c->root, .runroot = c->runroot,
+                                   .insecure = c->insecure, .log_level = c->log_level};
+        if (sk_engine_open(&o, &c->engine, err) < 0)
+            return NULL;
+    }
+    return c->engine;
+}
 
 struct image_store *cli_store(struct cli *c, sk_error *err)
 {
-    if (c->store == NULL && store_open(c->root, &c->store, err) < 0)
-        return NULL;
+    if (c->store == NULL) {
+        struct sk_engine *e = cli_engine(c, err);
+        c->store = e ? sk_engine_images(e, err) : NULL;
+    }
     return c->store;
 }
 
@@ -169,6 +197,7 @@ int main(int argc, char **argv)
             if (l < 0)
                 return cli_failf("--log-level: \"%s\" is not error, warn, info or debug", optarg), 125;
             sk_log_set_level((enum sk_log_level)l);
+            c.log_level = optarg;
             break;
         }
         case 'v':
@@ -203,20 +232,30 @@ int main(int argc, char **argv)
         return oci_main(argc - optind, argv + optind, "skiff oci", argv);
     int at = optind;
     const struct cli_cmd *cmd = find_command(argc, argv, &at);
+    for (size_t i = 0; cmd == NULL && i < sizeof internal / sizeof internal[0]; i++)
+        if (strcmp(internal[i]->name, name) == 0)
+            cmd = internal[i];
+    if (cmd == &cmd_monitor) {
+        /* it clones containers: run from a read-only view of ourselves (CVE-2019-5736) */
+        sk_error err;
+        if (rt_ensure_sealed(argv, &err) < 0)
+            return cli_fail(&err), 125;
+    }
     if (cmd == NULL) {
         fprintf(stderr, "skiff: '%s' is not a skiff command.\nSee 'skiff --help'\n", name);
         return 125;
     }
     int cargc = argc - at;
     char **cargv = argv + at;
-    if (cli_wants_help(cargc, cargv))
+    /* run and create take a command of their own after the image: they see to --help */
+    if (cmd != &cmd_run && cmd != &cmd_create && cli_wants_help(cargc, cargv))
         return cli_usage(cmd, false);
     optind = 0;
     opterr = 1;
     if (insecure_from_env(&c) < 0)
         return cli_failf("out of memory"), 125;
     int r = cmd->run(&c, cargc, cargv);
-    store_close(c.store);
+    sk_engine_close(c.engine);
     sk_strv_free(c.insecure);
     return r;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/timefmt.h"
 #include "util/strbuf.h"
 #include "util/template.h"
 
@@ -28,30 +29,9 @@ void human_since(time_t then, char *buf, size_t cap)
         snprintf(buf, cap, "N/A");
         return;
     }
-    long long s = (long long)(time(NULL) - then);
-    long long m = s / 60, h = s / 3600;
-    if (s < 1)
-        snprintf(buf, cap, "Less than a second ago");
-    else if (s == 1)
-        snprintf(buf, cap, "1 second ago");
-    else if (s < 60)
-        snprintf(buf, cap, "%lld seconds ago", s);
-    else if (m == 1)
-        snprintf(buf, cap, "About a minute ago");
-    else if (m < 60)
-        snprintf(buf, cap, "%lld minutes ago", m);
-    else if (h == 1)
-        snprintf(buf, cap, "About an hour ago");
-    else if (h < 48)
-        snprintf(buf, cap, "%lld hours ago", h);
-    else if (h < 24 * 7 * 2)
-        snprintf(buf, cap, "%lld days ago", h / 24);
-    else if (h < 24 * 30 * 2)
-        snprintf(buf, cap, "%lld weeks ago", h / 24 / 7);
-    else if (h < 24 * 365 * 2)
-        snprintf(buf, cap, "%lld months ago", h / 24 / 30);
-    else
-        snprintf(buf, cap, "%lld years ago", h / 24 / 365);
+    char d[64];
+    sk_human_duration((int64_t)(time(NULL) - then), d, sizeof d);
+    snprintf(buf, cap, "%s ago", d);
 }
 
 time_t parse_time(const char *s)
@@ -108,6 +88,15 @@ static size_t split_tabs(char *s, char **cells, size_t max)
     return n;
 }
 
+/* Width in characters (UTF-8 code points), as Go's tabwriter counts. */
+static size_t width(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 void table_print(struct table *t)
 {
     size_t *w = calloc(t->cols, sizeof *w);
@@ -116,7 +105,7 @@ void table_print(struct table *t)
     for (size_t r = 0; r < t->rows; r++)
         for (size_t c = 0; c < t->cols; c++) {
             const char *s = t->cells[r * t->cols + c];
-            size_t l = s ? strlen(s) : 0;
+            size_t l = width(s);
             if (l + 3 > w[c])
                 w[c] = l + 3;
         }
@@ -129,7 +118,7 @@ void table_print(struct table *t)
             if (c + 1 == t->cols)
                 printf("%s\n", s ? s : "");
             else
-                printf("%-*s", (int)w[c], s ? s : "");
+                printf("%s%*s", s ? s : "", (int)(w[c] - width(s)), "");
         }
     }
     free(w);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 /* Strict decimal parsing: the whole string must be a number in range. */
@@ -26,6 +27,12 @@ static inline bool sk_str_has_prefix(const char *s, const char *prefix)
         if (*s++ != *prefix++)
             return false;
     return true;
+}
+
+/* strcmp that takes NULL (equal only to NULL). */
+static inline bool sk_streq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* A container id as runc accepts it: ^[\w+\-\.]+$ and not "." or "..",

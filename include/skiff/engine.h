@@ -1,0 +1,144 @@
+/* skiff/engine.h - libskiff's engine: containers the way docker runs them.
+ *
+ * The CLI (`skiff run ...`) and the Docker API server are thin layers over
+ * these calls.  A container is described the way the Docker Engine API's
+ * POST /containers/create body describes it (Image, Cmd, Entrypoint, Env,
+ * Labels, ..., HostConfig{Binds, Tmpfs, Memory, RestartPolicy, ...}): the CLI
+ * turns flags into that JSON, the API server receives it, the engine
+ * validates it once.  Inspect returns docker's JSON shape.
+ *
+ * State on disk is the truth: <root>/containers/<id>/ holds the record
+ * (config.json), the state (state.json, written atomically) and the log;
+ * <runroot>/containers/<id>/ the bundle and the mounted rootfs while the
+ * container runs.  Each started container has a monitor process of its own
+ * (see `skiff monitor`, internal) that owns its stdio and records its exit;
+ * no call here leaves a process behind that the caller must wait for.
+ *
+ * Every call returns 0 or -1 with *err filled with one line for the user
+ * ("No such container: x").  Nothing here prints or exits.
+ */
+#ifndef SKIFF_ENGINE_H
+#define SKIFF_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+struct sk_engine;
+struct image_store;
+
+struct sk_engine_opts {
+    const char *root;      /* persistent state: "/var/lib/skiff" */
+    const char *runroot;   /* runtime state: "/run/skiff" */
+    char *const *insecure; /* registries (see skiff.1) */
+    const char *exe;       /* this binary, for the monitor; NULL: /proc/self/exe */
+    const char *log_level; /* passed to monitors; NULL: warn */
+};
+
+int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_error *err);
+void sk_engine_close(struct sk_engine *e);
+struct image_store *sk_engine_images(struct sk_engine *e, sk_error *err);
+
+/* ---- containers ---------------------------------------------------------- */
+
+#define SK_ID_LEN 64
+
+enum sk_pull_policy { SK_PULL_MISSING, SK_PULL_ALWAYS, SK_PULL_NEVER };
+
+/* Create a container from a Docker API create body.  name may be NULL (one
+ * is made up).  The image is pulled per policy (progress to the callback,
+ * may be NULL).  id gets the full id. */
+struct pull_event;
+struct sk_create_opts {
+    const char *name;
+    enum sk_pull_policy pull;
+    const char *platform;
+    void (*progress)(void *ud, const struct pull_event *ev);
+    void *ud;
+};
+int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_create_opts *o,
+                        char id[SK_ID_LEN + 1], sk_error *err);
+
+/* Name, full id or unique id prefix -> full id ("No such container: x"). */
+int sk_container_resolve(struct sk_engine *e, const char *ref, char id[SK_ID_LEN + 1],
+                         sk_error *err);
+
+/* Start: spawns the monitor, which creates and starts the container and
+ * reports back.  With attach, the monitor lets the process run only once
+ * attach_fd is connected (see sk_container_attach for the stream), so that
+ * no output is lost; wait_fd then tells how it ended (sk_wait_fd), also
+ * for a --rm container that is gone by then.  Both are -1 without attach. */
+struct sk_start_opts {
+    bool attach;
+    bool attach_stdin;
+    int attach_fd; /* out */
+    int wait_fd;   /* out */
+};
+int sk_container_start(struct sk_engine *e, const char *ref, struct sk_start_opts *o,
+                       sk_error *err);
+/* Block until the container behind a wait_fd ends. */
+struct sk_exit;
+int sk_wait_fd(int fd, struct sk_exit *out, sk_error *err);
+
+/* Stop: the stop signal (the container's StopSignal, else SIGTERM), then
+ * SIGKILL after timeout seconds (< 0: the container's StopTimeout, else 10).
+ * A stopped container's restart policy does not restart it. */
+int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, sk_error *err);
+int sk_container_restart(struct sk_engine *e, const char *ref, int timeout, sk_error *err);
+int sk_container_kill(struct sk_engine *e, const char *ref, int sig, sk_error *err);
+int sk_container_pause(struct sk_engine *e, const char *ref, sk_error *err);
+int sk_container_unpause(struct sk_engine *e, const char *ref, sk_error *err);
+/* Remove; a running container needs force (it is killed). */
+int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool volumes,
+                        sk_error *err);
+int sk_container_rename(struct sk_engine *e, const char *ref, const char *name, sk_error *err);
+
+/* How a container ended. */
+struct sk_exit {
+    int code;               /* the exit code; 128+n after signal n */
+    char reason[16];        /* "exited", "signal", "oom_killed", "runtime_error" */
+    char signal[16];        /* "SIGKILL" when reason is signal */
+    char finished_at[40];   /* RFC 3339 */
+    bool oom_killed;
+};
+/* Wait until the container is not running (condition "not-running"), or
+ * until it is removed ("removed"), or until its next exit ("next-exit"). */
+int sk_container_wait(struct sk_engine *e, const char *ref, const char *condition,
+                      struct sk_exit *out, sk_error *err);
+
+/* docker's inspect object. */
+int sk_container_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
+/* docker's list objects (Id, Names, Image, ImageID, Command, Created, State,
+ * Status, Labels, Ports, Mounts ...), newest first. */
+int sk_container_list(struct sk_engine *e, bool all, json_t **out, sk_error *err);
+
+/* The log, docker's json-file entries, filtered.  Calls sink for each
+ * entry (stream 1 stdout, 2 stderr) until it returns non-zero; with follow,
+ * waits for more until the container stops. */
+struct sk_logs_opts {
+    bool stdout_, stderr_;
+    bool follow;
+    long tail;       /* -1: all */
+    int64_t since;   /* unix ns; 0: all */
+    int64_t until;   /* unix ns; 0: no end */
+};
+int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs_opts *o,
+                      int (*sink)(void *ud, int stream, const char *time, const char *data,
+                                  size_t len),
+                      void *ud, sk_error *err);
+
+/* Connect to a running container's stdio: frames as the Docker API's
+ * multiplexed stream ([stream, 0, 0, 0, len BE32] + data) when the
+ * container has no terminal, raw bytes when it has one.  Writes to the fd
+ * go to the container's stdin (when it has one open); shutdown(SHUT_WR)
+ * closes it.  The monitor closes the connection after the container ends. */
+int sk_container_attach(struct sk_engine *e, const char *ref, bool with_stdin, int *fd,
+                        sk_error *err);
+
+/* The entry point of the monitor process (`skiff monitor`, internal). */
+int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait);
+
+#endif

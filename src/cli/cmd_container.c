@@ -1,0 +1,652 @@
+/* stop, kill, rm, restart, wait, pause, unpause, rename, ps, inspect, logs,
+ * container prune, and the hidden monitor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "image/image.h"
+#include "image/store.h"
+#include "runtime/runtime.h"
+#include "skiff/engine.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/signals.h"
+#include "util/strbuf.h"
+#include "util/strutil.h"
+#include "util/template.h"
+#include "util/timefmt.h"
+
+/* For each container argument: fn; docker prints the argument on success
+ * and "Error response from daemon: ..." per failure, exit 1 if any failed. */
+static int each(struct cli *c, int argc, char **argv, int first,
+                int (*fn)(struct sk_engine *e, const char *ref, void *ud, sk_error *err), void *ud,
+                bool print)
+{
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    int rc = 0;
+    for (int i = first; i < argc; i++) {
+        if (fn(e, argv[i], ud, &err) < 0) {
+            fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+            rc = 1;
+        } else if (print) {
+            printf("%s\n", argv[i]);
+        }
+    }
+    return rc;
+}
+
+static int timeout_opt(int argc, char **argv, const struct cli_cmd *cmd, int *timeout)
+{
+    static const struct option opts[] = {{"time", required_argument, NULL, 't'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"signal", required_argument, NULL, 's'},
+                                         {0}};
+    int o;
+    *timeout = -1;
+    while ((o = getopt_long(argc, argv, "t:s:", opts, NULL)) != -1) {
+        if (o == 't') {
+            if (sk_parse_int(optarg, timeout) < 0)
+                return cli_failf("invalid argument \"%s\" for \"-t, --time\" flag", optarg), -1;
+        } else if (o != 's') {
+            return cli_usage(cmd, true), -1;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage(cmd, true), -1;
+    return 0;
+}
+
+static int do_stop(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
+{
+    return sk_container_stop(e, ref, *(int *)ud, err);
+}
+
+static int do_restart(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
+{
+    return sk_container_restart(e, ref, *(int *)ud, err);
+}
+
+static int cmd_stop_run(struct cli *c, int argc, char **argv)
+{
+    int t;
+    if (timeout_opt(argc, argv, &cmd_stop, &t) < 0)
+        return 1;
+    return each(c, argc, argv, optind, do_stop, &t, true);
+}
+
+static int cmd_restart_run(struct cli *c, int argc, char **argv)
+{
+    int t;
+    if (timeout_opt(argc, argv, &cmd_restart, &t) < 0)
+        return 1;
+    return each(c, argc, argv, optind, do_restart, &t, true);
+}
+
+static int do_kill(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
+{
+    return sk_container_kill(e, ref, *(int *)ud, err);
+}
+
+static int cmd_kill_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"signal", required_argument, NULL, 's'}, {0}};
+    int sig = SIGKILL, o;
+    while ((o = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
+        if (o != 's')
+            return cli_usage(&cmd_kill, true);
+        if ((sig = sk_signal_parse(optarg)) <= 0)
+            return cli_failf("invalid signal: %s", optarg);
+    }
+    if (optind >= argc)
+        return cli_usage(&cmd_kill, true);
+    return each(c, argc, argv, optind, do_kill, &sig, true);
+}
+
+struct rm_opts {
+    bool force, volumes;
+};
+
+static int do_rm(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
+{
+    struct rm_opts *r = ud;
+    return sk_container_remove(e, ref, r->force, r->volumes, err);
+}
+
+static int cmd_rm_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+                                         {"volumes", no_argument, NULL, 'v'},
+                                         {"link", no_argument, NULL, 'l'},
+                                         {0}};
+    struct rm_opts r = {0};
+    int o;
+    while ((o = getopt_long(argc, argv, "fvl", opts, NULL)) != -1) {
+        if (o == 'f')
+            r.force = true;
+        else if (o == 'v')
+            r.volumes = true;
+        else if (o != 'l')
+            return cli_usage(&cmd_rm, true);
+    }
+    if (optind >= argc)
+        return cli_usage(&cmd_rm, true);
+    return each(c, argc, argv, optind, do_rm, &r, true);
+}
+
+static int do_pause(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
+{
+    return ud ? sk_container_pause(e, ref, err) : sk_container_unpause(e, ref, err);
+}
+
+static int cmd_pause_run(struct cli *c, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage(&cmd_pause, true);
+    return each(c, argc, argv, 1, do_pause, (void *)1, true);
+}
+
+static int cmd_unpause_run(struct cli *c, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage(&cmd_unpause, true);
+    return each(c, argc, argv, 1, do_pause, NULL, true);
+}
+
+static int cmd_rename_run(struct cli *c, int argc, char **argv)
+{
+    if (argc != 3)
+        return cli_usage(&cmd_rename, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL || sk_container_rename(e, argv[1], argv[2], &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+static int cmd_wait_run(struct cli *c, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage(&cmd_wait, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct sk_exit ex;
+        if (sk_container_wait(e, argv[i], "not-running", &ex, &err) < 0) {
+            fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+            rc = 1;
+        } else {
+            printf("%d\n", ex.code);
+            fflush(stdout);
+        }
+    }
+    return rc;
+}
+
+/* ---- ps ------------------------------------------------------------------------------------ */
+
+struct ps_filter {
+    json_t *list; /* [["status","running"], ...] */
+};
+
+static bool label_match(json_t *labels, const char *want)
+{
+    const char *eq = strchr(want, '=');
+    char key[512];
+    snprintf(key, sizeof key, "%.*s", (int)(eq ? eq - want : (long)strlen(want)), want);
+    json_t *v = json_object_get(labels, key);
+    return v != NULL && (eq == NULL || sk_streq(json_string_value(v), eq + 1));
+}
+
+static bool ps_match(json_t *row, json_t *filters)
+{
+    /* filters of one kind OR together, different kinds AND */
+    const char *kind;
+    json_t *vals;
+    json_object_foreach(filters, kind, vals)
+    {
+        bool any = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(vals, i, v)
+        {
+            const char *f = json_string_value(v);
+            if (!strcmp(kind, "status"))
+                any |= sk_streq(json_string_value(json_object_get(row, "State")), f);
+            else if (!strcmp(kind, "name")) {
+                const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
+                any |= n != NULL && strstr(n, f) != NULL;
+            } else if (!strcmp(kind, "id"))
+                any |= sk_str_has_prefix(json_string_value(json_object_get(row, "Id")), f);
+            else if (!strcmp(kind, "label"))
+                any |= label_match(json_object_get(row, "Labels"), f);
+            else if (!strcmp(kind, "ancestor"))
+                any |= sk_streq(json_string_value(json_object_get(row, "Image")), f) ||
+                       sk_str_has_prefix(json_string_value(json_object_get(row, "ImageID")) + 7, f);
+            else if (!strcmp(kind, "exited")) {
+                const char *st = json_string_value(json_object_get(row, "Status"));
+                char want[64];
+                snprintf(want, sizeof want, "Exited (%s)", f);
+                any |= st != NULL && sk_str_has_prefix(st, want);
+            }
+        }
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+static void trunc_cmd(const char *cmd, bool no_trunc, char *out, size_t cap)
+{
+    if (no_trunc || strlen(cmd) <= 20) {
+        snprintf(out, cap, "\"%s\"", cmd);
+        return;
+    }
+    snprintf(out, cap, "\"%.19s…\"", cmd);
+}
+
+static void ps_row_fields(json_t *row, bool no_trunc)
+{
+    char buf[4096];
+    const char *id = json_string_value(json_object_get(row, "Id"));
+    json_object_set_new(row, "ID", json_string(no_trunc ? id : (snprintf(buf, 13, "%s", id), buf)));
+    trunc_cmd(json_string_value(json_object_get(row, "Command")), no_trunc, buf, sizeof buf);
+    json_object_set_new(row, "Command", json_string(buf));
+    time_t created = (time_t)json_integer_value(json_object_get(row, "Created"));
+    human_since(created, buf, sizeof buf);
+    json_object_set_new(row, "RunningFor", json_string(buf));
+    struct tm tm;
+    localtime_r(&created, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+    json_object_set_new(row, "CreatedAt", json_string(buf));
+    const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
+    json_object_set_new(row, "Names", json_string(n && n[0] == '/' ? n + 1 : n ? n : ""));
+    json_object_set_new(row, "Ports", json_string(""));
+    json_object_set_new(row, "Networks", json_string(json_string_value(json_object_get(
+                                                         json_object_get(row, "HostConfig"), "NetworkMode")) ?: ""));
+    struct strbuf l = {0};
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(row, "Labels"), k, v)
+    {
+        if (l.len)
+            sb_puts(&l, ",");
+        sb_printf(&l, "%s=%s", k, json_string_value(v) ?: "");
+    }
+    json_object_set_new(row, "LabelsText", json_string(l.s ? l.s : ""));
+    sb_free(&l);
+    if (!no_trunc) {
+        const char *img = json_string_value(json_object_get(row, "Image"));
+        if (img && strncmp(img, "sha256:", 7) == 0) {
+            snprintf(buf, 13, "%s", img + 7);
+            json_object_set_new(row, "Image", json_string(buf));
+        }
+    }
+}
+
+static int cmd_ps_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"no-trunc", no_argument, NULL, 'T'},
+                                         {"filter", required_argument, NULL, 'f'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {"last", required_argument, NULL, 'n'},
+                                         {"latest", no_argument, NULL, 'l'},
+                                         {"size", no_argument, NULL, 's'},
+                                         {0}};
+    bool all = false, quiet = false, no_trunc = false;
+    const char *format = NULL;
+    long last = -1;
+    _cleanup_json_ json_t *filters = json_object();
+    int o;
+    while ((o = getopt_long(argc, argv, "aqf:n:ls", opts, NULL)) != -1) {
+        switch (o) {
+        case 'a': all = true; break;
+        case 'q': quiet = true; break;
+        case 'T': no_trunc = true; break;
+        case 'F': format = optarg; break;
+        case 'n': last = strtol(optarg, NULL, 10); all = true; break;
+        case 'l': last = 1; all = true; break;
+        case 's': break;
+        case 'f': {
+            const char *eq = strchr(optarg, '=');
+            char kind[64];
+            if (eq == NULL)
+                return cli_failf("bad format of filter (expected name=value)");
+            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
+            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor", "exited", NULL};
+            bool ok = false;
+            for (const char *const *k = kinds; *k; k++)
+                ok |= strcmp(*k, kind) == 0;
+            if (!ok)
+                return cli_failf("invalid filter '%s'", kind);
+            json_t *arr = json_object_get(filters, kind);
+            if (arr == NULL) {
+                arr = json_array();
+                json_object_set_new(filters, kind, arr);
+            }
+            json_array_append_new(arr, json_string(eq + 1));
+            if (!strcmp(kind, "status") || !strcmp(kind, "exited"))
+                all = true;
+            break;
+        }
+        default: return cli_usage(&cmd_ps, true);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(&cmd_ps, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *rows = NULL;
+    if (e == NULL || sk_container_list(e, all, &rows, &err) < 0)
+        return cli_fail(&err);
+    _cleanup_json_ json_t *shown = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        if (last >= 0 && (long)json_array_size(shown) >= last)
+            break;
+        if (ps_match(row, filters))
+            json_array_append(shown, row);
+    }
+    if (quiet && format == NULL) {
+        json_array_foreach(shown, i, row)
+        {
+            const char *id = json_string_value(json_object_get(row, "Id"));
+            printf("%.*s\n", no_trunc ? 64 : 12, id);
+        }
+        return 0;
+    }
+    json_array_foreach(shown, i, row) ps_row_fields(row, no_trunc);
+    static const char *const headers[][2] = {
+        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},      {"Command", "COMMAND"},
+        {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
+        {"Names", "NAMES"},     {"CreatedAt", "CREATED AT"}, {"Labels", "LABELS"},
+        {"State", "STATE"},     {"Networks", "NETWORKS"}, {"Mounts", "MOUNTS"},
+        {NULL, NULL}};
+    if (format == NULL)
+        format = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    if (print_formatted(format, shown, headers, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+/* ---- inspect ------------------------------------------------------------------------------- */
+
+static int inspect_any(struct cli *c, int argc, char **argv, const char *type,
+                       const struct cli_cmd *cmd)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"type", required_argument, NULL, 't'},
+                                         {"size", no_argument, NULL, 's'},
+                                         {0}};
+    const char *format = NULL;
+    int o;
+    while ((o = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
+        if (o == 'f')
+            format = optarg;
+        else if (o == 't')
+            type = optarg;
+        else if (o != 's')
+            return cli_usage(cmd, true);
+    }
+    if (optind >= argc)
+        return cli_usage(cmd, true);
+    if (type && strcmp(type, "container") && strcmp(type, "image"))
+        return cli_failf("\"%s\" is not a valid value for --type", type);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    _cleanup_json_ json_t *out = json_array();
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        json_t *j = NULL;
+        if (type == NULL || strcmp(type, "container") == 0) {
+            if (sk_container_inspect(e, argv[i], &j, NULL) == 0) {
+                json_array_append_new(out, j);
+                continue;
+            }
+        }
+        if (type == NULL || strcmp(type, "image") == 0) {
+            struct image_store *s = sk_engine_images(e, NULL);
+            char id[72];
+            if (s != NULL && store_resolve(s, argv[i], id, NULL) == 0 &&
+                (j = image_inspect(s, id, NULL)) != NULL) {
+                json_array_append_new(out, j);
+                continue;
+            }
+        }
+        fprintf(stderr, "Error: No such %s: %s\n", type ? type : "object", argv[i]);
+        rc = 1;
+    }
+    if (format == NULL) {
+        char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        return rc;
+    }
+    size_t i;
+    json_t *j;
+    json_array_foreach(out, i, j)
+    {
+        char *s = NULL;
+        if (tmpl_render(format, j, &s, &err) < 0)
+            return cli_fail(&err);
+        printf("%s\n", s);
+        free(s);
+    }
+    return rc;
+}
+
+static int cmd_inspect_run(struct cli *c, int argc, char **argv)
+{
+    return inspect_any(c, argc, argv, NULL, &cmd_inspect);
+}
+
+static int cmd_container_inspect_run(struct cli *c, int argc, char **argv)
+{
+    return inspect_any(c, argc, argv, "container", &cmd_container_inspect);
+}
+
+/* ---- logs ------------------------------------------------------------------------------------ */
+
+struct log_out {
+    bool timestamps;
+};
+
+static int log_sink(void *ud, int stream, const char *time, const char *data, size_t len)
+{
+    struct log_out *lo = ud;
+    FILE *f = stream == 2 ? stderr : stdout;
+    if (lo->timestamps)
+        fprintf(f, "%s ", time);
+    if (fwrite(data, 1, len, f) != len)
+        return -1;
+    fflush(f);
+    return 0;
+}
+
+static int cmd_logs_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"follow", no_argument, NULL, 'f'},
+                                         {"tail", required_argument, NULL, 'n'},
+                                         {"since", required_argument, NULL, 's'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"timestamps", no_argument, NULL, 't'},
+                                         {"details", no_argument, NULL, 'd'},
+                                         {0}};
+    struct sk_logs_opts lo = {.stdout_ = true, .stderr_ = true, .tail = -1};
+    struct log_out out = {0};
+    int64_t now;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    int o;
+    while ((o = getopt_long(argc, argv, "fn:t", opts, NULL)) != -1) {
+        switch (o) {
+        case 'f': lo.follow = true; break;
+        case 't': out.timestamps = true; break;
+        case 'd': break;
+        case 'n':
+            if (strcmp(optarg, "all") == 0)
+                lo.tail = -1;
+            else if (sk_parse_i64(optarg, (int64_t *)&lo.tail) < 0)
+                return cli_failf("invalid value for --tail: %s", optarg);
+            break;
+        case 's': case 'u': {
+            int64_t t = sk_parse_since(optarg, now);
+            if (t < 0)
+                return cli_failf("invalid value for \"--%s\": %s", o == 's' ? "since" : "until", optarg);
+            if (o == 's')
+                lo.since = t;
+            else
+                lo.until = t;
+            break;
+        }
+        default: return cli_usage(&cmd_logs, true);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage(&cmd_logs, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL || sk_container_logs(e, argv[optind], &lo, log_sink, &out, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+/* ---- prune --------------------------------------------------------------------------------- */
+
+static int cmd_container_prune_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+                                         {"filter", required_argument, NULL, 'F'},
+                                         {0}};
+    bool force = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+        if (o == 'f')
+            force = true;
+        else
+            return cli_usage(&cmd_container_prune, true);
+    }
+    if (!force) {
+        fprintf(stderr, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+        char ans[16] = "";
+        if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
+            return 0;
+    }
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *rows = NULL;
+    if (e == NULL || sk_container_list(e, true, &rows, &err) < 0)
+        return cli_fail(&err);
+    bool any = false;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *st = json_string_value(json_object_get(row, "State"));
+        if (sk_streq(st, "running") || sk_streq(st, "paused") || sk_streq(st, "restarting"))
+            continue;
+        const char *id = json_string_value(json_object_get(row, "Id"));
+        if (sk_container_remove(e, id, false, false, &err) == 0) {
+            if (!any)
+                printf("Deleted Containers:\n");
+            any = true;
+            printf("%s\n", id);
+        }
+    }
+    printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+    return 0;
+}
+
+/* ---- monitor (internal) --------------------------------------------------------------------- */
+
+static int cmd_monitor_run(struct cli *c, int argc, char **argv)
+{
+    bool attach_wait = argc > 2 && strcmp(argv[1], "--attach-wait") == 0;
+    if (argc != (attach_wait ? 3 : 2))
+        return cli_usage(&cmd_monitor, true);
+    struct sk_engine_opts o = {.root = c->root, .runroot = c->runroot, .insecure = c->insecure,
+                               .log_level = c->log_level};
+    return sk_monitor_main(&o, argv[attach_wait ? 2 : 1], 3, attach_wait);
+}
+
+const struct cli_cmd cmd_stop = {"stop", "[OPTIONS] CONTAINER [CONTAINER...]",
+                                 "Stop one or more running containers",
+                                 "  -s, --signal string   Signal to send to the container\n"
+                                 "  -t, --time int        Seconds to wait before killing the container\n",
+                                 cmd_stop_run};
+const struct cli_cmd cmd_restart = {"restart", "[OPTIONS] CONTAINER [CONTAINER...]",
+                                    "Restart one or more containers",
+                                    "  -t, --time int        Seconds to wait before killing the container\n",
+                                    cmd_restart_run};
+const struct cli_cmd cmd_kill = {"kill", "[OPTIONS] CONTAINER [CONTAINER...]",
+                                 "Kill one or more running containers",
+                                 "  -s, --signal string   Signal to send to the container (default \"KILL\")\n",
+                                 cmd_kill_run};
+const struct cli_cmd cmd_rm = {"rm", "[OPTIONS] CONTAINER [CONTAINER...]",
+                               "Remove one or more containers",
+                               "  -f, --force     Force the removal of a running container (uses SIGKILL)\n"
+                               "  -v, --volumes   Remove anonymous volumes associated with the container\n",
+                               cmd_rm_run};
+const struct cli_cmd cmd_wait = {"wait", "CONTAINER [CONTAINER...]",
+                                 "Block until one or more containers stop, then print their exit codes",
+                                 "", cmd_wait_run};
+const struct cli_cmd cmd_pause = {"pause", "CONTAINER [CONTAINER...]",
+                                  "Pause all processes within one or more containers", "",
+                                  cmd_pause_run};
+const struct cli_cmd cmd_unpause = {"unpause", "CONTAINER [CONTAINER...]",
+                                    "Unpause all processes within one or more containers", "",
+                                    cmd_unpause_run};
+const struct cli_cmd cmd_rename = {"rename", "CONTAINER NEW_NAME", "Rename a container", "",
+                                   cmd_rename_run};
+const struct cli_cmd cmd_ps = {
+    "ps", "[OPTIONS]", "List containers",
+    "  -a, --all             Show all containers (default shows just running)\n"
+    "  -f, --filter filter   Filter output (status=, name=, id=, label=, ancestor=, exited=)\n"
+    "      --format string   Format output using a Go template (\"table ...\" for a table)\n"
+    "  -n, --last int        Show n last created containers (includes all states)\n"
+    "  -l, --latest          Show the latest created container (includes all states)\n"
+    "      --no-trunc        Don't truncate output\n"
+    "  -q, --quiet           Only display container IDs\n",
+    cmd_ps_run};
+const struct cli_cmd cmd_inspect = {"inspect", "[OPTIONS] NAME|ID [NAME|ID...]",
+                                    "Return low-level information on containers and images",
+                                    "  -f, --format string   Format output using a Go template\n"
+                                    "      --type string     Return JSON for specified type (container, image)\n",
+                                    cmd_inspect_run};
+const struct cli_cmd cmd_container_inspect = {
+    "container inspect", "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Display detailed information on one or more containers",
+    "  -f, --format string   Format output using a Go template\n", cmd_container_inspect_run};
+const struct cli_cmd cmd_logs = {
+    "logs", "[OPTIONS] CONTAINER", "Fetch the logs of a container",
+    "  -f, --follow         Follow log output\n"
+    "      --since string   Show logs since timestamp or relative (e.g. 42m for 42 minutes)\n"
+    "  -n, --tail string    Number of lines to show from the end of the logs (default \"all\")\n"
+    "  -t, --timestamps     Show timestamps\n"
+    "      --until string   Show logs before a timestamp or relative (e.g. 42m for 42 minutes)\n",
+    cmd_logs_run};
+const struct cli_cmd cmd_container_prune = {"container prune", "[OPTIONS]",
+                                            "Remove all stopped containers",
+                                            "  -f, --force   Do not prompt for confirmation\n",
+                                            cmd_container_prune_run};
+const struct cli_cmd cmd_monitor = {"monitor", "[--attach-wait] ID",
+                                    "(internal) The monitor of one container", "", cmd_monitor_run};

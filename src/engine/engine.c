@@ -1,0 +1,68 @@
+/* engine.c - opening the engine: its directories and the image store. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/engine_int.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/strutil.h"
+
+int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_error *err)
+{
+    struct sk_engine *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return sk_err(err, ENOMEM, "engine");
+    e->root = strdup(o->root);
+    e->runroot = strdup(o->runroot);
+    e->exe = strdup(o->exe ? o->exe : "/proc/self/exe");
+    e->log_level = strdup(o->log_level ? o->log_level : "warn");
+    e->insecure = o->insecure ? sk_strv_dup(o->insecure) : NULL;
+    if (!e->root || !e->runroot || !e->exe || !e->log_level || (o->insecure && !e->insecure)) {
+        sk_engine_close(e);
+        return sk_err(err, ENOMEM, "engine");
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/containers", e->root);
+    /* the data root is private (CVE-2021-41091) */
+    if (sk_mkdir_p(e->root, 0700, err) < 0 || chmod(e->root, 0700) < 0 ||
+        sk_mkdir_p(path, 0700, err) < 0) {
+        sk_engine_close(e);
+        return sk_err_prefix(err, "%s", o->root);
+    }
+    snprintf(path, sizeof path, "%s/containers", e->runroot);
+    if (sk_mkdir_p(e->runroot, 0700, err) < 0 || chmod(e->runroot, 0700) < 0 ||
+        sk_mkdir_p(path, 0700, err) < 0) {
+        sk_engine_close(e);
+        return sk_err_prefix(err, "%s", o->runroot);
+    }
+    snprintf(e->rt_root, sizeof e->rt_root, "%s/runtime", e->runroot);
+    e->rt.root = e->rt_root;
+    *out = e;
+    return 0;
+}
+
+void sk_engine_close(struct sk_engine *e)
+{
+    if (e == NULL)
+        return;
+    store_close(e->images);
+    free(e->root);
+    free(e->runroot);
+    free(e->exe);
+    free(e->log_level);
+    sk_strv_free(e->insecure);
+    free(e);
+}
+
+struct image_store *sk_engine_images(struct sk_engine *e, sk_error *err)
+{
+    if (e->images == NULL && store_open(e->root, &e->images, err) < 0)
+        return NULL;
+    return e->images;
+}

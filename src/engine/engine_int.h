@@ -1,0 +1,75 @@
+/* engine_int.h - what the engine's files share (internal). */
+#ifndef SKIFF_ENGINE_INT_H
+#define SKIFF_ENGINE_INT_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/runtime.h"
+#include "skiff/engine.h"
+#include "util/error.h"
+
+struct sk_engine {
+    char *root, *runroot;
+    char **insecure;
+    char *exe;
+    char *log_level;
+    struct image_store *images; /* opened on first use */
+    char rt_root[PATH_MAX];     /* the runtime's state: <runroot>/runtime */
+    struct rt_global rt;
+};
+
+/* One container: its record and state as loaded. */
+struct ctr {
+    char id[SK_ID_LEN + 1];
+    char dir[PATH_MAX];    /* <root>/containers/<id> */
+    char rundir[PATH_MAX]; /* <runroot>/containers/<id> */
+    json_t *cfg;           /* config.json: Id, Name, Created, Image, Config, HostConfig, ... */
+    json_t *state;         /* state.json: docker's State + our bookkeeping */
+};
+
+/* ---- record.c ---- */
+int ctr_load(struct sk_engine *e, const char *id, struct ctr **out, sk_error *err);
+/* Resolve a reference and load it. */
+int ctr_find(struct sk_engine *e, const char *ref, struct ctr **out, sk_error *err);
+void ctr_free(struct ctr *c);
+static inline void ctr_freep(struct ctr **c)
+{
+    ctr_free(*c);
+}
+int ctr_save_config(struct ctr *c, sk_error *err);
+int ctr_save_state(struct ctr *c, sk_error *err);
+/* Re-read state.json (after another process changed it). */
+int ctr_reload_state(struct ctr *c, sk_error *err);
+/* flock on <dir>/lock (exclusive, blocking): an fd to close. */
+int ctr_lock(struct ctr *c, sk_error *err);
+/* flock on <root>/containers/lock: names and creation. */
+int ctr_lock_all(struct sk_engine *e, sk_error *err);
+/* All container ids (a JSON array of strings). */
+int ctr_ids(struct sk_engine *e, json_t **out, sk_error *err);
+bool ctr_valid_name(const char *name);
+void ctr_random_name(char *buf, size_t cap);
+/* The id of the container with this name, or NULL. */
+int ctr_name_taken(struct sk_engine *e, const char *name, char id[SK_ID_LEN + 1]);
+void ctr_paths(struct sk_engine *e, const char *id, struct ctr *c);
+
+/* ---- state.c ---- */
+const char *ctr_status(struct ctr *c);     /* "created", "running", ... */
+bool ctr_is_running(struct ctr *c);        /* running, paused or restarting */
+/* A monitor that died without recording the exit: record what is known. */
+void ctr_reconcile(struct sk_engine *e, struct ctr *c);
+bool ctr_monitor_alive(struct ctr *c);
+void sk_now(char *buf, size_t cap);        /* RFC 3339 nanoseconds, UTC */
+
+/* ---- spec.c ---- */
+/* The OCI config.json for the container (root.path = the mounted rootfs). */
+int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_t **out,
+                   sk_error *err);
+
+/* ---- rootfs.c ---- */
+int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err);
+int ctr_umount_rootfs(struct ctr *c, sk_error *err);
+
+#endif

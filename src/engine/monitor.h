@@ -1,0 +1,30 @@
+/* monitor.h - talking to a container's monitor (internal).
+ *
+ * The monitor listens on <runroot>/containers/<id>/attach.sock.  A client
+ * connects and sends one byte saying what it wants:
+ *   'a'  output, and its writes go to the container's stdin
+ *   'o'  output only
+ *   'w'  nothing until the container ends, then one JSON line
+ *        {"ExitCode":N,"Reason":"exited","Signal":"","OOMKilled":false}
+ * Output comes as the Docker API's multiplexed frames ([stream, 0, 0, 0,
+ * length BE32] + data) without a terminal, raw bytes with one.
+ *
+ * Starting: `skiff monitor ID` gets a socket as fd 3 and reports on it
+ *   "created\n"           the process exists, not yet running
+ *   "running PID\n"       it runs; the monitor carries on alone
+ *   "error MESSAGE\n"     it could not start (the monitor exits)
+ * With --attach-wait it waits after "created" for "go\n" from the caller,
+ * which connects to attach.sock meanwhile, so that no output is missed.
+ */
+#ifndef SKIFF_ENGINE_MONITOR_H
+#define SKIFF_ENGINE_MONITOR_H
+
+#include "engine/engine_int.h"
+
+/* Connect to a container's monitor in a mode; -1 when it is not there. */
+int monitor_connect(struct ctr *c, char mode, sk_error *err);
+/* With a 'w' connection: wait (timeout_ms < 0: forever) for the end. 0 with
+ * *out filled, 1 on timeout, -1 on error. */
+int monitor_wait(int fd, int timeout_ms, struct sk_exit *out, sk_error *err);
+
+#endif

@@ -1,0 +1,93 @@
+/* monitor_client.c - spawning a monitor and talking to one. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/monitor.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+
+int monitor_connect(struct ctr *c, char mode, sk_error *err)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s/attach.sock", c->rundir) >= sizeof a.sun_path)
+        return sk_err(err, ENAMETOOLONG, "attach socket");
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sk_err(err, errno, "socket");
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 || send(fd, &mode, 1, MSG_NOSIGNAL) != 1) {
+        int e = errno;
+        close(fd);
+        return sk_err(err, e, "container %.12s: its monitor", c->id);
+    }
+    return fd;
+}
+
+static void parse_exit(const char *line, struct sk_exit *out)
+{
+    memset(out, 0, sizeof *out);
+    json_t *j = json_loads(line, 0, NULL);
+    out->code = (int)json_integer_value(json_object_get(j, "ExitCode"));
+    snprintf(out->reason, sizeof out->reason, "%s",
+             json_string_value(json_object_get(j, "Reason")) ?: "exited");
+    snprintf(out->signal, sizeof out->signal, "%s",
+             json_string_value(json_object_get(j, "Signal")) ?: "");
+    out->oom_killed = json_is_true(json_object_get(j, "OOMKilled"));
+    json_decref(j);
+}
+
+int monitor_wait(int fd, int timeout_ms, struct sk_exit *out, sk_error *err)
+{
+    char buf[512];
+    size_t len = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        int left = -1;
+        if (timeout_ms >= 0) {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+            if (el >= timeout_ms)
+                return 1;
+            left = (int)(timeout_ms - el);
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return sk_err(err, errno, "poll");
+        if (r == 0)
+            return 1;
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (strchr(buf, '\n') || len == sizeof buf - 1)
+            break;
+    }
+    buf[len] = '\0';
+    if (len == 0 || !strchr(buf, '{')) {
+        if (out)
+            memset(out, 0, sizeof *out);
+        return sk_err(err, 0, "the monitor ended without a word");
+    }
+    if (out != NULL)
+        parse_exit(buf, out);
+    return 0;
+}
