@@ -36,8 +36,10 @@ int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_er
         return sk_err_prefix(err, "%s", o->root);
     }
     snprintf(path, sizeof path, "%s/containers", e->runroot);
+    char socks[PATH_MAX];
+    snprintf(socks, sizeof socks, "%s/s", e->runroot);
     if (sk_mkdir_p(e->runroot, 0700, err) < 0 || chmod(e->runroot, 0700) < 0 ||
-        sk_mkdir_p(path, 0700, err) < 0) {
+        sk_mkdir_p(path, 0700, err) < 0 || sk_mkdir_p(socks, 0700, err) < 0) {
         sk_engine_close(e);
         return sk_err_prefix(err, "%s", o->runroot);
     }

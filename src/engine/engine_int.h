@@ -26,6 +26,7 @@ struct ctr {
     char id[SK_ID_LEN + 1];
     char dir[PATH_MAX];    /* <root>/containers/<id> */
     char rundir[PATH_MAX]; /* <runroot>/containers/<id> */
+    char sockbase[PATH_MAX]; /* <runroot>/s/<id[0:32]>: sockets want short paths */
     json_t *cfg;           /* config.json: Id, Name, Created, Image, Config, HostConfig, ... */
     json_t *state;         /* state.json: docker's State + our bookkeeping */
 };

@@ -224,8 +224,8 @@ static json_t *list_entry(struct ctr *c)
 
 static int by_created_desc(const void *a, const void *b)
 {
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "Created"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "Created"));
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "CreatedNs"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "CreatedNs"));
     if (x != y)
         return x < y ? 1 : -1;
     return strcmp(json_string_value(json_object_get(*(json_t *const *)b, "Id")),
@@ -248,14 +248,19 @@ int sk_container_list(struct sk_engine *e, bool all, json_t **out, sk_error *err
         if (ctr_load(e, json_string_value(v), &c, NULL) < 0)
             continue; /* removed meanwhile */
         ctr_reconcile(e, c);
-        if (all || ctr_is_running(c))
-            rows[k++] = list_entry(c);
+        if (all || ctr_is_running(c)) {
+            rows[k] = list_entry(c);
+            json_object_set_new(rows[k++], "CreatedNs",
+                                json_integer(sk_parse_rfc3339(json_string_value(json_object_get(c->cfg, "Created")))));
+        }
         ctr_free(c);
     }
     qsort(rows, k, sizeof *rows, by_created_desc);
     *out = json_array();
-    for (i = 0; i < k; i++)
+    for (i = 0; i < k; i++) {
+        json_object_del(rows[i], "CreatedNs");
         json_array_append_new(*out, rows[i]);
+    }
     free(rows);
     return 0;
 }

@@ -289,7 +289,7 @@ static int listen_unix(const char *path, sk_error *err)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof a.sun_path)
-        return sk_err(err, ENAMETOOLONG, "socket %s", path);
+        return sk_err(err, ENAMETOOLONG, "socket %s (a shorter --runroot helps)", path);
     strcpy(a.sun_path, path);
     unlink(path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -337,7 +337,7 @@ static int create_process(struct mon *m, const char *bundle, sk_error *err)
         return sk_err(err, errno, "/dev/null");
     rt_delete(&m->e->rt, m->c->id, true, NULL); /* what a dead monitor left */
     if (m->tty) {
-        snprintf(sockpath, sizeof sockpath, "%s/console.sock", m->c->rundir);
+        snprintf(sockpath, sizeof sockpath, "%s.c", m->c->sockbase);
         if ((console = listen_unix(sockpath, err)) < 0)
             goto out;
         co.console_socket = sockpath;
@@ -573,8 +573,9 @@ static void finish(struct mon *m, struct outcome *o)
                            o->reason, "Signal", o->signal));
 }
 
-/* Tell the waiting clients, flush and close the attached ones. */
-static void notify(struct mon *m, const struct outcome *o)
+/* Flush what the attached clients have not got yet, within reason, and
+ * close them; with waiters, tell them how it ended first. */
+static void notify(struct mon *m, const struct outcome *o, bool waiters)
 {
     char line[256];
     snprintf(line, sizeof line,
@@ -582,11 +583,11 @@ static void notify(struct mon *m, const struct outcome *o)
              o->reason, o->signal, o->oom ? "true" : "false");
     for (int i = 0; i < MAX_CLIENTS; i++) {
         struct client *cl = &m->cl[i];
-        if (cl->fd < 0)
+        if (cl->fd < 0 || (cl->mode == 'w') != waiters)
             continue;
         if (cl->mode == 'w')
             sb_puts(&cl->out, line);
-        /* blocking now: the rest of the output must arrive, within reason */
+        /* blocking now: the rest of the output must arrive */
         int fl = fcntl(cl->fd, F_GETFL);
         fcntl(cl->fd, F_SETFL, fl & ~O_NONBLOCK);
         struct timeval tv = {5, 0};
@@ -621,6 +622,9 @@ static bool should_restart(struct mon *m, const struct outcome *o, int *count)
 static void remove_container(struct mon *m)
 {
     set_state(m, json_pack("{s:s}", "Status", "removing"));
+    char sock[PATH_MAX + 4];
+    snprintf(sock, sizeof sock, "%s.a", m->c->sockbase);
+    unlink(sock);
     sk_rm_rf(m->c->rundir, NULL);
     sk_rm_rf(m->c->dir, NULL);
 }
@@ -664,7 +668,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
     json_t *lc = obj(obj(obj(m.c->cfg, "HostConfig"), "LogConfig"), "Config");
     char logpath[PATH_MAX + 80], sock[PATH_MAX + 16];
     snprintf(logpath, sizeof logpath, "%s/%s-json.log", m.c->dir, m.c->id);
-    snprintf(sock, sizeof sock, "%s/attach.sock", m.c->rundir);
+    snprintf(sock, sizeof sock, "%s.a", m.c->sockbase);
     if (sk_mkdir_p(m.c->rundir, 0700, &err) < 0 ||
         logfile_open(&m.log, logpath, json_string_value(obj(lc, "max-size")),
                      json_string_value(obj(lc, "max-file")), &err) < 0 ||
@@ -715,9 +719,15 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
         }
         struct outcome out;
         finish(&m, &out);
-        notify(&m, &out);
-        if (!should_restart(&m, &out, &restarts))
+        notify(&m, &out, false);
+        if (!should_restart(&m, &out, &restarts)) {
+            /* --rm: gone before the waiters hear of the end, as docker run --rm */
+            if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")))
+                remove_container(&m);
+            notify(&m, &out, true);
             break;
+        }
+        notify(&m, &out, true);
         struct timespec t1;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (t1.tv_sec - t0.tv_sec >= 10)
@@ -736,9 +746,10 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
     logfile_close(&m.log);
     close(m.listen_fd);
     unlink(sock);
-    if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")))
-        remove_container(&m);
-    if (access(m.c->dir, F_OK) == 0)
+    if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")) && access(m.c->dir, F_OK) == 0)
+        remove_container(&m); /* it never ran */
+    ctr_reload_state(m.c, NULL);
+    if (access(m.c->dir, F_OK) == 0 && !json_is_true(obj(m.c->state, "Removing")))
         set_state(&m, json_pack("{s:i}", "MonitorPid", 0));
     ctr_free(m.c);
     sk_engine_close(m.e);

@@ -1,6 +1,7 @@
 /* monitor.h - talking to a container's monitor (internal).
  *
- * The monitor listens on <runroot>/containers/<id>/attach.sock.  A client
+ * The monitor listens on <runroot>/s/<id[0:32]>.a (unix socket paths must be
+ * short), 0600, root only (SO_PEERCRED).  A client
  * connects and sends one byte saying what it wants:
  *   'a'  output, and its writes go to the container's stdin
  *   'o'  output only
@@ -14,7 +15,7 @@
  *   "running PID\n"       it runs; the monitor carries on alone
  *   "error MESSAGE\n"     it could not start (the monitor exits)
  * With --attach-wait it waits after "created" for "go\n" from the caller,
- * which connects to attach.sock meanwhile, so that no output is missed.
+ * which connects to the socket meanwhile, so that no output is missed.
  */
 #ifndef SKIFF_ENGINE_MONITOR_H
 #define SKIFF_ENGINE_MONITOR_H

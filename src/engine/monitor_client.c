@@ -21,7 +21,7 @@
 int monitor_connect(struct ctr *c, char mode, sk_error *err)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s/attach.sock", c->rundir) >= sizeof a.sun_path)
+    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s.a", c->sockbase) >= sizeof a.sun_path)
         return sk_err(err, ENAMETOOLONG, "attach socket");
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)

@@ -335,8 +335,14 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
     }
     /* the monitor of a --rm container may be removing it right now: both may */
     update_state(c, json_pack("{s:s, s:b}", "Status", "removing", "Removing", 1), NULL);
+    /* a monitor finishing up still writes the state: let it end first */
+    for (int i = 0; i < 1000 && ctr_reload_state(c, NULL) == 0 && ctr_monitor_alive(c); i++)
+        usleep(10000);
     ctr_umount_rootfs(c, NULL);
     rt_delete(&e->rt, c->id, true, NULL);
+    char sock[PATH_MAX + 4];
+    snprintf(sock, sizeof sock, "%s.a", c->sockbase);
+    unlink(sock);
     if (sk_rm_rf(c->rundir, err) < 0 || sk_rm_rf(c->dir, err) < 0)
         return sk_err_prefix(err, "remove container %.12s", c->id);
     return 0;

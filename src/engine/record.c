@@ -23,6 +23,8 @@ void ctr_paths(struct sk_engine *e, const char *id, struct ctr *c)
     snprintf(c->id, sizeof c->id, "%s", id);
     snprintf(c->dir, sizeof c->dir, "%s/containers/%s", e->root, id);
     snprintf(c->rundir, sizeof c->rundir, "%s/containers/%s", e->runroot, id);
+    /* a unix socket path has 108 bytes: "<runroot>/s/<32 hex>.a" leaves room */
+    snprintf(c->sockbase, sizeof c->sockbase, "%s/s/%.32s", e->runroot, id);
 }
 
 static bool is_id(const char *s)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
@@ -37,6 +38,17 @@ static const char *const masked_paths[] = {
     "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap", NULL};
 static const char *const readonly_paths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                              "/proc/sysrq-trigger", NULL};
+
+/* Every capability we may hand out: all_caps (indexed by number) within our
+ * own bounding set, as docker's --privileged gives what the daemon has. */
+static json_t *bounded_all_caps(void)
+{
+    json_t *a = json_array();
+    for (int i = 0; all_caps[i]; i++)
+        if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+            json_array_append_new(a, json_string(all_caps[i]));
+    return a;
+}
 
 static json_t *strv(const char *const *v)
 {
@@ -78,7 +90,7 @@ static bool in_strv(json_t *a, const char *s)
 /* The capability set: docker's defaults, CapAdd, CapDrop ("ALL" allowed in both). */
 static json_t *capabilities(json_t *hc, bool privileged, sk_error *err)
 {
-    json_t *set = strv(privileged ? all_caps : default_caps);
+    json_t *set = privileged ? bounded_all_caps() : strv(default_caps);
     json_t *add = obj(hc, "CapAdd"), *drop = obj(hc, "CapDrop");
     size_t i;
     json_t *v;
@@ -100,7 +112,7 @@ static json_t *capabilities(json_t *hc, bool privileged, sk_error *err)
         const char *a = json_string_value(v);
         if (a && strcasecmp(a, "ALL") == 0) {
             json_decref(set);
-            set = strv(all_caps);
+            set = bounded_all_caps();
             continue;
         }
         cap_name(a ? a : "", name, sizeof name);
@@ -193,8 +205,9 @@ static int resolve_user(int rootfd, const char *spec, json_t *group_add, json_t 
             return sk_err(err, 0, "unable to find group %s: no matching entries in group file", g);
         }
     }
-    json_t *gids = json_array();
-    /* supplementary groups: every group of /etc/group listing the user */
+    /* supplementary groups, as docker has them: the primary group, then every
+     * group of /etc/group listing the user, then --group-add */
+    json_t *gids = json_pack("[I]", (json_int_t)gid);
     _cleanup_close_ int fd = uname[0] ? sk_open_in_root(rootfd, "etc/group", O_RDONLY | O_CLOEXEC, 0, NULL) : -1;
     _cleanup_free_ char *buf = NULL;
     size_t len;
@@ -436,7 +449,7 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                                 wd && *wd ? wd : "/", "capabilities", caps, "noNewPrivileges", nnp,
                                 "rlimits", rl);
     json_t *mounts = base_mounts(hc, c, host_net);
-    if (user_mounts(mounts, obj(hc, "Mounts"), err) < 0) {
+    if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {
         json_decref(process);
         json_decref(mounts);
         return -1;

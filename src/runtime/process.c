@@ -173,6 +173,8 @@ int proc_lookup(const char *name, const char *path_env, char *out, size_t cap, s
             return sk_err(err, errno, "exec: \"%s\": stat %s", name, name);
         if (S_ISDIR(st.st_mode))
             return sk_err(err, EISDIR, "exec: \"%s\"", name);
+        if ((st.st_mode & 0111) == 0) /* as runc: told at create, not as a failed exec */
+            return sk_err(err, EACCES, "exec: \"%s\"", name);
         if (snprintf(out, cap, "%s", name) >= (int)cap)
             return sk_err(err, ENAMETOOLONG, "exec: \"%s\"", name);
         return 0;

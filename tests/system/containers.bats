@@ -1,0 +1,312 @@
+#!/usr/bin/env bats
+# The engine through skiff's docker-compatible CLI: run/create/start/stop/
+# kill/rm/ps/logs/inspect/wait/pause/rename, the monitor (stdio, exit codes,
+# restart policies, --rm), what docker merges from the image, limits and
+# capabilities, and the monitor surviving its caller (and vice versa).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+  common_setup
+  SK=("$SKIFF" --root "$T/root" --runroot "$T/run")
+  skiff import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'LABEL from=image' \
+    "$SKIFF_TEST_IMG/rootfs.tar" localhost/busybox:latest >/dev/null
+  IMG=localhost/busybox
+}
+
+teardown() {
+  local id
+  for id in $("${SK[@]}" ps -aq --no-trunc 2>/dev/null); do
+    timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
+  done
+  common_teardown
+}
+
+skiff() { timeout 60 "${SK[@]}" "$@"; }
+
+@test "run: output on the right streams, the exit code, --rm removes" {
+  run --separate-stderr skiff run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = out ]
+  [ "$stderr" = err ]
+  [ -z "$(skiff ps -aq)" ]
+  run skiff run "$IMG" true
+  [ "$status" -eq 0 ]
+  [ "$(skiff ps -aq | wc -l)" -eq 1 ]
+}
+
+@test "run: a program that is not there is 127, one that cannot run 126; --rm leaves nothing" {
+  run -127 skiff run --rm "$IMG" /nonexistent
+  [ "$status" -eq 127 ]
+  [[ $output == *"/nonexistent"*"No such file or directory"* ]]
+  run -126 skiff run --rm "$IMG" /etc/passwd
+  [[ $output == *"/etc/passwd"*"ermission denied"* ]]
+  [ -z "$(skiff ps -aq)" ]
+}
+
+@test "run -i: stdin reaches the container and its end closes it" {
+  run skiff run --rm -i "$IMG" sh -c 'cat; echo end'
+  [ "$status" -eq 0 ]
+  run bash -c "printf 'one\ntwo\n' | $(printf '%q ' "${SK[@]}") run --rm -i $IMG sh -c 'cat; echo end'"
+  [ "$output" = "$(printf 'one\ntwo\nend')" ]
+}
+
+@test "run -t: a terminal inside, raw bytes outside" {
+  run timeout 30 script -qec "$(printf '%q ' "${SK[@]}") run --rm -t $IMG sh -c 'tty; stty size'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ $output == */dev/pts/0* ]]
+}
+
+@test "run -d, ps, logs, stop (the stop signal, then SIGKILL), start again keeps the filesystem" {
+  id=$(skiff run -d --name ticker "$IMG" sh -c 'echo started >> /state; trap "echo bye; exit 7" TERM; while true; do echo tick; sleep 0.2; done')
+  [[ $id =~ ^[0-9a-f]{64}$ ]]
+  wait_until '[ "$(skiff logs ticker | grep -c tick)" -ge 2 ]'
+  run skiff ps
+  [[ ${lines[0]} == "CONTAINER ID   IMAGE"*"NAMES" ]]
+  [[ ${lines[1]} == "${id:0:12}   $IMG "*"Up "*"ticker" ]]
+  run skiff stop ticker
+  [ "$output" = ticker ]
+  [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' ticker)" = "exited 7" ]
+  skiff logs ticker | grep -qx bye
+  run skiff start ticker
+  [ "$output" = ticker ]
+  wait_until '[ "$(skiff inspect -f {{.State.Running}} ticker)" = true ]'
+  skiff stop -t 1 ticker >/dev/null
+  # the container's own filesystem survived the restart
+  run skiff run --rm "$IMG" true
+  [ "$(skiff inspect -f '{{.RestartCount}}' ticker)" = 0 ]
+  upper=$(skiff inspect -f '{{.GraphDriver.Data.UpperDir}}' ticker)
+  [ "$(cat "$upper/state")" = "$(printf 'started\nstarted')" ]
+  # sh as pid 1 ignores SIGTERM without a trap: SIGKILL after the timeout
+  id=$(skiff run -d "$IMG" sleep 100)
+  run skiff stop -t 1 "$id"
+  [ "$(skiff inspect -f '{{.State.ExitCode}} {{.State.Running}}' "$id")" = "137 false" ]
+}
+
+@test "create, start, wait, logs; start -a" {
+  id=$(skiff create --name job "$IMG" sh -c 'echo working; exit 4')
+  [ "$(skiff inspect -f '{{.State.Status}}' job)" = created ]
+  run skiff ps -a --format '{{.Names}} {{.Status}}'
+  [ "$output" = "job Created" ]
+  skiff start job
+  run skiff wait job
+  [ "$output" = 4 ]
+  [ "$(skiff logs job)" = working ]
+  run skiff start -a job
+  [ "$status" -eq 4 ]
+  [ "$output" = working ]
+}
+
+@test "the image config is merged as docker merges it" {
+  run skiff run --rm "$IMG" sh -c 'echo $PATH'
+  [ "$output" = /usr/sbin:/usr/bin:/sbin:/bin ]
+  run skiff run --rm -e PATH=/bin -e FOO=bar -w /tmp -u nobody -h myhost "$IMG" sh -c 'echo $PATH $FOO $(pwd) $(id -u):$(id -g) $(hostname)'
+  [ "$output" = "/bin bar /tmp 65534:65534 myhost" ]
+  run skiff run --rm --entrypoint /bin/echo "$IMG" a b
+  [ "$output" = "a b" ]
+  run skiff run --rm -u 1234:5678 "$IMG" id
+  [ "$output" = "uid=1234 gid=5678 groups=5678" ]
+  run skiff run --rm "$IMG" id
+  [ "$output" = "uid=0(root) gid=0(root) groups=0(root)" ]
+  run skiff run --rm -u nosuchuser "$IMG" true
+  [ "$status" -eq 127 ] || [ "$status" -eq 128 ] || [ "$status" -eq 125 ]
+  [[ $output == *"unable to find user nosuchuser"* ]]
+  printf 'A=1\n# comment\nB=two words\n' >"$T/env"
+  run skiff run --rm --env-file "$T/env" "$IMG" sh -c 'echo "$A|$B"'
+  [ "$output" = "1|two words" ]
+  id=$(skiff create -l team=core "$IMG" true)
+  [ "$(skiff inspect -f '{{index .Config.Labels "team"}} {{index .Config.Labels "from"}}' "$id")" = "core image" ]
+  [ "$(skiff inspect -f '{{json .Config.Cmd}} {{.Path}} {{json .Args}}' "$id")" = '["true"] true []' ]
+  id=$(skiff create "$IMG")
+  [ "$(skiff inspect -f '{{json .Config.Cmd}} {{.Path}}' "$id")" = '["/bin/sh"] /bin/sh' ]
+}
+
+@test "names: unique, validated, resolved by name, id and prefix; rename" {
+  id=$(skiff create --name one "$IMG" true)
+  run skiff create --name one "$IMG" true
+  [ "$status" -eq 125 ]
+  [ "$output" = "Error: Conflict. The container name \"/one\" is already in use by container \"$id\". You have to remove (or rename) that container to be able to reuse that name." ]
+  run skiff create --name 'bad name' "$IMG" true
+  [ "$status" -eq 125 ]
+  [[ $output == *"Invalid container name (bad name)"* ]]
+  [ "$(skiff inspect -f '{{.Name}}' "${id:0:5}")" = /one ]
+  [ "$(skiff inspect -f '{{.Name}}' "$id")" = /one ]
+  run skiff inspect nosuch
+  [ "$status" -eq 1 ]
+  [[ $output == *"Error: No such object: nosuch"* ]]
+  run skiff rm nosuch
+  [ "$status" -eq 1 ]
+  [ "$output" = "Error response from daemon: No such container: nosuch" ]
+  skiff rename one two
+  [ "$(skiff inspect -f '{{.Name}}' two)" = /two ]
+  id2=$(skiff create "$IMG" true)
+  [[ $(skiff inspect -f '{{.Name}}' "$id2") =~ ^/[a-z]+_[a-z]+[0-9]*$ ]]
+}
+
+@test "restart policies: on-failure:N, always until stopped; --restart conflicts with --rm" {
+  id=$(skiff run -d --restart on-failure:2 "$IMG" sh -c 'echo attempt; exit 1')
+  wait_until '[ "$(skiff inspect -f "{{.State.Status}} {{.RestartCount}}" '"$id"')" = "exited 2" ]'
+  [ "$(skiff logs "$id" | grep -c attempt)" -eq 3 ]
+  id=$(skiff run -d --restart always "$IMG" sh -c 'sleep 0.2')
+  wait_until '[ "$(skiff inspect -f "{{.RestartCount}}" '"$id"')" -ge 2 ]'
+  skiff stop "$id" >/dev/null
+  n=$(skiff inspect -f '{{.RestartCount}}' "$id")
+  sleep 1
+  [ "$(skiff inspect -f '{{.State.Status}} {{.RestartCount}}' "$id")" = "exited $n" ]
+  run skiff run --rm --restart always "$IMG" true
+  [ "$status" -eq 125 ]
+  [ "$output" = "Error: Conflicting options: --restart and --rm" ]
+}
+
+@test "inspect: docker's shape" {
+  id=$(skiff run -d --name shape -e X=1 --tmpfs /scratch:size=1m -v "$T:/host:ro" "$IMG" sleep 100)
+  run skiff inspect shape
+  [ "$status" -eq 0 ]
+  j=$output
+  [ "$(jq -r '.[0].Id' <<<"$j")" = "$id" ]
+  [ "$(jq -r '.[0].Name' <<<"$j")" = /shape ]
+  [ "$(jq -r '.[0].State | "\(.Status) \(.Running) \(.Paused) \(.Pid > 0) \(.ExitCode)"' <<<"$j")" = "running true false true 0" ]
+  [ "$(jq -r '.[0].Config.Env | index("X=1") != null' <<<"$j")" = true ]
+  [ "$(jq -r '.[0].HostConfig.RestartPolicy.Name' <<<"$j")" = no ]
+  [ "$(jq -r '.[0].Mounts[] | select(.Destination == "/host") | "\(.Type) \(.Source) \(.RW)"' <<<"$j")" = "bind $T false" ]
+  [ "$(jq -r '.[0].Image | startswith("sha256:")' <<<"$j")" = true ]
+  [ "$(jq -r '.[0].NetworkSettings.Networks | keys[0]' <<<"$j")" = none ]
+  [ "$(jq -r '.[0].LogPath | endswith("-json.log")' <<<"$j")" = true ]
+  [ "$(skiff inspect -f '{{.State.Running}} {{len .Mounts}}' shape)" = "true 2" ]
+  skiff run --rm --tmpfs /scratch:size=1m -v "$T:/host:ro" "$IMG" sh -c 'grep -q " /scratch tmpfs " /proc/mounts && ! touch /host/x 2>/dev/null'
+}
+
+@test "ps: -a, -q, --no-trunc, filters, --format, -n" {
+  a=$(skiff run -d --name aa -l tier=web "$IMG" sleep 100)
+  b=$(skiff create --name bb "$IMG" true)
+  c=$(skiff run --name cc "$IMG" sh -c 'exit 2'; true)
+  [ "$(skiff ps -q)" = "${a:0:12}" ]
+  [ "$(skiff ps -aq | wc -l)" -eq 3 ]
+  [ "$(skiff ps -q --no-trunc)" = "$a" ]
+  [ "$(skiff ps -a --filter status=created --format '{{.Names}}')" = bb ]
+  [ "$(skiff ps -a --filter exited=2 --format '{{.Names}}')" = cc ]
+  [ "$(skiff ps -a --filter label=tier=web --format '{{.Names}}')" = aa ]
+  [ "$(skiff ps -a --filter name=bb --format '{{.Names}}')" = bb ]
+  [ "$(skiff ps -n 1 --format '{{.Names}}')" = cc ]
+  [ "$(skiff ps -a --format '{{.Names}}' | tr '\n' ' ')" = "cc bb aa " ]
+  run skiff ps --filter bogus=1
+  [ "$status" -ne 0 ]
+}
+
+@test "logs: --tail, -t, --since, -f until the container ends" {
+  id=$(skiff run -d "$IMG" sh -c 'for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 1; echo late')
+  run skiff logs -f "$id"
+  [ "${lines[-1]}" = late ]
+  [ "$(skiff logs --tail 2 "$id" 2>&1 | tr '\n' ' ')" = "oops late " ]
+  [ "$(skiff logs "$id" 2>/dev/null | wc -l)" -eq 6 ]
+  [[ $(skiff logs -t --tail 1 "$id") =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\ late$ ]]
+  [ -z "$(skiff logs --since 0s "$id" 2>&1)" ]
+  [ "$(skiff logs --since 1h "$id" 2>&1 | wc -l)" -eq 7 ]
+  log=$(skiff inspect -f '{{.LogPath}}' "$id")
+  [ "$(head -1 "$log" | jq -r '"\(.log)|\(.stream)"')" = "line1
+|stdout" ]
+}
+
+@test "log rotation: --log-opt max-size and max-file" {
+  id=$(skiff run -d --log-opt max-size=2k --log-opt max-file=2 "$IMG" sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i padding padding"; i=$((i+1)); done')
+  skiff wait "$id" >/dev/null
+  log=$(skiff inspect -f '{{.LogPath}}' "$id")
+  [ -e "$log.1" ] && [ ! -e "$log.2" ]
+  [ "$(stat -c %s "$log.1")" -le 2500 ]
+  [ "$(skiff logs "$id" | tail -1)" = "line 199 padding padding" ]
+}
+
+@test "kill, pause/unpause, rm refusing a running container" {
+  id=$(skiff run -d "$IMG" sh -c 'trap "echo got-usr1" USR1; while true; do sleep 0.1; done')
+  skiff kill -s USR1 "$id" >/dev/null
+  wait_until 'skiff logs '"$id"' | grep -q got-usr1'
+  skiff pause "$id" >/dev/null
+  [ "$(skiff inspect -f '{{.State.Status}} {{.State.Paused}}' "$id")" = "paused true" ]
+  [[ $(skiff ps --format '{{.Status}}') == *"(Paused)" ]]
+  skiff unpause "$id" >/dev/null
+  [ "$(skiff inspect -f '{{.State.Status}}' "$id")" = running ]
+  run skiff rm "$id"
+  [ "$status" -eq 1 ]
+  [[ $output == *"You cannot remove a running container $id"* ]]
+  run skiff kill "$id"
+  [ "$output" = "$id" ]
+  wait_until '[ "$(skiff inspect -f "{{.State.Status}}" '"$id"')" = exited ]'
+  [ "$(skiff inspect -f '{{.State.ExitCode}}' "$id")" = 137 ]
+  run skiff kill "$id"
+  [ "$status" -eq 1 ]
+  [[ $output == *"is not running"* ]]
+  skiff rm "$id"
+  [ -z "$(skiff ps -aq)" ]
+}
+
+@test "limits and capabilities reach the container" {
+  run skiff run --rm -m 32m --pids-limit 64 --cpus 0.5 "$IMG" true
+  [ "$status" -eq 0 ]
+  id=$(skiff run -d -m 32m --pids-limit 64 "$IMG" sleep 100)
+  mem=$(cat /sys/fs/cgroup/memory/skiff/"$id"/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/skiff/"$id"/memory.max)
+  [ "$mem" = $((32 << 20)) ]
+  pids=$(cat /sys/fs/cgroup/pids/skiff/"$id"/pids.max 2>/dev/null || cat /sys/fs/cgroup/skiff/"$id"/pids.max)
+  [ "$pids" = 64 ]
+  # docker's default capability set, exactly
+  [ "$(skiff run --rm "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 00000000a80425fb ]
+  [ "$(skiff run --rm --cap-drop ALL "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 0000000000000000 ]
+  [ "$(skiff run --rm --cap-drop ALL --cap-add net_admin "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 0000000000001000 ]
+  # --privileged: everything we have ourselves
+  [ "$(skiff run --rm --privileged "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = "$(awk '/CapBnd/ {print $2}' /proc/self/status)" ]
+  [ "$(skiff run --rm --read-only "$IMG" sh -c 'touch /x 2>&1 || echo ro')" != "" ]
+  run skiff run --rm --security-opt no-new-privileges "$IMG" sh -c 'grep NoNewPrivs /proc/self/status'
+  [[ $output == *"1" ]]
+  # the OOM killer is reported
+  id=$(skiff run -d -m 8m --memory-swap 8m "$IMG" sh -c 'x=$(head -c 30000000 /dev/zero | tr "\0" a); echo ${#x}')
+  skiff wait "$id" >/dev/null
+  [ "$(skiff inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$id")" = "true 137" ]
+}
+
+@test "the container outlives a killed CLI; a dead monitor is reconciled" {
+  "${SK[@]}" run --name lives "$IMG" sh -c 'while true; do echo alive; sleep 0.2; done' >/dev/null 2>&1 &
+  cli=$!
+  BG_PIDS+=($cli)
+  wait_until '[ "$(skiff inspect -f {{.State.Running}} lives 2>/dev/null)" = true ]'
+  kill -9 "$cli"
+  wait "$cli" || true
+  sleep 0.5
+  [ "$(skiff inspect -f '{{.State.Running}}' lives)" = true ]
+  n=$(skiff logs lives | wc -l)
+  wait_until '[ "$(skiff logs lives | wc -l)" -gt '"$n"' ]'
+  # the monitor dies: the container lives on, and is still stoppable
+  mon=$(jq .MonitorPid "$T/root/containers/$(skiff inspect -f '{{.Id}}' lives)/state.json")
+  kill -9 "$mon"
+  sleep 0.3
+  [ "$(skiff inspect -f '{{.State.Running}}' lives)" = true ]
+  skiff stop -t 1 lives >/dev/null
+  [ "$(skiff inspect -f '{{.State.Running}} {{.State.ExitCode}}' lives)" = "false 255" ]
+  [[ $(skiff inspect -f '{{.State.Error}}' lives) == *"monitor"* ]]
+}
+
+@test "50 concurrent run -d: unique names and ids, every record readable" {
+  local pids=()
+  for i in $(seq 50); do
+    "${SK[@]}" run -d "$IMG" sleep 60 >"$T/out.$i" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  [ "$(cat "$T"/out.* | grep -cE '^[0-9a-f]{64}$')" -eq 50 ]
+  [ "$(skiff ps -q | wc -l)" -eq 50 ]
+  [ "$(skiff ps --format '{{.Names}}' | sort -u | wc -l)" -eq 50 ]
+  [ "$(skiff ps -q --no-trunc | sort -u | wc -l)" -eq 50 ]
+  for f in "$T"/root/containers/*/config.json "$T"/root/containers/*/state.json; do
+    jq -e . "$f" >/dev/null
+  done
+  skiff rm -f $(skiff ps -q) >/dev/null
+  [ -z "$(skiff ps -aq)" ]
+  [ -z "$(grep -F " $T/run/" /proc/self/mountinfo)" ]
+}
+
+@test "help for the container commands" {
+  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls"; do
+    run "$SKIFF" $c --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"Usage:  skiff"* ]]
+  done
+}
