@@ -138,6 +138,37 @@ int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs
 int sk_container_attach(struct sk_engine *e, const char *ref, bool with_stdin, int *fd,
                         sk_error *err);
 
+/* Run a command in a running container, with the caller's stdin, stdout
+ * and stderr (or, with tty, a terminal the caller's is proxied to), the
+ * container's environment plus env, its user and working directory unless
+ * given.  Without detach, waits: *status is the command's exit code (128+n
+ * after signal n).  The caller must run from a sealed binary (see
+ * rt_ensure_sealed): the process is cloned from it. */
+struct sk_exec_opts {
+    char *const *cmd;
+    char *const *env;   /* "K=V" */
+    const char *workdir;
+    const char *user;
+    bool tty, detach, privileged;
+};
+int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
+                      int *status, sk_error *err);
+
+/* docker cp.  Host paths are the caller's; container paths are resolved in
+ * the container's root (its mounts included while it runs) and never
+ * leave it.  Docker's rules: "dir/." copies the contents; an existing
+ * directory as destination receives the source under its own name.
+ * Without archive the copies belong to the receiving side's root user. */
+int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src_host,
+                         const char *dst, bool archive, sk_error *err);
+int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src,
+                           const char *dst_host, bool archive, sk_error *err);
+/* A tar stream into a container directory, and a container path as a tar. */
+int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst_dir, int tar_fd,
+                         sk_error *err);
+int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, int out_fd,
+                         sk_error *err);
+
 /* The entry point of the monitor process (`skiff monitor`, internal). */
 int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait);
 

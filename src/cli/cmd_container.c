@@ -2,6 +2,7 @@
  * container prune, and the hidden monitor. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -650,3 +651,156 @@ const struct cli_cmd cmd_container_prune = {"container prune", "[OPTIONS]",
                                             cmd_container_prune_run};
 const struct cli_cmd cmd_monitor = {"monitor", "[--attach-wait] ID",
                                     "(internal) The monitor of one container", "", cmd_monitor_run};
+
+/* ---- exec ------------------------------------------------------------------------------------ */
+
+static int cmd_exec_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"detach", no_argument, NULL, 'd'},
+                                         {"interactive", no_argument, NULL, 'i'},
+                                         {"tty", no_argument, NULL, 't'},
+                                         {"env", required_argument, NULL, 'e'},
+                                         {"env-file", required_argument, NULL, 'E'},
+                                         {"workdir", required_argument, NULL, 'w'},
+                                         {"user", required_argument, NULL, 'u'},
+                                         {"privileged", no_argument, NULL, 'P'},
+                                         {"detach-keys", required_argument, NULL, 'k'},
+                                         {"help", no_argument, NULL, 'H'},
+                                         {0}};
+    struct sk_exec_opts xo = {0};
+    _cleanup_strv_ char **env = NULL;
+    bool interactive = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "+dite:w:u:", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': xo.detach = true; break;
+        case 'i': interactive = true; break;
+        case 't': xo.tty = true; break;
+        case 'e':
+            if (strchr(optarg, '=') != NULL) {
+                sk_strv_push(&env, optarg);
+            } else if (getenv(optarg) != NULL) {
+                char *kv = sk_strdup_printf("%s=%s", optarg, getenv(optarg));
+                sk_strv_push(&env, kv);
+                free(kv);
+            }
+            break;
+        case 'E': {
+            _cleanup_fclose_ FILE *f = fopen(optarg, "re");
+            char line[8192];
+            if (f == NULL)
+                return cli_failf("open %s: %s", optarg, strerror(errno));
+            while (fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\r\n")] = '\0';
+                if (line[0] && line[0] != '#')
+                    sk_strv_push(&env, line);
+            }
+            break;
+        }
+        case 'w': xo.workdir = optarg; break;
+        case 'u': xo.user = optarg; break;
+        case 'P': xo.privileged = true; break;
+        case 'k': break;
+        case 'H': return cli_usage(&cmd_exec, false);
+        default: return cli_usage(&cmd_exec, true);
+        }
+    }
+    if (argc - optind < 2)
+        return cli_failf("\"skiff exec\" requires at least 2 arguments."), 1;
+    if (xo.tty && interactive && !isatty(0))
+        return cli_failf("the input device is not a TTY"), 1;
+    xo.cmd = argv + optind + 1;
+    xo.env = env;
+    if (!interactive || xo.detach) { /* docker: no stdin unless -i */
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, 0);
+            close(null);
+        }
+    }
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    int status = 0;
+    if (e == NULL || sk_container_exec(e, argv[optind], &xo, &status, &err) < 0) {
+        fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+        return strstr(err.msg, "executable file not found") || strstr(err.msg, "No such file") ? 127
+               : strstr(err.msg, "ermission denied") ? 126 : 1;
+    }
+    return status;
+}
+
+const struct cli_cmd cmd_exec = {
+    "exec", "[OPTIONS] CONTAINER COMMAND [ARG...]", "Execute a command in a running container",
+    "  -d, --detach               Detached mode: run command in the background\n"
+    "  -e, --env list             Set environment variables\n"
+    "      --env-file list        Read in a file of environment variables\n"
+    "  -i, --interactive          Keep STDIN open even if not attached\n"
+    "      --privileged           Give extended privileges to the command\n"
+    "  -t, --tty                  Allocate a pseudo-TTY\n"
+    "  -u, --user string          Username or UID (format: \"<name|uid>[:<group|gid>]\")\n"
+    "  -w, --workdir string       Working directory inside the container\n",
+    cmd_exec_run};
+
+/* ---- cp ------------------------------------------------------------------------------------ */
+
+/* "name:/path" -> name and path; a local path has a '/' (or nothing) before any ':'. */
+static bool container_spec(const char *arg, char *name, size_t cap, const char **path)
+{
+    const char *colon = strchr(arg, ':');
+    if (colon == NULL || colon == arg)
+        return false;
+    const char *slash = strchr(arg, '/');
+    if (slash != NULL && slash < colon)
+        return false;
+    snprintf(name, cap, "%.*s", (int)(colon - arg), arg);
+    *path = colon + 1;
+    return true;
+}
+
+static int cmd_cp_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"archive", no_argument, NULL, 'a'},
+                                         {"follow-link", no_argument, NULL, 'L'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {0}};
+    bool archive = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "aLq", opts, NULL)) != -1)
+        if (o == 'a')
+            archive = true;
+        else if (o != 'L' && o != 'q')
+            return cli_usage(&cmd_cp, true);
+    if (argc - optind != 2)
+        return cli_usage(&cmd_cp, true);
+    const char *src = argv[optind], *dst = argv[optind + 1], *spath, *dpath;
+    char sname[256], dname[256];
+    bool from = container_spec(src, sname, sizeof sname, &spath);
+    bool to = container_spec(dst, dname, sizeof dname, &dpath);
+    if (from == to)
+        return cli_failf(from ? "copying between containers is not supported"
+                              : "must specify at least one container source");
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    int r;
+    if (from && strcmp(dst, "-") == 0)
+        r = sk_container_archive(e, sname, *spath ? spath : "/", 1, &err);
+    else if (from)
+        r = sk_container_copy_from(e, sname, *spath ? spath : "/", dst, archive, &err);
+    else if (strcmp(src, "-") == 0)
+        r = sk_container_extract(e, dname, *dpath ? dpath : "/", 0, &err);
+    else
+        r = sk_container_copy_to(e, dname, src, *dpath ? dpath : "/", archive, &err);
+    return r < 0 ? cli_fail(&err) : 0;
+}
+
+const struct cli_cmd cmd_cp = {
+    "cp", "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tskiff cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+    "Copy files/folders between a container and the local filesystem\n\n"
+    "Use '-' as the source to read a tar archive from stdin and extract it to a directory\n"
+    "destination in a container. Use '-' as the destination to stream a tar archive of a\n"
+    "container source to stdout.",
+    "  -a, --archive       Archive mode (copy all uid/gid information)\n"
+    "  -L, --follow-link   Always follow symbol link in SRC_PATH\n",
+    cmd_cp_run};

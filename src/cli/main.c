@@ -20,7 +20,8 @@
 static const struct cli_cmd *const commands[] = {
     &cmd_run,     &cmd_create,     &cmd_start,   &cmd_stop,          &cmd_restart,
     &cmd_kill,    &cmd_rm,         &cmd_ps,      &cmd_logs,          &cmd_inspect,
-    &cmd_wait,    &cmd_attach,     &cmd_pause,   &cmd_unpause,       &cmd_rename,
+    &cmd_exec,    &cmd_wait,       &cmd_attach,  &cmd_pause,         &cmd_unpause,
+    &cmd_rename,  &cmd_cp,
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
@@ -44,6 +45,7 @@ static const struct {
     {"container remove", "rm"}, {"container logs", "logs"}, {"container wait", "wait"},
     {"container attach", "attach"}, {"container pause", "pause"},
     {"container unpause", "unpause"}, {"container rename", "rename"},
+    {"container exec", "exec"}, {"container cp", "cp"},
 };
 
 struct sk_engine *cli_engine(struct cli *c, sk_error *err)
@@ -235,7 +237,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; cmd == NULL && i < sizeof internal / sizeof internal[0]; i++)
         if (strcmp(internal[i]->name, name) == 0)
             cmd = internal[i];
-    if (cmd == &cmd_monitor) {
+    if (cmd == &cmd_monitor || cmd == &cmd_exec) {
         /* it clones containers: run from a read-only view of ourselves (CVE-2019-5736) */
         sk_error err;
         if (rt_ensure_sealed(argv, &err) < 0)
@@ -248,7 +250,7 @@ int main(int argc, char **argv)
     int cargc = argc - at;
     char **cargv = argv + at;
     /* run and create take a command of their own after the image: they see to --help */
-    if (cmd != &cmd_run && cmd != &cmd_create && cli_wants_help(cargc, cargv))
+    if (cmd != &cmd_run && cmd != &cmd_create && cmd != &cmd_exec && cli_wants_help(cargc, cargv))
         return cli_usage(cmd, false);
     optind = 0;
     opterr = 1;

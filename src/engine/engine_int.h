@@ -69,6 +69,10 @@ void sk_now(char *buf, size_t cap);        /* RFC 3339 nanoseconds, UTC */
 int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_t **out,
                    sk_error *err);
 
+/* "user[:group]" against the passwd and group files under rootfd:
+ * {"uid", "gid", "additionalGids"} as docker resolves them. */
+int ctr_resolve_user(int rootfd, const char *spec, json_t *group_add, json_t **out, sk_error *err);
+
 /* ---- rootfs.c ---- */
 int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err);
 int ctr_umount_rootfs(struct ctr *c, sk_error *err);

@@ -427,7 +427,12 @@ static int start_container(struct mon *m, sk_error *err)
     char rootfs[PATH_MAX], bundle[PATH_MAX + 16];
     m->tty = json_is_true(obj(obj(m->c->cfg, "Config"), "Tty"));
     m->out_fd = m->err_fd = m->in_fd = -1;
-    if (ctr_mount_rootfs(m->e, m->c, rootfs, sizeof rootfs, err) < 0)
+    /* under the container's lock: a cp into the stopped container finishes first */
+    int lock = ctr_lock(m->c, err);
+    int mounted = lock < 0 ? -1 : ctr_mount_rootfs(m->e, m->c, rootfs, sizeof rootfs, err);
+    if (lock >= 0)
+        close(lock);
+    if (mounted < 0)
         return -1;
     if (write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 || create_process(m, bundle, err) < 0) {
         ctr_umount_rootfs(m->c, NULL);

@@ -177,7 +177,7 @@ static int parse_id(const char *s, uint32_t *out)
 
 /* "user", "uid", "user:group", "uid:gid" against the image's /etc/passwd and
  * /etc/group, as docker resolves them; supplementary groups from /etc/group. */
-static int resolve_user(int rootfd, const char *spec, json_t *group_add, json_t **out, sk_error *err)
+int ctr_resolve_user(int rootfd, const char *spec, json_t *group_add, json_t **out, sk_error *err)
 {
     char u[256] = "", g[256] = "", f[7][256];
     if (spec != NULL)
@@ -419,7 +419,7 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     if (rootfd < 0)
         return sk_err(err, errno, "rootfs %s", rootfs);
     json_t *user = NULL;
-    if (resolve_user(rootfd, str(cfg, "User"), obj(hc, "GroupAdd"), &user, err) < 0)
+    if (ctr_resolve_user(rootfd, str(cfg, "User"), obj(hc, "GroupAdd"), &user, err) < 0)
         return -1;
     json_t *args = json_array();
     json_array_append(args, obj(c->cfg, "Path"));

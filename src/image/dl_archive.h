@@ -44,7 +44,9 @@
     X(archive_entry_size)                                                                          \
     X(archive_entry_rdev)                                                                          \
     X(archive_entry_mode)                                                                          \
-    X(archive_entry_filetype)
+    X(archive_entry_filetype)                                                                      \
+    X(archive_entry_copy_stat)                                                                     \
+    X(archive_entry_set_symlink)
 
 #define SK_DL_DECLARE(f) extern __typeof__(f) *sk_dl_##f;
 SK_ARCHIVE_SYMS(SK_DL_DECLARE)
@@ -88,6 +90,8 @@ int sk_archive_load(sk_error *err);
 #define archive_entry_rdev (*sk_dl_archive_entry_rdev)
 #define archive_entry_mode (*sk_dl_archive_entry_mode)
 #define archive_entry_filetype (*sk_dl_archive_entry_filetype)
+#define archive_entry_copy_stat (*sk_dl_archive_entry_copy_stat)
+#define archive_entry_set_symlink (*sk_dl_archive_entry_set_symlink)
 #endif
 
 #endif

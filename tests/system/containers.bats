@@ -303,8 +303,72 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ -z "$(grep -F " $T/run/" /proc/self/mountinfo)" ]
 }
 
+@test "exec: env, workdir, user, stdin, tty, exit codes, detached" {
+  id=$(skiff run -d -e A=1 -w /tmp "$IMG" sleep 100)
+  run skiff exec "$id" sh -c 'echo $A $(pwd) $(id -u); exit 5'
+  [ "$status" -eq 5 ]
+  [ "$output" = "1 /tmp 0" ]
+  run skiff exec -e B=2 -e A=3 -w / -u nobody "$id" sh -c 'echo $A $B $(pwd) $(id -u)'
+  [ "$output" = "3 2 / 65534" ]
+  run bash -c "echo piped | $(printf '%q ' "${SK[@]}") exec -i $id cat"
+  [ "$output" = piped ]
+  run bash -c "echo piped | $(printf '%q ' "${SK[@]}") exec $id cat"
+  [ "$output" = "" ]
+  run -127 skiff exec "$id" nosuchcmd
+  [[ $output == *'"nosuchcmd": executable file not found in $PATH'* ]]
+  run timeout 30 script -qec "$(printf '%q ' "${SK[@]}") exec -t $id tty" /dev/null
+  [[ $output == /dev/pts/* ]]
+  skiff exec -d "$id" sh -c 'sleep 0.3; touch /tmp/detached'
+  wait_until 'skiff exec '"$id"' test -e /tmp/detached'
+  # the exec'd process is in the container: its pid namespace and cgroup
+  [ "$(skiff exec "$id" sh -c 'echo $$')" != "$$" ]
+  [ "$(skiff exec "$id" cat /proc/1/cmdline | tr '\0' ' ')" = "sleep 100 " ]
+  skiff stop -t 0 "$id" >/dev/null
+  run skiff exec "$id" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"is not running"* ]]
+}
+
+@test "cp: both ways, docker's directory rules, tar streams, never outside the container" {
+  mkdir -p "$T/src/sub" && echo hello >"$T/src/a.txt" && echo deep >"$T/src/sub/b"
+  chown 1000:1000 "$T/src/a.txt"
+  id=$(skiff create "$IMG" sleep 100)
+  skiff cp "$T/src/." "$id:/var/task"     # the contents of src, into a new /var/task
+  skiff cp "$T/src" "$id:/var/task"       # an existing dir receives src under its name
+  skiff cp "$T/src/a.txt" "$id:/etc/"
+  skiff start "$id" >/dev/null
+  run skiff exec "$id" sh -c 'cat /var/task/a.txt /var/task/sub/b /var/task/src/a.txt /etc/a.txt; stat -c %u /var/task/a.txt'
+  [ "$output" = "$(printf 'hello
+deep
+hello
+hello
+0')" ]
+  skiff cp -a "$T/src/a.txt" "$id:/tmp/kept"
+  [ "$(skiff exec "$id" stat -c %u:%g /tmp/kept)" = 1000:1000 ]
+  # out of the running container, into a new directory and into an existing one
+  skiff cp "$id:/var/task" "$T/back"
+  [ "$(cat "$T/back/sub/b")" = deep ]
+  mkdir "$T/into" && skiff cp "$id:/var/task/sub" "$T/into"
+  [ "$(cat "$T/into/sub/b")" = deep ]
+  # tar streams both ways
+  skiff cp "$id:/var/task/a.txt" - | tar -tf - | grep -qx a.txt
+  tar -C "$T/src" -cf - . | skiff cp - "$id:/tmp"
+  [ "$(skiff exec "$id" cat /tmp/sub/b)" = deep ]
+  # the container's symlinks never lead outside it
+  skiff exec "$id" sh -c 'ln -s /etc /var/task/etclink; ln -s ../../../../../../etc/hostname /var/task/up'
+  echo evil >"$T/evil"
+  skiff cp "$T/evil" "$id:/var/task/etclink/evil"
+  [ ! -e /etc/evil ]
+  [ "$(skiff exec "$id" cat /etc/evil)" = evil ]
+  skiff cp "$id:/var/task/up" "$T/up"
+  [ -L "$T/up" ]   # the link itself, not what it names
+  run skiff cp "$T/evil" "nosuch:/x"
+  [ "$status" -ne 0 ]
+  [[ $output == *"No such container: nosuch"* ]]
+}
+
 @test "help for the container commands" {
-  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls"; do
+  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp; do
     run "$SKIFF" $c --help
     [ "$status" -eq 0 ]
     [[ $output == *"Usage:  skiff"* ]]
