@@ -363,7 +363,20 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         case O_CAPADD: push(hc, "CapAdd", optarg); break;
         case O_CAPDROP: push(hc, "CapDrop", optarg); break;
         case O_PRIV: json_object_set_new(hc, "Privileged", json_true()); break;
-        case O_SECOPT: push(hc, "SecurityOpt", optarg); break;
+        case O_SECOPT:
+            if ((!strncmp(optarg, "seccomp=", 8) || !strncmp(optarg, "seccomp:", 8)) &&
+                strcmp(optarg + 8, "unconfined") != 0) {
+                /* the profile goes in the body, as docker's CLI sends it */
+                _cleanup_free_ char *buf = NULL;
+                size_t len;
+                if (sk_read_file(optarg + 8, 1 << 20, &buf, &len, err) < 0)
+                    return sk_err_prefix(err, "opening seccomp profile"), -1;
+                _cleanup_free_ char *opt = sk_strdup_printf("seccomp=%s", buf);
+                push(hc, "SecurityOpt", opt ? opt : "");
+                break;
+            }
+            push(hc, "SecurityOpt", optarg);
+            break;
         case O_RESTART: {
             char name[64];
             int max = 0;

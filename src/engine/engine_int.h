@@ -73,6 +73,10 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
  * {"uid", "gid", "additionalGids"} as docker resolves them. */
 int ctr_resolve_user(int rootfd, const char *spec, json_t *group_add, json_t **out, sk_error *err);
 
+/* ---- seccomp_profile.c ---- */
+/* docker's default profile for a container with these capabilities. */
+json_t *ctr_default_seccomp(json_t *caps);
+
 /* ---- rootfs.c ---- */
 int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err);
 int ctr_umount_rootfs(struct ctr *c, sk_error *err);

@@ -433,6 +433,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         return -1;
     }
     bool nnp = false;
+    json_t *seccomp = NULL;
+    bool unconfined = privileged;
     size_t i;
     json_t *v;
     json_array_foreach(obj(hc, "SecurityOpt"), i, v)
@@ -441,6 +443,27 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         if (sk_streq(s, "no-new-privileges") || sk_streq(s, "no-new-privileges:true") ||
             sk_streq(s, "no-new-privileges=true"))
             nnp = true;
+        else if (sk_streq(s, "seccomp=unconfined") || sk_streq(s, "seccomp:unconfined"))
+            unconfined = true;
+        else if (s && (!strncmp(s, "seccomp=", 8) || !strncmp(s, "seccomp:", 8))) {
+            /* the profile itself (the CLI read the file, as docker's does) */
+            json_decref(seccomp);
+            seccomp = json_loads(s + 8, 0, NULL);
+            if (!json_is_object(seccomp)) {
+                json_decref(seccomp);
+                json_decref(user);
+                json_decref(args);
+                json_decref(caps);
+                json_decref(rl);
+                return sk_err(err, 0, "security-opt seccomp: the profile is not a JSON object");
+            }
+        }
+    }
+    if (unconfined) {
+        json_decref(seccomp);
+        seccomp = NULL;
+    } else if (seccomp == NULL) {
+        seccomp = ctr_default_seccomp(json_object_get(caps, "bounding"));
     }
     const char *wd = str(cfg, "WorkingDir");
     json_t *process = json_pack("{s:b, s:o, s:o, s:O, s:s, s:o, s:b, s:o}", "terminal",
@@ -478,6 +501,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         json_object_set_new(lx, "maskedPaths", strv(masked_paths));
         json_object_set_new(lx, "readonlyPaths", strv(readonly_paths));
     }
+    if (seccomp != NULL)
+        json_object_set_new(lx, "seccomp", seccomp);
     json_t *sysctl = obj(hc, "Sysctls");
     if (json_is_object(sysctl) && json_object_size(sysctl) > 0)
         json_object_set(lx, "sysctl", sysctl);

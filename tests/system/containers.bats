@@ -367,6 +367,29 @@ hello
   [[ $output == *"No such container: nosuch"* ]]
 }
 
+@test "seccomp: docker's default profile; capabilities widen it; unconfined; a profile file" {
+  run skiff run --rm "$IMG" sh -c 'grep Seccomp: /proc/self/status; unshare -n true 2>&1; hostname x 2>&1; mount -t tmpfs none /tmp 2>&1; echo done'
+  [ "${lines[0]}" = "Seccomp:	2" ]
+  [[ ${lines[1]} == *"Operation not permitted"* ]]
+  [[ ${lines[2]} == *"Operation not permitted"* ]]
+  [[ ${lines[3]} == *"denied"* ]]
+  [ "${lines[-1]}" = done ]
+  # with CAP_SYS_ADMIN the mount family is allowed (as docker's profile does)
+  run skiff run --rm --cap-add SYS_ADMIN "$IMG" sh -c 'mount -t tmpfs none /tmp && echo mounted'
+  [ "$output" = mounted ]
+  [ "$(skiff run --rm --security-opt seccomp=unconfined "$IMG" grep Seccomp: /proc/self/status)" = "Seccomp:	0" ]
+  [ "$(skiff run --rm --privileged "$IMG" grep Seccomp: /proc/self/status)" = "Seccomp:	0" ]
+  cat >"$T/profile.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+JSON
+  run skiff run --rm --security-opt "seccomp=$T/profile.json" "$IMG" sh -c 'mkdir /x 2>&1; echo $?'
+  [[ $output == *"Operation not permitted"* ]]
+  [ "${lines[-1]}" = 1 ]
+  # clone3 says ENOSYS (libc falls back to clone), vsock sockets are refused
+  run skiff run --rm "$IMG" sh -c 'echo ok'
+  [ "$output" = ok ]
+}
+
 @test "help for the container commands" {
   for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp; do
     run "$SKIFF" $c --help
