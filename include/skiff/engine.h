@@ -169,6 +169,18 @@ int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst_d
 int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, int out_fd,
                          sk_error *err);
 
+/* docker export: the container's own filesystem (no mounts) as a tar. */
+int sk_container_export(struct sk_engine *e, const char *ref, int out_fd, sk_error *err);
+/* docker diff: [{"Path": "/etc/x", "Kind": 0 changed | 1 added | 2 deleted}], by path. */
+int sk_container_changes(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
+/* docker top: {"Titles": [...], "Processes": [[...], ...]} from ps(1) with
+ * ps_args (NULL: "-ef"), the container's processes only. */
+int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, json_t **out,
+                     sk_error *err);
+/* One sample, shaped like the Docker API's stats (cpu_stats.cpu_usage.total_usage
+ * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
+int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
+
 /* The entry point of the monitor process (`skiff monitor`, internal). */
 int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait);
 

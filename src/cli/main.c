@@ -21,7 +21,8 @@ static const struct cli_cmd *const commands[] = {
     &cmd_run,     &cmd_create,     &cmd_start,   &cmd_stop,          &cmd_restart,
     &cmd_kill,    &cmd_rm,         &cmd_ps,      &cmd_logs,          &cmd_inspect,
     &cmd_exec,    &cmd_wait,       &cmd_attach,  &cmd_pause,         &cmd_unpause,
-    &cmd_rename,  &cmd_cp,
+    &cmd_rename,  &cmd_cp,         &cmd_top,     &cmd_stats,         &cmd_port,
+    &cmd_diff,    &cmd_export,
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
@@ -45,7 +46,9 @@ static const struct {
     {"container remove", "rm"}, {"container logs", "logs"}, {"container wait", "wait"},
     {"container attach", "attach"}, {"container pause", "pause"},
     {"container unpause", "unpause"}, {"container rename", "rename"},
-    {"container exec", "exec"}, {"container cp", "cp"},
+    {"container exec", "exec"}, {"container cp", "cp"}, {"container top", "top"},
+    {"container stats", "stats"}, {"container port", "port"}, {"container diff", "diff"},
+    {"container export", "export"},
 };
 
 struct sk_engine *cli_engine(struct cli *c, sk_error *err)

@@ -23,6 +23,18 @@ void human_size(uint64_t bytes, char *buf, size_t cap)
     snprintf(buf, cap, "%.3g%s", v, units[i]);
 }
 
+void human_size_binary(uint64_t bytes, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = (double)bytes;
+    size_t i = 0;
+    while (v >= 1024 && i < 5) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, cap, "%.4g%s", v, units[i]);
+}
+
 void human_since(time_t then, char *buf, size_t cap)
 {
     if (then <= 0) {

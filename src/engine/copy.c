@@ -34,12 +34,23 @@ struct root {
     struct ctr *c;
 };
 
-static int root_open(struct sk_engine *e, struct ctr *c, struct root *r, sk_error *err)
+/* overlay_only: the container's own filesystem, without what is mounted
+ * into it (export, diff) */
+static int root_open(struct sk_engine *e, struct ctr *c, struct root *r, bool overlay_only,
+                     sk_error *err)
 {
     memset(r, 0, sizeof *r);
     r->fd = r->lock = -1;
     r->c = c;
     ctr_reconcile(e, c);
+    if (ctr_is_running(c) && overlay_only) {
+        char p[PATH_MAX + 8];
+        snprintf(p, sizeof p, "%s/rootfs", c->rundir);
+        r->fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (r->fd < 0)
+            return sk_err(err, errno, "container %.12s: its root", c->id);
+        return 0;
+    }
     if (ctr_is_running(c)) {
         char p[64];
         snprintf(p, sizeof p, "/proc/%d/root", (int)json_integer_value(json_object_get(c->state, "Pid")));
@@ -301,7 +312,7 @@ int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src, 
     char sparent[PATH_MAX], sbase[NAME_MAX + 1];
     split(src, sparent, sizeof sparent, sbase, sizeof sbase);
     struct root r;
-    if (root_open(e, c, &r, err) < 0)
+    if (root_open(e, c, &r, false, err) < 0)
         return -1;
     int rc = -1;
     _cleanup_close_ int pfd = -1, probe = -1;
@@ -350,7 +361,7 @@ int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
     struct root r;
-    if (root_open(e, c, &r, err) < 0)
+    if (root_open(e, c, &r, false, err) < 0)
         return -1;
     int rc = -1;
     char sparent[PATH_MAX], sbase[NAME_MAX + 1], name[NAME_MAX + 1];
@@ -412,7 +423,7 @@ int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst, 
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
     struct root r;
-    if (root_open(e, c, &r, err) < 0)
+    if (root_open(e, c, &r, false, err) < 0)
         return -1;
     int rc = -1;
     _cleanup_close_ int dfd = sk_open_in_root(r.fd, dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
@@ -498,7 +509,7 @@ int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, 
     if (ctr_find(e, ref, &c, err) < 0 || sk_archive_load(err) < 0)
         return -1;
     struct root r;
-    if (root_open(e, c, &r, err) < 0)
+    if (root_open(e, c, &r, false, err) < 0)
         return -1;
     char sparent[PATH_MAX], sbase[NAME_MAX + 1];
     split(src, sparent, sizeof sparent, sbase, sizeof sbase);
@@ -517,6 +528,42 @@ int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, 
     } else {
         sk_err_prefix(err, "Could not find the file %s in container %s", src, ref);
     }
+    if (a != NULL)
+        archive_write_free(a);
+    root_close(&r);
+    return rc;
+}
+
+/* docker export: the container's filesystem as a tar, mounts left out. */
+int sk_container_export(struct sk_engine *e, const char *ref, int out_fd, sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, err) < 0 || sk_archive_load(err) < 0)
+        return -1;
+    struct root r;
+    if (root_open(e, c, &r, true, err) < 0)
+        return -1;
+    int rc = -1;
+    _cleanup_close_ int d = openat(r.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dupfd = d >= 0 ? dup(d) : -1;
+    DIR *dir = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    struct archive *a = archive_write_new();
+    if (dir != NULL && a != NULL && archive_write_set_format_pax_restricted(a) == ARCHIVE_OK &&
+        archive_write_open_fd(a, out_fd) == ARCHIVE_OK) {
+        rc = 0;
+        struct dirent *de;
+        while (rc == 0 && (de = readdir(dir)) != NULL)
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                rc = tar_entry(a, d, de->d_name, de->d_name, 0, err);
+        if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
+            rc = sk_err(err, 0, "tar: %s", archive_error_string(a));
+    } else {
+        sk_err(err, errno, "export %.12s", c->id);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    else if (dupfd >= 0)
+        close(dupfd);
     if (a != NULL)
         archive_write_free(a);
     root_close(&r);

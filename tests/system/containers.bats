@@ -390,8 +390,35 @@ JSON
   [ "$output" = ok ]
 }
 
+@test "top, stats, diff, export, port" {
+  id=$(skiff run -d "$IMG" sh -c 'echo x > /newfile; mkdir -p /etc/newdir; rm -f /bin/vi; exec sleep 100')
+  wait_until 'skiff diff '"$id"' | grep -q newdir'
+  run skiff top "$id"
+  [[ ${lines[0]} == "UID"*"PID"*"CMD" ]]
+  [ "${#lines[@]}" -eq 2 ]
+  [[ ${lines[1]} == *"sleep 100" ]]
+  run skiff stats --no-stream "$id"
+  [[ ${lines[0]} == "CONTAINER ID   NAME"*"CPU %"*"MEM USAGE / LIMIT"*"PIDS" ]]
+  [[ ${lines[1]} == "${id:0:12}   "*"iB / "*"iB"*" 1" ]]
+  [ "$(skiff stats --no-stream --format '{{.PIDs}}' "$id")" = 1 ]
+  run skiff diff "$id"
+  [ "$output" = "$(printf 'C /bin\nD /bin/vi\nC /etc\nA /etc/newdir\nA /newfile')" ]
+  skiff export -o "$T/fs.tar" "$id"
+  tar -tf "$T/fs.tar" | grep -qx newfile
+  tar -tf "$T/fs.tar" | grep -qx bin/busybox
+  ! tar -tf "$T/fs.tar" | grep -q '^bin/vi$'
+  ! tar -tf "$T/fs.tar" | grep -q '^proc/.'     # mounts are not exported
+  [ -z "$(skiff port "$id")" ]
+  run skiff port "$id" 80
+  [ "$status" -ne 0 ]
+  [ "$output" = "Error: No public port '80/tcp' published for $id" ]
+  # a stopped container exports too
+  skiff stop -t 0 "$id" >/dev/null
+  skiff export "$id" | tar -tf - | grep -qx newfile
+}
+
 @test "help for the container commands" {
-  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp; do
+  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export; do
     run "$SKIFF" $c --help
     [ "$status" -eq 0 ]
     [[ $output == *"Usage:  skiff"* ]]
