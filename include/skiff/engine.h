@@ -181,6 +181,19 @@ int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, 
  * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
+/* ---- events ------------------------------------------------------------------ */
+
+/* Record an event (docker's shape: Type, Action, Actor{ID, Attributes}, time,
+ * timeNano); attrs is taken over.  Best effort: never fails the caller. */
+void sk_event(struct sk_engine *e, const char *type, const char *action, const char *id,
+              json_t *attrs);
+/* Events between since and until (unix ns; 0: from now / no end) that pass
+ * filters ({"type": ["container"], "event": [...], "container": [...],
+ * "image": [...], "label": ["k=v"]}); with follow, waits for more until
+ * until (or forever) or until sink returns non-zero. */
+int sk_events(struct sk_engine *e, int64_t since, int64_t until, json_t *filters, bool follow,
+              int (*sink)(void *ud, json_t *event), void *ud, sk_error *err);
+
 /* The entry point of the monitor process (`skiff monitor`, internal). */
 int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait);
 

@@ -14,6 +14,8 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/strutil.h"
+#include "util/template.h"
+#include "util/timefmt.h"
 
 static int cmd_top_run(struct cli *c, int argc, char **argv)
 {
@@ -259,3 +261,109 @@ const struct cli_cmd cmd_export = {"export", "[OPTIONS] CONTAINER",
                                    "Export a container's filesystem as a tar archive",
                                    "  -o, --output string   Write to a file, instead of STDOUT\n",
                                    cmd_export_run};
+
+/* ---- events ----------------------------------------------------------------------------------- */
+
+struct ev_out {
+    const char *format;
+};
+
+static int print_event(void *ud, json_t *ev)
+{
+    struct ev_out *o = ud;
+    if (o->format != NULL) {
+        char *s = NULL;
+        sk_error err;
+        if (tmpl_render(o->format, ev, &s, &err) < 0) {
+            fprintf(stderr, "Error: %s\n", err.msg);
+            return -1;
+        }
+        printf("%s\n", s);
+        free(s);
+        fflush(stdout);
+        return 0;
+    }
+    int64_t ns = (int64_t)json_integer_value(json_object_get(ev, "timeNano"));
+    time_t sec = (time_t)(ns / 1000000000LL);
+    struct tm tm;
+    localtime_r(&sec, &tm);
+    char t[64], off[8];
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(off, sizeof off, "%z", &tm);
+    json_t *actor = json_object_get(ev, "Actor");
+    json_t *attrs = json_object_get(actor, "Attributes");
+    /* attributes sorted by key, as docker prints them */
+    const char *keys[128];
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(attrs, k, v) if (n < 128) keys[n++] = k;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+            const char *x = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = x;
+        }
+    printf("%s.%09lld%.3s:%s %s %s %s", t, (long long)(ns % 1000000000LL), off, off + 3,
+           json_string_value(json_object_get(ev, "Type")), json_string_value(json_object_get(ev, "Action")),
+           json_string_value(json_object_get(actor, "ID")));
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s=%s", i ? ", " : " (", keys[i], json_string_value(json_object_get(attrs, keys[i])) ?: "");
+    printf("%s\n", n ? ")" : "");
+    fflush(stdout);
+    return 0;
+}
+
+static int cmd_events_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"since", required_argument, NULL, 's'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"filter", required_argument, NULL, 'f'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {0}};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec, since = 0, until = 0;
+    struct ev_out out = {0};
+    _cleanup_json_ json_t *filters = json_object();
+    int o;
+    while ((o = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+        if (o == 's' || o == 'u') {
+            int64_t t = sk_parse_since(optarg, now);
+            if (t < 0)
+                return cli_failf("invalid value for --%s: %s", o == 's' ? "since" : "until", optarg);
+            *(o == 's' ? &since : &until) = t;
+        } else if (o == 'f') {
+            const char *eq = strchr(optarg, '=');
+            if (eq == NULL)
+                return cli_failf("bad format of filter (expected name=value)");
+            char kind[64];
+            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
+            json_t *arr = json_object_get(filters, kind);
+            if (arr == NULL) {
+                arr = json_array();
+                json_object_set_new(filters, kind, arr);
+            }
+            json_array_append_new(arr, json_string(eq + 1));
+        } else if (o == 'F') {
+            out.format = optarg;
+        } else {
+            return cli_usage(&cmd_events, true);
+        }
+    }
+    if (since == 0 && until > 0)
+        since = 1; /* everything up to until */
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL || sk_events(e, since, until, filters, true, print_event, &out, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+const struct cli_cmd cmd_events = {
+    "events", "[OPTIONS]", "Get real time events from the server",
+    "  -f, --filter filter   Filter output based on conditions provided (type, event, container, image, label)\n"
+    "      --format string   Format output using a Go template\n"
+    "      --since string    Show all events created since timestamp\n"
+    "      --until string    Stream events until this timestamp\n",
+    cmd_events_run};

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "image/reference.h"
 #include "image/registry.h"
+#include "skiff/engine.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 
@@ -178,6 +179,7 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
     free(pr.lines);
     if (r < 0)
         return cli_fail(&err);
+    sk_event(cli_engine(c, NULL), "image", "pull", res.name, json_pack("{s:s}", "name", res.name));
     if (!pr.quiet) {
         printf("Digest: %s\n", res.digest);
         printf("Status: %s for %s\n", res.fresh ? "Downloaded newer image" : "Image is up to date",

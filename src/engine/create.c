@@ -53,6 +53,7 @@ static int find_image(struct sk_engine *e, const char *ref, const struct sk_crea
         return -1;
     }
     snprintf(id, 72, "%s", res.id);
+    sk_event(e, "image", "pull", res.name, json_pack("{s:s}", "name", res.name));
     return 0;
 }
 
@@ -410,6 +411,7 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
         goto out;
     }
     close(lock);
+    sk_event_container(e, c.cfg, "create", NULL);
     rc = 0;
 out:
     json_decref(c.cfg);

@@ -64,6 +64,11 @@ void ctr_reconcile(struct sk_engine *e, struct ctr *c);
 bool ctr_monitor_alive(struct ctr *c);
 void sk_now(char *buf, size_t cap);        /* RFC 3339 nanoseconds, UTC */
 
+/* ---- events.c ---- */
+/* A container event with docker's attributes (name, image, labels) + extra
+ * (taken over). */
+void sk_event_container(struct sk_engine *e, json_t *cfg, const char *action, json_t *extra);
+
 /* ---- spec.c ---- */
 /* The OCI config.json for the container (root.path = the mounted rootfs). */
 int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_t **out,

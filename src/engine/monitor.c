@@ -465,6 +465,7 @@ static int start_container(struct mon *m, sk_error *err)
                            (int)m->pid, "PidStart", (json_int_t)rt_pid_start_time(m->pid),
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
                            "ExitCode", 0, "OOMKilled", 0));
+    sk_event_container(m->e, m->c->cfg, "start", NULL);
     report(m, "running %d", (int)m->pid);
     if (m->sync_fd >= 0) {
         close(m->sync_fd);
@@ -571,6 +572,11 @@ static void finish(struct mon *m, struct outcome *o)
             close(*fds[i]);
         *fds[i] = -1;
     }
+    if (o->oom)
+        sk_event_container(m->e, m->c->cfg, "oom", NULL);
+    char code[16];
+    snprintf(code, sizeof code, "%d", o->code);
+    sk_event_container(m->e, m->c->cfg, "die", json_pack("{s:s}", "exitCode", code));
     char now[40];
     sk_now(now, sizeof now);
     set_state(m, json_pack("{s:s, s:i, s:i, s:b, s:s, s:s, s:s}", "Status", "exited", "Pid", 0,
@@ -627,6 +633,7 @@ static bool should_restart(struct mon *m, const struct outcome *o, int *count)
 static void remove_container(struct mon *m)
 {
     set_state(m, json_pack("{s:s}", "Status", "removing"));
+    sk_event_container(m->e, m->c->cfg, "destroy", NULL);
     char sock[PATH_MAX + 4];
     snprintf(sock, sizeof sock, "%s.a", m->c->sockbase);
     unlink(sock);

@@ -245,10 +245,15 @@ static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, bool
         timeout = json_is_integer(t) ? (int)json_integer_value(t) : 10;
     }
     int r = 1;
-    if (timeout > 0 && rt_kill(&e->rt, c->id, stop_signal(c), false, NULL) == 0)
+    char sig[16];
+    snprintf(sig, sizeof sig, "%d", stop_signal(c));
+    if (timeout > 0 && rt_kill(&e->rt, c->id, stop_signal(c), false, NULL) == 0) {
+        sk_event_container(e, c->cfg, "kill", json_pack("{s:s}", "signal", sig));
         r = wait_gone(c, wfd, timeout * 1000);
+    }
     if (r != 0) {
         rt_kill(&e->rt, c->id, SIGKILL, true, NULL);
+        sk_event_container(e, c->cfg, "kill", json_pack("{s:s}", "signal", "9"));
         if (wait_gone(c, wfd, 30000) != 0) {
             if (wfd >= 0)
                 close(wfd);
@@ -268,15 +273,23 @@ int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, sk_erro
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (load_running(e, ref, &c, err) < 0)
         return -1;
-    return stop_locked_out(e, c, timeout, false, err);
+    bool was = ctr_is_running(c);
+    if (stop_locked_out(e, c, timeout, false, err) < 0)
+        return -1;
+    if (was)
+        sk_event_container(e, c->cfg, "stop", NULL);
+    return 0;
 }
 
 int sk_container_restart(struct sk_engine *e, const char *ref, int timeout, sk_error *err)
 {
-    if (sk_container_stop(e, ref, timeout, err) < 0)
-        return -1;
     struct sk_start_opts so = {0};
-    return sk_container_start(e, ref, &so, err);
+    if (sk_container_stop(e, ref, timeout, err) < 0 || sk_container_start(e, ref, &so, err) < 0)
+        return -1;
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, NULL) == 0)
+        sk_event_container(e, c->cfg, "restart", NULL);
+    return 0;
 }
 
 int sk_container_kill(struct sk_engine *e, const char *ref, int sig, sk_error *err)
@@ -288,6 +301,9 @@ int sk_container_kill(struct sk_engine *e, const char *ref, int sig, sk_error *e
         return sk_err(err, 0, "Cannot kill container: %s: Container %s is not running", ref, c->id);
     if (rt_kill(&e->rt, c->id, sig, false, err) < 0)
         return sk_err_prefix(err, "Cannot kill container: %s", ref);
+    char s[16];
+    snprintf(s, sizeof s, "%d", sig);
+    sk_event_container(e, c->cfg, "kill", json_pack("{s:s}", "signal", s));
     return 0;
 }
 
@@ -300,6 +316,7 @@ int sk_container_pause(struct sk_engine *e, const char *ref, sk_error *err)
         return sk_err(err, 0, "Container %s is not running", c->id);
     if (rt_pause(&e->rt, c->id, err) < 0)
         return -1;
+    sk_event_container(e, c->cfg, "pause", NULL);
     return update_state(c, json_pack("{s:s}", "Status", "paused"), err);
 }
 
@@ -312,6 +329,7 @@ int sk_container_unpause(struct sk_engine *e, const char *ref, sk_error *err)
         return sk_err(err, 0, "Container %s is not paused", c->id);
     if (rt_resume(&e->rt, c->id, err) < 0)
         return -1;
+    sk_event_container(e, c->cfg, "unpause", NULL);
     return update_state(c, json_pack("{s:s}", "Status", "running"), err);
 }
 
@@ -345,6 +363,7 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
     unlink(sock);
     if (sk_rm_rf(c->rundir, err) < 0 || sk_rm_rf(c->dir, err) < 0)
         return sk_err_prefix(err, "remove container %.12s", c->id);
+    sk_event_container(e, c->cfg, "destroy", NULL);
     return 0;
 }
 
@@ -370,8 +389,15 @@ int sk_container_rename(struct sk_engine *e, const char *ref, const char *name, 
     }
     char nm[300];
     snprintf(nm, sizeof nm, "/%s", n);
+    const char *oldn = json_string_value(json_object_get(c->cfg, "Name"));
+    json_t *extra = json_pack("{s:s}", "oldName", oldn ? oldn : "");
     json_object_set_new(c->cfg, "Name", json_string(nm));
-    return ctr_save_config(c, err);
+    if (ctr_save_config(c, err) < 0) {
+        json_decref(extra);
+        return -1;
+    }
+    sk_event_container(e, c->cfg, "rename", extra);
+    return 0;
 }
 
 /* ---- wait, attach ----------------------------------------------------------------------- */

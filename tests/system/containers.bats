@@ -417,8 +417,31 @@ JSON
   skiff export "$id" | tar -tf - | grep -qx newfile
 }
 
+@test "events: the life of a container, filters, --since/--until, follow" {
+  t0=$(date +%s.%N)
+  skiff run --rm --name evt -l team=core "$IMG" sh -c 'exit 3' || true
+  id=$(skiff run -d --name evt2 "$IMG" sleep 100)
+  skiff stop -t 1 evt2 >/dev/null
+  skiff rm evt2 >/dev/null
+  t1=$(date +%s.%N)
+  run skiff events --since "$t0" --until "$t1" --format '{{.Action}} {{.Actor.Attributes.name}}'
+  [ "$output" = "$(printf 'create evt\nstart evt\ndie evt\ndestroy evt\ncreate evt2\nstart evt2\nkill evt2\nkill evt2\ndie evt2\nstop evt2\ndestroy evt2')" ]
+  run skiff events --since "$t0" --until "$t1" --filter event=die
+  [ "${#lines[@]}" -eq 2 ]
+  [[ ${lines[0]} =~ ^20[0-9-]+T[0-9:.]+[+-][0-9]{2}:[0-9]{2}\ container\ die\ [0-9a-f]{64}\ \(exitCode=3,\ from=image,\ image=localhost/busybox,\ name=evt,\ team=core\)$ ]]
+  run skiff events --since "$t0" --until "$t1" --filter container=evt2 --filter event=start --format '{{.Type}} {{.status}} {{.id}}'
+  [ "$output" = "container start $id" ]
+  [ -z "$(skiff events --since "$t0" --until "$t1" --filter label=team=other)" ]
+  # follow: an event that happens after the command started arrives
+  "${SK[@]}" events --filter event=create --format '{{.Actor.Attributes.name}}' >"$T/follow" &
+  BG_PIDS+=($!)
+  sleep 0.3
+  skiff create --name later "$IMG" true >/dev/null
+  wait_until 'grep -qx later "$T/follow"'
+}
+
 @test "help for the container commands" {
-  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export; do
+  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events; do
     run "$SKIFF" $c --help
     [ "$status" -eq 0 ]
     [[ $output == *"Usage:  skiff"* ]]
