@@ -236,7 +236,13 @@ static bool ps_match(json_t *row, json_t *filters)
             else if (!strcmp(kind, "ancestor"))
                 any |= sk_streq(json_string_value(json_object_get(row, "Image")), f) ||
                        sk_str_has_prefix(json_string_value(json_object_get(row, "ImageID")) + 7, f);
-            else if (!strcmp(kind, "exited")) {
+            else if (!strcmp(kind, "health")) {
+                const char *st = json_string_value(json_object_get(row, "Status"));
+                char want[64];
+                snprintf(want, sizeof want, strcmp(f, "starting") ? "(%s)" : "(health: %s)", f);
+                any |= st != NULL && (strstr(st, want) != NULL ||
+                                      (!strcmp(f, "none") && !strstr(st, "health") && !strstr(st, "healthy")));
+            } else if (!strcmp(kind, "exited")) {
                 const char *st = json_string_value(json_object_get(row, "Status"));
                 char want[64];
                 snprintf(want, sizeof want, "Exited (%s)", f);
@@ -328,7 +334,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
             if (eq == NULL)
                 return cli_failf("bad format of filter (expected name=value)");
             snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
-            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor", "exited", NULL};
+            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor", "exited", "health", NULL};
             bool ok = false;
             for (const char *const *k = kinds; *k; k++)
                 ok |= strcmp(*k, kind) == 0;

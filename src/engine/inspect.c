@@ -180,7 +180,13 @@ static void status_text(struct ctr *c, char *buf, size_t cap)
     if (strcmp(st, "running") == 0 || strcmp(st, "paused") == 0) {
         int64_t t = sk_parse_rfc3339(str(c->state, "StartedAt")) / 1000000000LL;
         sk_human_duration(now - t, d, sizeof d);
-        snprintf(buf, cap, "Up %s%s", d, strcmp(st, "paused") == 0 ? " (Paused)" : "");
+        const char *hs = str(obj(c->state, "Health"), "Status");
+        char health[40] = "";
+        if (hs != NULL && strcmp(hs, "starting") == 0)
+            snprintf(health, sizeof health, " (health: starting)");
+        else if (hs != NULL && *hs)
+            snprintf(health, sizeof health, " (%s)", hs);
+        snprintf(buf, cap, "Up %s%s%s", d, strcmp(st, "paused") == 0 ? " (Paused)" : "", health);
     } else if (strcmp(st, "restarting") == 0 || strcmp(st, "exited") == 0) {
         int64_t t = sk_parse_rfc3339(str(c->state, "FinishedAt")) / 1000000000LL;
         sk_human_duration(now - t, d, sizeof d);

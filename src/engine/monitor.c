@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "engine/engine_int.h"
+#include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/monitor.h"
 #include "runtime/state.h"
@@ -59,6 +60,7 @@ struct mon {
     struct client cl[MAX_CLIENTS];
     int wstatus;
     bool exited;
+    struct health h;
 };
 
 static json_t *obj(json_t *o, const char *k)
@@ -466,6 +468,7 @@ static int start_container(struct mon *m, sk_error *err)
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
                            "ExitCode", 0, "OOMKilled", 0));
     sk_event_container(m->e, m->c->cfg, "start", NULL);
+    health_start(&m->h, m->e, m->c);
     report(m, "running %d", (int)m->pid);
     if (m->sync_fd >= 0) {
         close(m->sync_fd);
@@ -481,23 +484,29 @@ static void reap(struct mon *m)
     }
     int st;
     pid_t p;
-    while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
         if (p == m->pid) {
             m->wstatus = st;
             m->exited = true;
+            health_stop(&m->h);
+        } else {
+            health_reaped(&m->h, m->e, m->c, p, st);
         }
+    }
 }
 
 /* Serve until the container's process is gone and its output drained. */
 static void loop(struct mon *m)
 {
     for (;;) {
-        struct pollfd p[4 + MAX_CLIENTS];
+        struct pollfd p[6 + MAX_CLIENTS];
         int n = 0;
         p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->out_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->err_fd, POLLIN, 0};
+        p[n++] = (struct pollfd){m->exited ? -1 : m->h.timer_fd, POLLIN, 0};
+        p[n++] = (struct pollfd){m->h.out_fd, POLLIN, 0};
         for (int i = 0; i < MAX_CLIENTS; i++) {
             struct client *cl = &m->cl[i];
             short ev = cl->read_eof ? 0 : POLLIN;
@@ -522,8 +531,12 @@ static void loop(struct mon *m)
             pump(m, &m->out_fd, 1);
         if (p[3].revents)
             pump(m, &m->err_fd, 2);
+        if (p[4].revents)
+            health_tick(&m->h, m->e, m->c);
+        if (p[5].revents)
+            health_read(&m->h);
         for (int i = 0; i < MAX_CLIENTS; i++) {
-            struct pollfd *q = &p[4 + i];
+            struct pollfd *q = &p[6 + i];
             struct client *cl = &m->cl[i];
             if (q->fd < 0 || cl->fd != q->fd)
                 continue;
@@ -549,6 +562,12 @@ struct outcome {
 static void finish(struct mon *m, struct outcome *o)
 {
     memset(o, 0, sizeof *o);
+    if (m->h.pid > 0) { /* a check still at work: it ends with the container */
+        kill(m->h.pid, SIGKILL);
+        int st;
+        if (waitpid(m->h.pid, &st, 0) == m->h.pid)
+            m->h.pid = 0;
+    }
     int st = m->wstatus;
     if (WIFSIGNALED(st)) {
         o->code = 128 + WTERMSIG(st);
@@ -707,6 +726,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
         report(&m, "error %s", err.msg);
         return 1;
     }
+    health_init(&m.h, obj(m.c->cfg, "Config"));
     int restarts = (int)json_integer_value(obj(m.c->state, "RestartCount"));
     int delay_ms = 100;
     for (;;) {
@@ -756,6 +776,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
         }
     }
     logfile_close(&m.log);
+    health_free(&m.h);
     close(m.listen_fd);
     unlink(sock);
     if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")) && access(m.c->dir, F_OK) == 0)

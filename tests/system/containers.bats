@@ -440,6 +440,29 @@ JSON
   wait_until 'grep -qx later "$T/follow"'
 }
 
+@test "health checks: starting, unhealthy after the retries, healthy; events; timeouts; --no-healthcheck" {
+  id=$(skiff run -d --health-cmd 'test -e /tmp/ok && echo fine' --health-interval 200ms --health-retries 2 \
+    "$IMG" sh -c 'sleep 1.5; touch /tmp/ok; exec sleep 100')
+  [ "$(skiff inspect -f '{{.State.Health.Status}}' "$id")" = starting ]
+  wait_until '[ "$(skiff inspect -f "{{.State.Health.Status}}" '"$id"')" = unhealthy ]'
+  [ "$(skiff ps --filter health=unhealthy -q)" = "${id:0:12}" ]
+  wait_until '[ "$(skiff inspect -f "{{.State.Health.Status}}" '"$id"')" = healthy ]'
+  [[ $(skiff ps --format '{{.Status}}') == "Up "*" (healthy)" ]]
+  [ "$(skiff inspect -f '{{.State.Health.FailingStreak}}' "$id")" = 0 ]
+  run skiff inspect -f '{{json .State.Health.Log}}' "$id"
+  [ "$(jq -r '.[-1] | "\(.ExitCode) \(.Output)"' <<<"$output")" = "0 fine" ]
+  [ "$(jq length <<<"$output")" -le 5 ]
+  run skiff events --since 1 --until "$(date +%s.%N)" --filter container="$id" --format '{{.Action}}'
+  [[ $output == *"health_status: unhealthy"*"health_status: healthy"* ]]
+  # a check that hangs is cut at its timeout
+  id=$(skiff run -d --health-cmd 'sleep 10' --health-interval 100ms --health-timeout 200ms --health-retries 1 "$IMG" sleep 100)
+  wait_until '[ "$(skiff inspect -f "{{.State.Health.Status}}" '"$id"')" = unhealthy ]'
+  [[ $(skiff inspect -f '{{(index .State.Health.Log 0).Output}}' "$id") == "Health check exceeded timeout"* ]]
+  # --no-healthcheck: none at all
+  id=$(skiff run -d --no-healthcheck "$IMG" sleep 100)
+  [ "$(skiff inspect -f '{{.State.Health}}' "$id")" = "<no value>" ]
+}
+
 @test "help for the container commands" {
   for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events; do
     run "$SKIFF" $c --help
