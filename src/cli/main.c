@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "config.h"
@@ -169,6 +170,20 @@ int main(int argc, char **argv)
     /* writes to a closed pipe fail with EPIPE instead of killing us; every
      * process we start gets default dispositions back */
     signal(SIGPIPE, SIG_IGN);
+    /* skiff-init lives next to us (a build tree) or in libexecdir; found
+     * now, before a sealed re-exec hides where we came from */
+    if (getenv("SKIFF_INIT_PATH") == NULL) {
+        char self[4096], init[4200];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
+        if (slash != NULL) {
+            *slash = '\0';
+            snprintf(init, sizeof init, "%s/skiff-init", self);
+        }
+        if (slash == NULL || access(init, X_OK) < 0)
+            snprintf(init, sizeof init, "%s/skiff-init", SKIFF_LIBEXECDIR);
+        setenv("SKIFF_INIT_PATH", init, 0);
+    }
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)

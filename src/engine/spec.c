@@ -489,6 +489,20 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
             k++;
     }
     (void)has_dest;
+    if (json_is_true(obj(hc, "Init"))) {
+        /* docker's --init: a static init bound in, the command its arguments */
+        const char *init = getenv("SKIFF_INIT_PATH");
+        if (init == NULL || access(init, X_OK) < 0) {
+            json_decref(process);
+            json_decref(mounts);
+            json_decref(seccomp);
+            return sk_err(err, ENOENT, "--init: skiff-init not found at %s", init ? init : "(unset)");
+        }
+        json_array_append_new(mounts, mnt("/sbin/docker-init", "bind", init, "rbind,ro"));
+        json_t *a = json_object_get(process, "args");
+        json_array_insert_new(a, 0, json_string("--"));
+        json_array_insert_new(a, 0, json_string("/sbin/docker-init"));
+    }
     json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
                            "type", "uts", "type", "mount", "type", "cgroup");
     if (!host_net)

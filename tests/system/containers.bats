@@ -463,6 +463,17 @@ JSON
   [ "$(skiff inspect -f '{{.State.Health}}' "$id")" = "<no value>" ]
 }
 
+@test "--init: pid 1 is skiff-init; it passes signals on and reaps orphans" {
+  run skiff run --rm --init "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline'
+  [ "$output" = "/sbin/docker-init -- sh -c tr \"\\0\" \" \" </proc/1/cmdline " ]
+  id=$(skiff run -d --init "$IMG" sh -c '(sleep 0.1 &); exec sleep 100')
+  sleep 0.5
+  # the orphaned sleep was reaped: no zombie left behind
+  [ -z "$(skiff exec "$id" ps -o stat,comm | awk '$1 ~ /Z/')" ]
+  skiff stop -t 5 "$id" >/dev/null   # SIGTERM reaches sleep through the init
+  [ "$(skiff inspect -f '{{.State.ExitCode}}' "$id")" = 143 ]
+}
+
 @test "help for the container commands" {
   for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events; do
     run "$SKIFF" $c --help
