@@ -181,6 +181,18 @@ int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, 
  * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
+/* ---- volumes (the local driver) ------------------------------------------------ */
+
+/* Create (or find: docker returns an existing one) a volume; name NULL
+ * makes a random one.  *out (may be NULL) gets docker's volume object. */
+int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool anonymous,
+                     json_t **out, sk_error *err);
+int sk_volume_inspect(struct sk_engine *e, const char *name, json_t **out, sk_error *err);
+/* All volumes, each with "InUse". */
+int sk_volume_list(struct sk_engine *e, json_t **out, sk_error *err);
+/* Refused while a container mounts it; force: a missing one is no error. */
+int sk_volume_remove(struct sk_engine *e, const char *name, bool force, sk_error *err);
+
 /* ---- events ------------------------------------------------------------------ */
 
 /* Record an event (docker's shape: Type, Action, Actor{ID, Attributes}, time,

@@ -569,3 +569,22 @@ int sk_container_export(struct sk_engine *e, const char *ref, int out_fd, sk_err
     root_close(&r);
     return rc;
 }
+
+int ctr_copy_tree_contents(int sdir, int ddir, sk_error *err)
+{
+    struct cp x = {.archive = true, .err = err};
+    int dupfd = dup(sdir);
+    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+    if (d == NULL) {
+        if (dupfd >= 0)
+            close(dupfd);
+        return sk_err(err, errno, "copy");
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            rc = copy_entry(&x, sdir, de->d_name, ddir, de->d_name, 0);
+    closedir(d);
+    return rc;
+}

@@ -176,8 +176,9 @@ static int add_mount(json_t *list, const char *type, const char *src, const char
     return 0;
 }
 
-/* "/host:/ctr[:ro|rw,...]" (a bind) or "name:/ctr" (a named volume, later). */
-static int parse_bind(json_t *list, const char *spec, sk_error *err)
+/* "/host:/ctr[:ro|rw,...]" (a bind), "name:/ctr[:ro]" (a named volume) or
+ * "/ctr" (an anonymous volume). */
+static int parse_bind(struct sk_engine *e, json_t *list, const char *spec, sk_error *err)
 {
     char buf[PATH_MAX * 2 + 64];
     snprintf(buf, sizeof buf, "%s", spec);
@@ -185,6 +186,8 @@ static int parse_bind(json_t *list, const char *spec, sk_error *err)
     int n = 0;
     for (char *save = NULL, *t = strtok_r(buf, ":", &save); t && n < 3; t = strtok_r(NULL, ":", &save))
         parts[n++] = t;
+    if (n == 1 && parts[0][0] == '/')
+        return ctr_volume_mount(e, list, NULL, parts[0], false, true, err);
     if (n < 2)
         return sk_err(err, 0, "invalid volume specification: '%s'", spec);
     bool ro = false;
@@ -197,20 +200,29 @@ static int parse_bind(json_t *list, const char *spec, sk_error *err)
                 return sk_err(err, 0, "invalid mode: %s", t);
         }
     }
-    if (parts[0][0] != '/')
-        return sk_err(err, 0, "named volumes (\"%s\") are not supported yet: use a host path", parts[0]);
+    if (parts[0][0] != '/') {
+        char clean[PATH_MAX];
+        if (parts[1][0] != '/' || sk_path_clean(parts[1], clean, sizeof clean) < 0)
+            return sk_err(err, 0, "invalid volume specification: '%s'", spec);
+        size_t k;
+        json_t *m;
+        json_array_foreach(list, k, m) if (sk_streq(str(m, "Target"), clean)) return sk_err(
+            err, 0, "Duplicate mount point: %s", clean);
+        return ctr_volume_mount(e, list, parts[0], clean, ro, false, err);
+    }
     if (access(parts[0], F_OK) < 0)
         return sk_err(err, errno, "bind source path %s", parts[0]);
     return add_mount(list, "bind", parts[0], parts[1], ro, NULL, err);
 }
 
-static int resolve_mounts(json_t *hc, json_t **out, sk_error *err)
+static int resolve_mounts(struct sk_engine *e, json_t *hc, json_t *image_volumes, json_t **out,
+                          sk_error *err)
 {
     json_t *list = json_array();
     size_t i;
     json_t *v;
     const char *k;
-    json_array_foreach(obj(hc, "Binds"), i, v) if (parse_bind(list, json_string_value(v) ?: "", err) < 0) goto fail;
+    json_array_foreach(obj(hc, "Binds"), i, v) if (parse_bind(e, list, json_string_value(v) ?: "", err) < 0) goto fail;
     json_object_foreach(obj(hc, "Tmpfs"), k, v)
     {
         const char *o = json_string_value(v);
@@ -241,10 +253,35 @@ static int resolve_mounts(json_t *hc, json_t **out, sk_error *err)
             if (add_mount(list, "tmpfs", "tmpfs", str(v, "Target"), json_is_true(obj(v, "ReadOnly")),
                           opts[0] ? opts : NULL, err) < 0)
                 goto fail;
+        } else if (sk_streq(type, "volume")) {
+            const char *src = str(v, "Source");
+            char clean[PATH_MAX];
+            const char *dst = str(v, "Target");
+            if (dst == NULL || dst[0] != '/' || sk_path_clean(dst, clean, sizeof clean) < 0) {
+                sk_err(err, 0, "invalid mount target \"%s\"", dst ? dst : "");
+                goto fail;
+            }
+            if (ctr_volume_mount(e, list, src && *src ? src : NULL, clean,
+                                 json_is_true(obj(v, "ReadOnly")), !(src && *src), err) < 0)
+                goto fail;
         } else {
             sk_err(err, 0, "mount type \"%s\" is not supported yet", type ? type : "");
             goto fail;
         }
+    }
+    /* the image's VOLUMEs: an anonymous volume each, unless something is mounted there */
+    const char *k2;
+    json_object_foreach(image_volumes, k2, v)
+    {
+        char clean[PATH_MAX];
+        bool taken = false;
+        size_t j;
+        json_t *m;
+        if (k2[0] != '/' || sk_path_clean(k2, clean, sizeof clean) < 0)
+            continue;
+        json_array_foreach(list, j, m) taken |= sk_streq(str(m, "Target"), clean);
+        if (!taken && ctr_volume_mount(e, list, NULL, clean, false, true, err) < 0)
+            goto fail;
     }
     *out = list;
     return 0;
@@ -340,7 +377,8 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
         return -1;
     _cleanup_json_ json_t *imgcfg = NULL, *config = NULL, *mounts = NULL;
     if (image_config(sk_engine_images(e, NULL), image_id, &imgcfg, err) < 0 ||
-        merge_config(body, obj(imgcfg, "config"), &config, err) < 0 || resolve_mounts(hc, &mounts, err) < 0)
+        merge_config(body, obj(imgcfg, "config"), &config, err) < 0 ||
+        resolve_mounts(e, hc, obj(obj(imgcfg, "config"), "Volumes"), &mounts, err) < 0)
         return -1;
     json_object_set_new(config, "Image", json_string(image));
     json_t *argv = json_array();
@@ -414,6 +452,8 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
     sk_event_container(e, c.cfg, "create", NULL);
     rc = 0;
 out:
+    if (rc < 0) /* the anonymous volumes made for it go with it */
+        ctr_remove_anonymous_volumes(e, mounts);
     json_decref(c.cfg);
     json_decref(c.state);
     return rc;

@@ -82,6 +82,16 @@ int ctr_resolve_user(int rootfd, const char *spec, json_t *group_add, json_t **o
 /* docker's default profile for a container with these capabilities. */
 json_t *ctr_default_seccomp(json_t *caps);
 
+/* ---- volume.c, copy.c ---- */
+/* A volume mount point for a container (the volume made when missing). */
+int ctr_volume_mount(struct sk_engine *e, json_t *list, const char *name, const char *target,
+                     bool ro, bool anonymous, sk_error *err);
+/* Fill the container's empty, never filled volumes from the image. */
+int ctr_populate_volumes(struct sk_engine *e, struct ctr *c, const char *rootfs, sk_error *err);
+void ctr_remove_anonymous_volumes(struct sk_engine *e, json_t *mounts);
+/* Copy what the directory sdir holds into ddir, owners kept. */
+int ctr_copy_tree_contents(int sdir, int ddir, sk_error *err);
+
 /* ---- rootfs.c ---- */
 int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err);
 int ctr_umount_rootfs(struct ctr *c, sk_error *err);

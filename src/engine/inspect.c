@@ -66,6 +66,14 @@ static json_t *mounts_view(struct ctr *c)
     {
         bool ro = json_is_true(obj(m, "ReadOnly"));
         const char *type = str(m, "Type");
+        if (sk_streq(type, "volume")) {
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                                                 "volume", "Name", str(m, "Name") ?: "", "Source",
+                                                 str(m, "Source") ?: "", "Destination",
+                                                 str(m, "Target") ?: "", "Driver", "local", "Mode",
+                                                 ro ? "ro" : "z", "RW", !ro, "Propagation", ""));
+            continue;
+        }
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type,
                                              "Source", sk_streq(type, "tmpfs") ? "" : str(m, "Source"),
                                              "Destination", str(m, "Target"), "Mode",

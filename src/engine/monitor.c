@@ -436,6 +436,10 @@ static int start_container(struct mon *m, sk_error *err)
         close(lock);
     if (mounted < 0)
         return -1;
+    if (ctr_populate_volumes(m->e, m->c, rootfs, err) < 0) {
+        ctr_umount_rootfs(m->c, NULL);
+        return -1;
+    }
     if (write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 || create_process(m, bundle, err) < 0) {
         ctr_umount_rootfs(m->c, NULL);
         return -1;

@@ -338,7 +338,6 @@ int sk_container_unpause(struct sk_engine *e, const char *ref, sk_error *err)
 int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool volumes,
                         sk_error *err)
 {
-    (void)volumes;
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (load_running(e, ref, &c, err) < 0)
         return -1;
@@ -364,6 +363,8 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
     if (sk_rm_rf(c->rundir, err) < 0 || sk_rm_rf(c->dir, err) < 0)
         return sk_err_prefix(err, "remove container %.12s", c->id);
     sk_event_container(e, c->cfg, "destroy", NULL);
+    if (volumes)
+        ctr_remove_anonymous_volumes(e, json_object_get(c->cfg, "MountPoints"));
     return 0;
 }
 

@@ -287,11 +287,8 @@ static int user_mounts(json_t *mounts, json_t *list, sk_error *err)
             if (ro)
                 strcat(opts, ",ro");
             json_array_append_new(mounts, mnt(dst, "tmpfs", "tmpfs", opts));
-        } else {
-            char opts[64];
-            snprintf(opts, sizeof opts, "rbind,%s%s", ro ? "ro" : "rw",
-                     sk_streq(str(m, "Propagation"), "") ? "" : "");
-            json_array_append_new(mounts, mnt(dst, "bind", src ? src : "", opts));
+        } else { /* a bind, or a volume (its directory, bound) */
+            json_array_append_new(mounts, mnt(dst, "bind", src ? src : "", ro ? "rbind,ro" : "rbind,rw"));
         }
     }
     return 0;

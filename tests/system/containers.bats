@@ -474,8 +474,36 @@ JSON
   [ "$(skiff inspect -f '{{.State.ExitCode}}' "$id")" = 143 ]
 }
 
+@test "volumes: named and anonymous, filled from the image once, in use, rm -v, prune" {
+  [ "$(skiff volume create data1)" = data1 ]
+  skiff run --rm -v data1:/data "$IMG" sh -c 'echo kept > /data/f'
+  [ "$(skiff run --rm -v data1:/d:ro "$IMG" sh -c 'cat /d/f; touch /d/x 2>/dev/null || echo ro')" = "$(printf 'kept\nro')" ]
+  [ "$(skiff volume inspect -f '{{.Name}} {{.Driver}} {{.Scope}}' data1)" = "data1 local local" ]
+  # an empty volume mounted over image content gets the content, once
+  skiff run --rm -v etcvol:/etc "$IMG" sh -c 'rm /etc/group'
+  [ -z "$(skiff run --rm -v etcvol:/etc "$IMG" ls /etc | grep -x group)" ]
+  [ -n "$(skiff run --rm -v etcvol:/etc "$IMG" ls /etc | grep -x passwd)" ]
+  id=$(skiff create --name user -v data1:/data --mount type=volume,dst=/anon "$IMG" true)
+  [ "$(skiff inspect -f '{{range .Mounts}}{{.Type}}:{{.Destination}} {{end}}' user)" = "volume:/data volume:/anon " ]
+  anon=$(skiff inspect -f '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}' user)
+  [[ $anon =~ ^[0-9a-f]{64}$ ]]
+  run skiff volume rm data1
+  [ "$status" -ne 0 ]
+  [[ $output == *"volume is in use - [$id]"* ]]
+  [ "$(skiff volume ls -q --filter dangling=false | sort | tr '\n' ' ')" = "$(printf '%s\n' "$anon" data1 | sort | tr '\n' ' ')" ]
+  skiff rm -v user >/dev/null
+  [ -z "$(skiff volume ls -q | grep -x "$anon")" ]
+  skiff volume rm data1
+  skiff volume create --label keep=yes labeled >/dev/null
+  [ "$(skiff volume ls -q --filter label=keep=yes)" = labeled ]
+  skiff volume prune -f >/dev/null
+  [ "$(skiff volume ls -q | sort | tr '\n' ' ')" = "etcvol labeled " ]
+  skiff volume prune -af >/dev/null
+  [ -z "$(skiff volume ls -q)" ]
+}
+
 @test "help for the container commands" {
-  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events; do
+  for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events "volume create" "volume ls" "volume inspect" "volume rm" "volume prune"; do
     run "$SKIFF" $c --help
     [ "$status" -eq 0 ]
     [[ $output == *"Usage:  skiff"* ]]
