@@ -68,3 +68,9 @@ struct image_store *sk_engine_images(struct sk_engine *e, sk_error *err)
         return NULL;
     return e->images;
 }
+
+void sk_engine_release_images(struct sk_engine *e)
+{
+    store_close(e->images);
+    e->images = NULL;
+}

@@ -31,6 +31,9 @@ struct ctr {
     json_t *state;         /* state.json: docker's State + our bookkeeping */
 };
 
+/* Close the image store (opened again on the next use). */
+void sk_engine_release_images(struct sk_engine *e);
+
 /* ---- record.c ---- */
 int ctr_load(struct sk_engine *e, const char *id, struct ctr **out, sk_error *err);
 /* Resolve a reference and load it. */

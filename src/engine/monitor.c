@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -208,7 +209,7 @@ static void close_stdin(struct mon *m)
 
 static void client_input(struct mon *m, struct client *cl)
 {
-    char buf[16384];
+    static char buf[16384];
     ssize_t n = recv(cl->fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -251,7 +252,7 @@ static void client_input(struct mon *m, struct client *cl)
 /* Read what one stream has: false at its end. */
 static bool pump(struct mon *m, int *fd, int stream)
 {
-    char buf[65536];
+    static char buf[16384]; /* small: every page the monitor touches stays with it */
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
@@ -478,6 +479,9 @@ static int start_container(struct mon *m, sk_error *err)
         close(m->sync_fd);
         m->sync_fd = -1;
     }
+    /* from here on the monitor only waits: give back what creating took */
+    sk_engine_release_images(m->e);
+    malloc_trim(0);
     return 0;
 }
 

@@ -21,6 +21,8 @@
 #include "util/signals.h"
 #include "util/strutil.h"
 
+extern char **environ;
+
 static json_t *obj(json_t *o, const char *k)
 {
     return json_object_get(o, k);
@@ -79,10 +81,15 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return sk_err(err, errno, "socketpair");
+    /* the monitor clones containers: started from a sealed view of this
+     * binary it need not re-exec itself to get one (CVE-2019-5736) */
+    int sealed = strcmp(e->exe, "/proc/self/exe") == 0 ? rt_sealed_exe_fd() : -1;
     pid_t p = fork();
     if (p < 0) {
         close(sv[0]);
         close(sv[1]);
+        if (sealed >= 0)
+            close(sealed);
         return sk_err(err, errno, "fork");
     }
     if (p == 0) {
@@ -96,15 +103,24 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
             dup2(null, 1);
             dup2(null, 2);
         }
+        if (sealed >= 0 && sealed != 4) { /* fd 4: out of the way of 3 and the close below */
+            if (dup3(sealed, 4, O_CLOEXEC) < 0)
+                _exit(127);
+            sealed = 4;
+        }
         if (dup2(sv[1], 3) < 0)
             _exit(127);
-        syscall(SYS_close_range, 4U, ~0U, 0U);
+        syscall(SYS_close_range, 5U, ~0U, 0U);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        if (sealed >= 0)
+            syscall(SYS_execveat, sealed, "", (char *const *)argv, environ, AT_EMPTY_PATH);
         execv(e->exe, (char *const *)argv);
         _exit(127);
     }
+    if (sealed >= 0)
+        close(sealed);
     close(sv[1]);
     int st;
     while (waitpid(p, &st, 0) < 0 && errno == EINTR) {

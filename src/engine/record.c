@@ -82,24 +82,29 @@ void ctr_free(struct ctr *c)
     free(c);
 }
 
-static int save(struct ctr *c, const char *name, json_t *doc, sk_error *err)
+static int save(struct ctr *c, const char *name, json_t *doc, int flags, sk_error *err)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/%s", c->dir, name);
     _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
     if (text == NULL)
         return sk_err(err, ENOMEM, "container %s", name);
-    return sk_write_atomic(path, text, strlen(text), 0600, SK_DURABLE, err);
+    return sk_write_atomic(path, text, strlen(text), 0600, flags, err);
 }
 
+/* The record is durable: a container exists or not, whatever happens. */
 int ctr_save_config(struct ctr *c, sk_error *err)
 {
-    return save(c, "config.json", c->cfg, err);
+    return save(c, "config.json", c->cfg, SK_DURABLE, err);
 }
 
+/* The state is atomic but not flushed: it changes several times in every
+ * container's life, and what it says about processes is checked against
+ * the processes (ctr_reconcile) - after a power loss, when none is left, an
+ * older state.json is as good as a newer one. */
 int ctr_save_state(struct ctr *c, sk_error *err)
 {
-    return save(c, "state.json", c->state, err);
+    return save(c, "state.json", c->state, 0, err);
 }
 
 int ctr_reload_state(struct ctr *c, sk_error *err)

@@ -318,7 +318,9 @@ static int do_create(struct creation *c, const struct rt_create_opts *o, bool wi
                            .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring};
     if (plan_build_init(&c->plan, &c->arena, c->spec, &po, err) < 0)
         return -1;
-    if (seccomp_compile(c->spec->lx.seccomp, &c->seccomp, err) < 0)
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/seccomp.cache", c->g->root);
+    if (seccomp_compile_cached(c->spec->lx.seccomp, cache, &c->seccomp, err) < 0)
         return -1;
     c->plan.proc.seccomp = c->seccomp.prog;
     c->plan.proc.seccomp_flags = c->seccomp.flags;

@@ -129,7 +129,9 @@ static int prepare(struct execution *x, const struct rt_global *g, const struct 
     if (rt_container_spec(x->c, &s, err) < 0 || open_container_ns(x->c, s, &x->plan, err) < 0)
         return -1;
     plan_build_proc(&x->plan.proc, o->process, s);
-    if (seccomp_compile(s->lx.seccomp, &x->seccomp, err) < 0)
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/seccomp.cache", g->root);
+    if (seccomp_compile_cached(s->lx.seccomp, cache, &x->seccomp, err) < 0)
         return -1;
     x->plan.proc.seccomp = x->seccomp.prog;
     x->plan.proc.seccomp_flags = x->seccomp.flags;

@@ -79,6 +79,10 @@ int rt_exec_base(const struct rt_global *g, const char *id, struct oci_process *
  * (CVE-2019-5736).  Returns 0 when already sealed, -1 when it failed. */
 int rt_ensure_sealed(char **argv, sk_error *err);
 bool rt_is_sealed(void);
+/* An O_CLOEXEC fd of a read-only, detached view of our binary, for
+ * execveat(fd, "", ..., AT_EMPTY_PATH): a child started that way runs
+ * sealed from the start (no second exec).  -1 when it cannot be had. */
+int rt_sealed_exe_fd(void);
 /* The memfd variant alone (the fallback; exposed for tests). */
 int rt_seal_memfd(char **argv, sk_error *err);
 

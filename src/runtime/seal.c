@@ -44,17 +44,28 @@ bool rt_is_sealed(void)
     return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY);
 }
 
-/* The cheap seal: a detached, read-only bind mount of our own binary,
- * executed through its fd.  No copy; needs CAP_SYS_ADMIN. */
-static void exec_ro_bind(char **argv)
+int rt_sealed_exe_fd(void)
 {
     int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe",
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     if (tree < 0)
-        return;
+        return -1;
     struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0)
-        syscall(SYS_execveat, tree, "", argv, environ, AT_EMPTY_PATH);
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+        close(tree);
+        return -1;
+    }
+    return tree;
+}
+
+/* The cheap seal: a detached, read-only bind mount of our own binary,
+ * executed through its fd.  No copy; needs CAP_SYS_ADMIN. */
+static void exec_ro_bind(char **argv)
+{
+    int tree = rt_sealed_exe_fd();
+    if (tree < 0)
+        return;
+    syscall(SYS_execveat, tree, "", argv, environ, AT_EMPTY_PATH);
     close(tree);
 }
 

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "runtime/sync.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
+#include "util/strbuf.h"
+#include "util/strutil.h"
 
 static int parse_action(const char *name, uint32_t errno_ret, bool has_errno, uint32_t *out,
                         bool *notify)
@@ -297,5 +301,99 @@ int seccomp_forward_listener(const struct seccomp_program *p, int fd, const char
     close(fd);
     if (r < 0)
         return sk_err(err, errno, "send seccomp fd to %s", p->listener_path);
+    return 0;
+}
+
+/* ---- a cache of compiled programs ---------------------------------------------------------
+ * Compiling a profile of ~350 syscalls for three architectures costs
+ * libseccomp several milliseconds; every container of an engine uses one of
+ * a few profiles.  The cache keeps each program under the runtime's state
+ * root, keyed by a hash of the profile's canonical text, libseccomp's
+ * version and the machine, and stores that text too: a program is used only
+ * for exactly the profile it was made from. */
+
+#define CACHE_MAGIC "skiff-bpf-1\n"
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static char *cache_key(json_t *sec)
+{
+    char *text = json_dumps(sec, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return NULL;
+    const struct scmp_version *v = seccomp_version();
+    struct utsname u;
+    uname(&u);
+    char *key = sk_strdup_printf("%u.%u.%u %s %s", v ? v->major : 0, v ? v->minor : 0,
+                                 v ? v->micro : 0, u.machine, text);
+    free(text);
+    return key;
+}
+
+static bool cache_read(const char *path, const char *key, struct seccomp_program *out)
+{
+    _cleanup_free_ char *buf = NULL;
+    size_t len, klen = strlen(key), off = strlen(CACHE_MAGIC);
+    if (sk_read_file(path, 16u << 20, &buf, &len, NULL) < 0)
+        return false;
+    uint32_t hdr[3]; /* key length, flags, number of instructions */
+    if (len < off + sizeof hdr || memcmp(buf, CACHE_MAGIC, off) != 0)
+        return false;
+    memcpy(hdr, buf + off, sizeof hdr);
+    off += sizeof hdr;
+    if (hdr[0] != klen || len < off + klen || memcmp(buf + off, key, klen) != 0)
+        return false;
+    off += klen;
+    if (hdr[2] == 0 || hdr[2] > 65535 || len != off + (size_t)hdr[2] * sizeof(struct sock_filter))
+        return false;
+    out->prog.filter = malloc((size_t)hdr[2] * sizeof(struct sock_filter));
+    if (out->prog.filter == NULL)
+        return false;
+    memcpy(out->prog.filter, buf + off, (size_t)hdr[2] * sizeof(struct sock_filter));
+    out->prog.len = (unsigned short)hdr[2];
+    out->flags = hdr[1];
+    return true;
+}
+
+static void cache_write(const char *dir, const char *path, const char *key,
+                        const struct seccomp_program *p)
+{
+    struct strbuf b = {0};
+    uint32_t hdr[3] = {(uint32_t)strlen(key), p->flags, p->prog.len};
+    sb_puts(&b, CACHE_MAGIC);
+    sb_add(&b, (const char *)hdr, sizeof hdr);
+    sb_puts(&b, key);
+    sb_add(&b, (const char *)p->prog.filter, (size_t)p->prog.len * sizeof(struct sock_filter));
+    if (!b.oom && sk_mkdir_p(dir, 0700, NULL) == 0)
+        sk_write_atomic(path, b.s, b.len, 0600, 0, NULL); /* best effort: it is only a cache */
+    sb_free(&b);
+}
+
+int seccomp_compile_cached(json_t *sec, const char *cache_dir, struct seccomp_program *out,
+                           sk_error *err)
+{
+    if (sec == NULL || cache_dir == NULL || json_object_get(sec, "listenerPath") != NULL)
+        return seccomp_compile(sec, out, err);
+    _cleanup_free_ char *key = cache_key(sec);
+    if (key == NULL)
+        return seccomp_compile(sec, out, err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%016llx", cache_dir,
+             (unsigned long long)fnv1a(key, strlen(key)));
+    memset(out, 0, sizeof *out);
+    if (cache_read(path, key, out))
+        return 0;
+    if (seccomp_compile(sec, out, err) < 0)
+        return -1;
+    if (!out->notify && out->prog.len > 0)
+        cache_write(cache_dir, path, key, out);
     return 0;
 }

@@ -22,6 +22,10 @@ struct seccomp_program {
 /* Compile linux.seccomp.  An empty/absent object yields prog.len == 0. */
 int seccomp_compile(json_t *spec, struct seccomp_program *out, sk_error *err);
 void seccomp_program_clear(struct seccomp_program *p);
+/* The same through a cache of compiled programs in cache_dir (the runtime's
+ * state root): a profile compiles once per boot, not once per container. */
+int seccomp_compile_cached(json_t *spec, const char *cache_dir, struct seccomp_program *out,
+                           sk_error *err);
 
 /* Hand a notify fd to linux.seccomp.listenerPath with the container state
  * (the runtime-spec's seccomp agent protocol).  Closes fd. */
