@@ -181,6 +181,16 @@ int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, 
  * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
+/* ---- images that containers use ------------------------------------------------ */
+
+/* docker rmi: image_remove with the containers' images protected (refused
+ * without force, never deleted while a container uses them), then the
+ * store's garbage collected. */
+int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *events, sk_error *err);
+/* docker image prune [-a]: dangling images (all unused with all), none a
+ * container uses; events gets docker's lines, *freed the bytes. */
+int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *freed, sk_error *err);
+
 /* ---- volumes (the local driver) ------------------------------------------------ */
 
 /* Create (or find: docker returns an existing one) a volume; name NULL

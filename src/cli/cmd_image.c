@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "skiff/engine.h"
 #include "image/image.h"
 #include "image/reference.h"
 #include "util/cleanup.h"
@@ -321,26 +322,24 @@ static int cmd_rmi_run(struct cli *c, int argc, char **argv)
     if (optind >= argc)
         return cli_usage(&cmd_rmi, true);
     sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     int ret = 0;
     for (int i = optind; i < argc; i++) {
         json_t *events = json_array();
-        if (image_remove(s, argv[i], force, events, &err) < 0)
+        if (sk_image_remove(e, argv[i], force, events, &err) < 0)
             ret = cli_fail(&err);
         size_t k;
-        json_t *e;
-        json_array_foreach(events, k, e)
+        json_t *ev;
+        json_array_foreach(events, k, ev)
         {
             const char *key;
             json_t *v;
-            json_object_foreach(e, key, v) printf("%s: %s\n", key, json_string_value(v));
+            json_object_foreach(ev, key, v) printf("%s: %s\n", key, json_string_value(v));
         }
         json_decref(events);
     }
-    if (store_gc(s, NULL, &err) < 0)
-        ret = cli_fail(&err);
     return ret;
 }
 
@@ -376,23 +375,14 @@ static int cmd_prune_run(struct cli *c, int argc, char **argv)
                                : "WARNING! This will remove all dangling images."))
         return 0;
     sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    _cleanup_json_ json_t *list = NULL;
-    if (s == NULL || store_list_images(s, &list, &err) < 0)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     json_t *events = json_array();
     size_t i;
     json_t *rec;
-    json_array_foreach(list, i, rec)
-    {
-        /* no containers exist yet that could hold an image */
-        if (!all && json_array_size(json_object_get(rec, "repo_tags")) > 0)
-            continue;
-        if (image_remove(s, json_string_value(json_object_get(rec, "id")), true, events, &err) < 0)
-            cli_fail(&err);
-    }
     uint64_t freed = 0;
-    if (store_gc(s, &freed, &err) < 0)
+    if (sk_image_prune(e, all, events, &freed, &err) < 0)
         cli_fail(&err);
     if (json_array_size(events) > 0) {
         printf("Deleted Images:\n");

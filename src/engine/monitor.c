@@ -661,9 +661,11 @@ static void remove_container(struct mon *m)
 {
     set_state(m, json_pack("{s:s}", "Status", "removing"));
     sk_event_container(m->e, m->c->cfg, "destroy", NULL);
-    char sock[PATH_MAX + 4];
+    char sock[PATH_MAX + 4], cfg[PATH_MAX + 16];
     snprintf(sock, sizeof sock, "%s.a", m->c->sockbase);
     unlink(sock);
+    snprintf(cfg, sizeof cfg, "%s/config.json", m->c->dir); /* the record first */
+    unlink(cfg);
     sk_rm_rf(m->c->rundir, NULL);
     sk_rm_rf(m->c->dir, NULL);
 }

@@ -154,13 +154,21 @@ int ctr_ids(struct sk_engine *e, json_t **out, sk_error *err)
     if (d == NULL)
         return errno == ENOENT ? 0 : sk_err(err, errno, "%s", path);
     struct dirent *de;
+    time_t now = time(NULL);
     while ((de = readdir(d)) != NULL) {
         if (!is_id(de->d_name))
             continue;
         char cfg[PATH_MAX + 80];
         snprintf(cfg, sizeof cfg, "%s/%s/config.json", path, de->d_name);
-        if (access(cfg, F_OK) == 0) /* a create still writing has none yet */
+        if (access(cfg, F_OK) == 0) {
             json_array_append_new(*out, json_string(de->d_name));
+            continue;
+        }
+        /* no record: a create still writing it, or what a create or rm
+         * killed half-way left; a minute old, it is litter */
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime > 60)
+            sk_rm_rf_at(dirfd(d), de->d_name, NULL);
     }
     closedir(d);
     return 0;

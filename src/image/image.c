@@ -215,15 +215,24 @@ static bool name_key(struct image_store *s, const char *name, const char *id, ch
     return false;
 }
 
-static int remove_locked(struct image_store *s, const char *name, bool force, json_t *events,
-                         sk_error *err)
+static int remove_locked(struct image_store *s, const char *name, bool force, json_t *in_use,
+                         json_t *events, sk_error *err)
 {
     char id[72], key[1024];
     struct image_ref r;
     if (store_resolve(s, name, id, err) < 0)
         return -1;
-    if (!force && name_key(s, name, id, key, sizeof key, &r)) {
+    json_t *user = json_object_get(in_use, id);
+    const char *ctr = json_string_value(json_object_get(user, "container"));
+    bool running = json_is_true(json_object_get(user, "running"));
+    bool by_name = name_key(s, name, id, key, sizeof key, &r);
+    _cleanup_json_ json_t *tags = store_names_of(s, id, false);
+    if (!force && by_name) {
         /* by name: untag that name; the image goes with its last tag */
+        if (user != NULL && json_array_size(tags) <= 1)
+            return sk_err(err, 0, "conflict: unable to remove repository reference \"%s\" (must "
+                                  "force) - container %.12s is using its referenced image %.12s",
+                          name, ctr ? ctr : "", id + 7);
         char fam[1024];
         if (store_untag(s, key, err) < 0)
             return -1;
@@ -233,21 +242,31 @@ static int remove_locked(struct image_store *s, const char *name, bool force, js
         if (json_array_size(left) > 0)
             return 0;
     } else {
-        _cleanup_json_ json_t *tags = store_names_of(s, id, false);
+        if (user != NULL && running)
+            return sk_err(err, 0, "conflict: unable to delete %.12s (cannot be forced) - image is "
+                                  "being used by running container %.12s",
+                          id + 7, ctr ? ctr : "");
+        if (user != NULL && !force)
+            return sk_err(err, 0, "conflict: unable to delete %.12s (must be forced) - image is "
+                                  "being used by stopped container %.12s",
+                          id + 7, ctr ? ctr : "");
         if (json_array_size(tags) > 1 && !force)
             return sk_err(err, 0, "conflict: unable to delete %.12s (must be forced) - image is "
                                   "referenced in multiple repositories", id + 7);
     }
     if (untag_all(s, id, events, err) < 0)
         return -1;
+    if (user != NULL) /* forced: its names go, the image stays for its container */
+        return 0;
     return drop_image(s, id, events, err);
 }
 
-int image_remove(struct image_store *s, const char *name, bool force, json_t *events, sk_error *err)
+int image_remove(struct image_store *s, const char *name, bool force, json_t *in_use, json_t *events,
+                 sk_error *err)
 {
     if (store_lock(s, err) < 0)
         return -1;
-    int r = remove_locked(s, name, force, events, err);
+    int r = remove_locked(s, name, force, in_use, events, err);
     store_unlock(s);
     return r;
 }

@@ -31,8 +31,11 @@ json_t *image_inspect(struct image_store *s, const char *id, sk_error *err);
 
 /* Remove a name, or (given an id, or with force) the image with all its
  * names; the image record goes when no name is left.  Appends docker's
- * "Untagged: x" / "Deleted: sha256:..." lines to events. */
-int image_remove(struct image_store *s, const char *name, bool force, json_t *events,
+ * "Untagged: x" / "Deleted: sha256:..." lines to events.  in_use (may be
+ * NULL) maps image ids to {"container": id, "running": bool}: an image a
+ * container uses is never deleted - refused without force (and always when
+ * the container runs), only untagged with it, as docker does. */
+int image_remove(struct image_store *s, const char *name, bool force, json_t *in_use, json_t *events,
                  sk_error *err);
 
 /* The host's platform as OCI names it: "amd64", "arm64", ...; "linux". */

@@ -754,7 +754,7 @@ void store_discard(struct image_store *s, json_t *digests)
     json_decref(c.keep);
 }
 
-int store_gc(struct image_store *s, uint64_t *freed, sk_error *err)
+int store_gc(struct image_store *s, json_t *keep, uint64_t *freed, sk_error *err)
 {
     struct gc_ctx c = {s, json_object()};
     if (freed != NULL)
@@ -771,6 +771,9 @@ int store_gc(struct image_store *s, uint64_t *freed, sk_error *err)
         return -1;
     }
     for_each_id(s, mark, &c);
+    const char *kid;
+    json_t *kv;
+    json_object_foreach(keep, kid, kv) mark(kid, &c); /* images containers use */
     sweep(&c, "blobs/sha256", freed);
     sweep(&c, "layers", freed);
     store_unlock(s);

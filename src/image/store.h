@@ -100,7 +100,9 @@ int store_delete_image(struct image_store *s, const char *id, sk_error *err);
  * diff ids) that no image refers to, unless another add is in progress
  * (then they stay for store_gc).  Best effort. */
 void store_discard(struct image_store *s, json_t *digests);
-/* Remove blobs and layers no image refers to; bytes freed in *freed. */
-int store_gc(struct image_store *s, uint64_t *freed, sk_error *err);
+/* Remove blobs and layers no image refers to; bytes freed in *freed.
+ * keep (may be NULL): more image ids (an object's keys) to treat as
+ * referenced - those containers use. */
+int store_gc(struct image_store *s, json_t *keep, uint64_t *freed, sk_error *err);
 
 #endif

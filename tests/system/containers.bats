@@ -502,6 +502,46 @@ JSON
   [ -z "$(skiff volume ls -q)" ]
 }
 
+@test "images containers use: rmi refuses, -f only untags, prune keeps them, a running one cannot go" {
+  iid=$(skiff image inspect -f '{{.Id}}' "$IMG")
+  id=$(skiff create "$IMG" cat /etc/hostname)
+  run skiff rmi "$IMG"
+  [ "$status" -ne 0 ]
+  [ "$output" = "Error: conflict: unable to remove repository reference \"$IMG\" (must force) - container ${id:0:12} is using its referenced image ${iid:7:12}" ]
+  run skiff rmi "$iid"
+  [[ $output == *"(must be forced) - image is being used by stopped container ${id:0:12}" ]]
+  run skiff rmi -f "$IMG"
+  [ "$output" = "Untagged: $IMG:latest" ]
+  skiff image prune -af >/dev/null
+  [ "$(skiff images -q --no-trunc)" = "$iid" ]     # dangling, kept for its container
+  skiff start -a "$id"                              # its layers are all there
+  skiff tag "$iid" "$IMG"
+  id2=$(skiff run -d "$IMG" sleep 100)
+  run skiff rmi -f "$iid"
+  [[ $output == *"(cannot be forced) - image is being used by running container"* ]]
+  skiff rm -f "$id" "$id2" >/dev/null
+  skiff rmi "$IMG" >/dev/null
+  [ -z "$(skiff images -q)" ]
+  [ -z "$(ls "$T/root/image/layers")" ]
+}
+
+@test "a create or rm killed half-way: no half container, the litter is swept" {
+  # what a killed create leaves: a directory without its record
+  mkdir -p "$T/root/containers/$(printf '%064d' 7)/upper"
+  touch -d '2 minutes ago' "$T/root/containers/$(printf '%064d' 7)"
+  id=$(skiff create "$IMG" true)
+  [ "$(skiff ps -aq --no-trunc)" = "$id" ]
+  [ ! -e "$T/root/containers/$(printf '%064d' 7)" ]
+  # rm removes the record first: killed right after that, the rest is litter
+  rm "$T/root/containers/$id/config.json"
+  [ -z "$(skiff ps -aq)" ]
+  run skiff inspect "$id"
+  [ "$status" -ne 0 ]
+  touch -d '2 minutes ago' "$T/root/containers/$id"
+  skiff ps -a >/dev/null
+  [ ! -e "$T/root/containers/$id" ]
+}
+
 @test "help for the container commands" {
   for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events "volume create" "volume ls" "volume inspect" "volume rm" "volume prune"; do
     run "$SKIFF" $c --help

@@ -430,7 +430,7 @@ static void test_store_verification(void **state)
     assert_string_equal(res.diff_id, dig);
     /* garbage collection removes what no image refers to */
     uint64_t freed = 0;
-    assert_int_equal(store_gc(s, &freed, &e), 0);
+    assert_int_equal(store_gc(s, NULL, &freed, &e), 0);
     assert_false(store_has_layer(s, dig));
     assert_false(store_has_blob(s, d));
     assert_true(freed > 0);

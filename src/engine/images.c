@@ -1,0 +1,67 @@
+/* images.c - image removal and pruning that know about containers: an
+ * image a container uses keeps its layers (they are its overlay's lower
+ * directories). */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "engine/engine_int.h"
+#include "image/image.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+
+/* image id -> {"container": id, "running": bool} (a running user wins) */
+static json_t *in_use(struct sk_engine *e)
+{
+    json_t *u = json_object();
+    _cleanup_json_ json_t *ids = NULL;
+    if (ctr_ids(e, &ids, NULL) < 0)
+        return u;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        struct ctr *c;
+        if (ctr_load(e, json_string_value(v), &c, NULL) < 0)
+            continue;
+        ctr_reconcile(e, c);
+        const char *img = json_string_value(json_object_get(c->cfg, "Image"));
+        bool running = ctr_is_running(c);
+        json_t *cur = img ? json_object_get(u, img) : NULL;
+        if (img != NULL && (cur == NULL || (running && !json_is_true(json_object_get(cur, "running")))))
+            json_object_set_new(u, img, json_pack("{s:s, s:b}", "container", c->id, "running", running));
+        ctr_free(c);
+    }
+    return u;
+}
+
+int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *events, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    if (s == NULL)
+        return -1;
+    _cleanup_json_ json_t *used = in_use(e);
+    if (image_remove(s, name, force, used, events, err) < 0)
+        return -1;
+    return store_gc(s, used, NULL, err);
+}
+
+int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *freed, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    _cleanup_json_ json_t *list = NULL, *used = in_use(e);
+    if (s == NULL || store_list_images(s, &list, err) < 0)
+        return -1;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(list, i, rec)
+    {
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        if (json_object_get(used, id) != NULL)
+            continue; /* docker: an image with a container is not unused */
+        if (!all && json_array_size(json_object_get(rec, "repo_tags")) > 0)
+            continue;
+        image_remove(s, id, true, used, events, NULL);
+    }
+    return store_gc(s, used, freed, err);
+}
