@@ -434,10 +434,28 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         case O_NOHEALTH:
             json_object_set_new(b, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
             break;
-        case O_DEVICE: case O_ADDHOST: case O_DNS: case 'p': case 'P':
-            return sk_err(err, 0, "--%s is not supported yet",
-                          o == O_DEVICE ? "device" : o == O_ADDHOST ? "add-host" : o == O_DNS ? "dns"
-                          : o == 'p' ? "publish" : "publish-all");
+        case O_DEVICE: {
+            /* /dev/host[:/dev/ctr[:perms]] */
+            char buf[4096], *parts[3] = {0};
+            int np = 0;
+            snprintf(buf, sizeof buf, "%s", optarg);
+            for (char *sv = NULL, *t = strtok_r(buf, ":", &sv); t && np < 3; t = strtok_r(NULL, ":", &sv))
+                parts[np++] = t;
+            if (np == 2 && parts[1][0] != '/') { /* /dev/x:rw */
+                parts[2] = parts[1];
+                parts[1] = NULL;
+            }
+            if (np == 0 || parts[0][0] != '/')
+                return sk_err(err, 0, "invalid device specification: %s", optarg);
+            json_array_append_new(ensure(hc, "Devices", json_array),
+                                  json_pack("{s:s, s:s, s:s}", "PathOnHost", parts[0], "PathInContainer",
+                                            parts[1] ? parts[1] : parts[0], "CgroupPermissions",
+                                            parts[2] ? parts[2] : "rwm"));
+            break;
+        }
+        case O_ADDHOST: case O_DNS: case 'p': case 'P':
+            return sk_err(err, 0, "--%s is not supported yet (it comes with skiff's networking)",
+                          o == O_ADDHOST ? "add-host" : o == O_DNS ? "dns" : o == 'p' ? "publish" : "publish-all");
         case O_DETACHKEYS: break;
         case 'H': return 1;
         default: return cli_usage(cmd, true) ? 2 : 2;
@@ -604,11 +622,11 @@ static int proxied_signals(void)
 static int start_failure(const sk_error *err)
 {
     fprintf(stderr, "Error: %s\n", err->msg);
+    if (strstr(err->msg, "exec: \"") == NULL) /* skiff failed, not the command */
+        return 125;
     if (strstr(err->msg, "No such file") || strstr(err->msg, "not found"))
         return 127;
-    if (strstr(err->msg, "ermission denied") || strstr(err->msg, "xec format"))
-        return 126;
-    return 125;
+    return 126; /* there, but it cannot run */
 }
 
 static int start_attached(struct cli *c, const char *id, bool tty, bool with_stdin, bool proxy,
@@ -791,7 +809,8 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
 }
 
 #define RUN_HELP                                                                                   \
-    "      --add-host list          (not yet)\n"                                                   \
+    "      --add-host list          (not yet: with networking)\n"                                  \
+    "      --device list            Add a host device to the container (/dev/x[:/dev/y[:rwm]])\n"   \
     "      --cap-add list           Add Linux capabilities\n"                                      \
     "      --cap-drop list          Drop Linux capabilities\n"                                     \
     "      --cpu-period int         Limit CPU CFS period\n"                                        \

@@ -418,11 +418,11 @@ static pid_t runtime_pid(struct mon *m)
  * one that cannot run. */
 static int start_error_code(const char *msg)
 {
+    if (strstr(msg, "exec: \"") == NULL)
+        return 128;
     if (strstr(msg, "No such file") || strstr(msg, "not found"))
         return 127;
-    if (strstr(msg, "ermission denied") || strstr(msg, "xec format"))
-        return 126;
-    return 128;
+    return 126;
 }
 
 static int start_container(struct mon *m, sk_error *err)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
@@ -320,6 +322,38 @@ static json_t *base_mounts(json_t *hc, struct ctr *c, bool host_net)
     return m;
 }
 
+/* ---- devices --------------------------------------------------------------------- */
+
+/* --device /dev/x[:/dev/y[:rwm]]: the node in the container, and the
+ * device cgroup's permission for it. */
+static int add_devices(json_t *hc, json_t *out, json_t *cgroup_rules, sk_error *err)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(obj(hc, "Devices"), i, d)
+    {
+        const char *host = str(d, "PathOnHost"), *in = str(d, "PathInContainer");
+        const char *perms = str(d, "CgroupPermissions");
+        struct stat st;
+        if (host == NULL || stat(host, &st) < 0)
+            return sk_err(err, errno ? errno : ENOENT, "error gathering device information while adding custom device \"%s\"",
+                          host ? host : "");
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+            return sk_err(err, 0, "\"%s\" is not a device node", host);
+        const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+        json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path",
+                                             in && *in ? in : host, "type", type, "major",
+                                             (json_int_t)major(st.st_rdev), "minor",
+                                             (json_int_t)minor(st.st_rdev), "fileMode",
+                                             (int)(st.st_mode & 0777), "uid", 0, "gid", 0));
+        json_array_append_new(cgroup_rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+                                                      type, "major", (json_int_t)major(st.st_rdev),
+                                                      "minor", (json_int_t)minor(st.st_rdev), "access",
+                                                      perms && *perms ? perms : "rwm"));
+    }
+    return 0;
+}
+
 /* ---- resources ------------------------------------------------------------------ */
 
 static json_t *resources(json_t *hc, bool privileged)
@@ -468,10 +502,13 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                                 obj(cfg, "Env") ? obj(cfg, "Env") : json_array(), "cwd",
                                 wd && *wd ? wd : "/", "capabilities", caps, "noNewPrivileges", nnp,
                                 "rlimits", rl);
+    json_t *lx_pre = json_pack("{s:o}", "resources", resources(hc, privileged));
     json_t *mounts = base_mounts(hc, c, host_net);
     if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {
         json_decref(process);
         json_decref(mounts);
+        json_decref(lx_pre);
+        json_decref(seccomp);
         return -1;
     }
     /* a user mount on a default destination replaces the default */
@@ -493,6 +530,7 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
             json_decref(process);
             json_decref(mounts);
             json_decref(seccomp);
+            json_decref(lx_pre);
             return sk_err(err, ENOENT, "--init: skiff-init not found at %s", init ? init : "(unset)");
         }
         json_array_append_new(mounts, mnt("/sbin/docker-init", "bind", init, "rbind,ro"));
@@ -500,14 +538,28 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         json_array_insert_new(a, 0, json_string("--"));
         json_array_insert_new(a, 0, json_string("/sbin/docker-init"));
     }
+    json_t *devices = json_array();
+    if (add_devices(hc, devices, json_object_get(json_object_get(lx_pre, "resources"), "devices"), err) < 0) {
+        json_decref(devices);
+        json_decref(process);
+        json_decref(mounts);
+        json_decref(seccomp);
+        json_decref(lx_pre);
+        return -1;
+    }
     json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
                            "type", "uts", "type", "mount", "type", "cgroup");
     if (!host_net)
         json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
     char cgpath[128];
     snprintf(cgpath, sizeof cgpath, "/skiff/%s", c->id);
-    json_t *lx = json_pack("{s:o, s:o, s:s}", "namespaces", ns, "resources",
-                           resources(hc, privileged), "cgroupsPath", cgpath);
+    json_t *lx = lx_pre;
+    json_object_set_new(lx, "namespaces", ns);
+    json_object_set_new(lx, "cgroupsPath", json_string(cgpath));
+    if (json_array_size(devices) > 0)
+        json_object_set_new(lx, "devices", devices);
+    else
+        json_decref(devices);
     if (!privileged) {
         json_object_set_new(lx, "maskedPaths", strv(masked_paths));
         json_object_set_new(lx, "readonlyPaths", strv(readonly_paths));

@@ -542,6 +542,16 @@ JSON
   [ ! -e "$T/root/containers/$id" ]
 }
 
+@test "--device: the node inside, the device cgroup lets it be opened" {
+  run skiff run --rm --device /dev/zero:/dev/myzero "$IMG" sh -c 'ls -l /dev/myzero; head -c 4 /dev/myzero | od -An -tx1'
+  [[ ${lines[0]} == "crw"*" 1,"*"5 "*"/dev/myzero" ]]
+  [ "$(echo ${lines[1]})" = "00 00 00 00" ]
+  run skiff run --rm "$IMG" sh -c 'mknod /dev/mem2 c 1 1 && head -c 1 /dev/mem2'
+  [[ $output == *"Operation not permitted"* ]]    # not in the allow list: mknod yes, open no
+  run -125 skiff run --rm --device /dev/nosuch "$IMG" true
+  [[ $output == *'custom device "/dev/nosuch"'* ]]
+}
+
 @test "help for the container commands" {
   for c in run create start stop restart kill rm ps logs inspect wait attach pause unpause rename "container prune" "container ls" exec cp top stats port diff export events "volume create" "volume ls" "volume inspect" "volume rm" "volume prune"; do
     run "$SKIFF" $c --help
