@@ -66,6 +66,10 @@ void table_add_row(struct table *t, char *const *cells, size_t n);
 void table_print(struct table *t);
 void table_free(struct table *t);
 
+/* --filter kind=value into filters {"kind": [values]}; kinds (NULL: any)
+ * are the ones allowed.  -1 with the message printed ("Error: ..."). */
+int cli_add_filter(json_t *filters, const char *arg, const char *const *kinds);
+
 /* Render rows (JSON objects) with a user's --format: "table ..." prints a
  * header made of headers[] for the fields used. */
 int print_formatted(const char *format, json_t *rows, const char *const headers[][2],

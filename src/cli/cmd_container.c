@@ -202,57 +202,34 @@ struct ps_filter {
     json_t *list; /* [["status","running"], ...] */
 };
 
-static bool label_match(json_t *labels, const char *want)
+static bool ps_test(void *ud, const char *kind, const char *f)
 {
-    const char *eq = strchr(want, '=');
-    char key[512];
-    snprintf(key, sizeof key, "%.*s", (int)(eq ? eq - want : (long)strlen(want)), want);
-    json_t *v = json_object_get(labels, key);
-    return v != NULL && (eq == NULL || sk_streq(json_string_value(v), eq + 1));
-}
-
-static bool ps_match(json_t *row, json_t *filters)
-{
-    /* filters of one kind OR together, different kinds AND */
-    const char *kind;
-    json_t *vals;
-    json_object_foreach(filters, kind, vals)
-    {
-        bool any = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(vals, i, v)
-        {
-            const char *f = json_string_value(v);
-            if (!strcmp(kind, "status"))
-                any |= sk_streq(json_string_value(json_object_get(row, "State")), f);
-            else if (!strcmp(kind, "name")) {
-                const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
-                any |= n != NULL && strstr(n, f) != NULL;
-            } else if (!strcmp(kind, "id"))
-                any |= sk_str_has_prefix(json_string_value(json_object_get(row, "Id")), f);
-            else if (!strcmp(kind, "label"))
-                any |= label_match(json_object_get(row, "Labels"), f);
-            else if (!strcmp(kind, "ancestor"))
-                any |= sk_streq(json_string_value(json_object_get(row, "Image")), f) ||
-                       sk_str_has_prefix(json_string_value(json_object_get(row, "ImageID")) + 7, f);
-            else if (!strcmp(kind, "health")) {
-                const char *st = json_string_value(json_object_get(row, "Status"));
-                char want[64];
-                snprintf(want, sizeof want, strcmp(f, "starting") ? "(%s)" : "(health: %s)", f);
-                any |= st != NULL && (strstr(st, want) != NULL ||
-                                      (!strcmp(f, "none") && !strstr(st, "health") && !strstr(st, "healthy")));
-            } else if (!strcmp(kind, "exited")) {
-                const char *st = json_string_value(json_object_get(row, "Status"));
-                char want[64];
-                snprintf(want, sizeof want, "Exited (%s)", f);
-                any |= st != NULL && sk_str_has_prefix(st, want);
-            }
-        }
-        if (!any)
-            return false;
+    json_t *row = ud;
+    const char *st = json_string_value(json_object_get(row, "Status"));
+    char want[64];
+    if (!strcmp(kind, "status"))
+        return sk_streq(json_string_value(json_object_get(row, "State")), f);
+    if (!strcmp(kind, "name")) {
+        const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
+        return n != NULL && strstr(n, f) != NULL;
     }
-    return true;
+    if (!strcmp(kind, "id"))
+        return sk_str_has_prefix(json_string_value(json_object_get(row, "Id")), f);
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(json_object_get(row, "Labels"), f);
+    if (!strcmp(kind, "ancestor"))
+        return sk_streq(json_string_value(json_object_get(row, "Image")), f) ||
+               sk_str_has_prefix(json_string_value(json_object_get(row, "ImageID")) + 7, f);
+    if (!strcmp(kind, "health")) {
+        snprintf(want, sizeof want, strcmp(f, "starting") ? "(%s)" : "(health: %s)", f);
+        return st != NULL && (strstr(st, want) != NULL ||
+                              (!strcmp(f, "none") && !strstr(st, "health") && !strstr(st, "healthy")));
+    }
+    if (!strcmp(kind, "exited")) {
+        snprintf(want, sizeof want, "Exited (%s)", f);
+        return st != NULL && sk_str_has_prefix(st, want);
+    }
+    return false;
 }
 
 static void trunc_cmd(const char *cmd, bool no_trunc, char *out, size_t cap)
@@ -329,24 +306,11 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         case 'l': last = 1; all = true; break;
         case 's': break;
         case 'f': {
-            const char *eq = strchr(optarg, '=');
-            char kind[64];
-            if (eq == NULL)
-                return cli_failf("bad format of filter (expected name=value)");
-            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
-            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor", "exited", "health", NULL};
-            bool ok = false;
-            for (const char *const *k = kinds; *k; k++)
-                ok |= strcmp(*k, kind) == 0;
-            if (!ok)
-                return cli_failf("invalid filter '%s'", kind);
-            json_t *arr = json_object_get(filters, kind);
-            if (arr == NULL) {
-                arr = json_array();
-                json_object_set_new(filters, kind, arr);
-            }
-            json_array_append_new(arr, json_string(eq + 1));
-            if (!strcmp(kind, "status") || !strcmp(kind, "exited"))
+            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor",
+                                                "exited", "health", NULL};
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
+            if (!strncmp(optarg, "status=", 7) || !strncmp(optarg, "exited=", 7))
                 all = true;
             break;
         }
@@ -367,7 +331,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
     {
         if (last >= 0 && (long)json_array_size(shown) >= last)
             break;
-        if (ps_match(row, filters))
+        if (sk_filters_match(filters, ps_test, row))
             json_array_append(shown, row);
     }
     if (quiet && format == NULL) {

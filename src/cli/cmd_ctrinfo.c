@@ -334,17 +334,9 @@ static int cmd_events_run(struct cli *c, int argc, char **argv)
                 return cli_failf("invalid value for --%s: %s", o == 's' ? "since" : "until", optarg);
             *(o == 's' ? &since : &until) = t;
         } else if (o == 'f') {
-            const char *eq = strchr(optarg, '=');
-            if (eq == NULL)
-                return cli_failf("bad format of filter (expected name=value)");
-            char kind[64];
-            snprintf(kind, sizeof kind, "%.*s", (int)(eq - optarg), optarg);
-            json_t *arr = json_object_get(filters, kind);
-            if (arr == NULL) {
-                arr = json_array();
-                json_object_set_new(filters, kind, arr);
-            }
-            json_array_append_new(arr, json_string(eq + 1));
+            static const char *const kinds[] = {"type", "event", "container", "image", "label", NULL};
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
         } else if (o == 'F') {
             out.format = optarg;
         } else {

@@ -68,13 +68,10 @@ static void push(json_t *o, const char *k, const char *v)
     json_array_append_new(ensure(o, k, json_array), json_string(v));
 }
 
-/* "K=V" into an object; "K" alone means "" (labels). */
+/* "K=V" into the object o[k]; "K" alone means "" (labels). */
 static void put_kv(json_t *o, const char *k, const char *kv)
 {
-    const char *eq = strchr(kv, '=');
-    char key[512];
-    snprintf(key, sizeof key, "%.*s", (int)(eq ? eq - kv : (long)strlen(kv)), kv);
-    json_object_set_new(ensure(o, k, json_object), key, json_string(eq ? eq + 1 : ""));
+    sk_json_set_kv(ensure(o, k, json_object), kv);
 }
 
 /* -e KEY takes KEY's value from our environment (dropped when unset). */

@@ -26,10 +26,7 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
         if (o == 'n')
             name = optarg;
         else if (o == 'l') {
-            const char *eq = strchr(optarg, '=');
-            char k[256];
-            snprintf(k, sizeof k, "%.*s", (int)(eq ? eq - optarg : (long)strlen(optarg)), optarg);
-            json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+            sk_json_set_kv(labels, optarg);
         } else if (o == 'd') {
             if (strcmp(optarg, "local") != 0)
                 return cli_failf("create: volume driver \"%s\" is not supported (only local)", optarg);
@@ -50,36 +47,18 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-static bool vol_match(json_t *v, json_t *filters)
+static bool vol_test(void *ud, const char *kind, const char *s)
 {
-    const char *kind;
-    json_t *vals;
-    json_object_foreach(filters, kind, vals)
-    {
-        bool any = false;
-        size_t i;
-        json_t *f;
-        json_array_foreach(vals, i, f)
-        {
-            const char *s = json_string_value(f);
-            if (!strcmp(kind, "name"))
-                any |= strstr(json_string_value(json_object_get(v, "Name")), s) != NULL;
-            else if (!strcmp(kind, "dangling"))
-                any |= json_is_true(json_object_get(v, "InUse")) == !(strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
-            else if (!strcmp(kind, "driver"))
-                any |= strcmp(s, "local") == 0;
-            else if (!strcmp(kind, "label")) {
-                const char *eq = strchr(s, '=');
-                char k[256];
-                snprintf(k, sizeof k, "%.*s", (int)(eq ? eq - s : (long)strlen(s)), s);
-                json_t *lv = json_object_get(json_object_get(v, "Labels"), k);
-                any |= lv != NULL && (eq == NULL || sk_streq(json_string_value(lv), eq + 1));
-            }
-        }
-        if (!any)
-            return false;
-    }
-    return true;
+    json_t *v = ud;
+    if (!strcmp(kind, "name"))
+        return strstr(json_string_value(json_object_get(v, "Name")), s) != NULL;
+    if (!strcmp(kind, "dangling"))
+        return json_is_true(json_object_get(v, "InUse")) == !(strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
+    if (!strcmp(kind, "driver"))
+        return strcmp(s, "local") == 0;
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(json_object_get(v, "Labels"), s);
+    return false;
 }
 
 static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
@@ -98,19 +77,9 @@ static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
         else if (o == 'F')
             format = optarg;
         else if (o == 'f') {
-            const char *eq = strchr(optarg, '=');
-            char k[64];
-            if (eq == NULL)
-                return cli_failf("bad format of filter (expected name=value)");
-            snprintf(k, sizeof k, "%.*s", (int)(eq - optarg), optarg);
-            if (strcmp(k, "name") && strcmp(k, "dangling") && strcmp(k, "label") && strcmp(k, "driver"))
-                return cli_failf("invalid filter '%s'", k);
-            json_t *a = json_object_get(filters, k);
-            if (a == NULL) {
-                a = json_array();
-                json_object_set_new(filters, k, a);
-            }
-            json_array_append_new(a, json_string(eq + 1));
+            static const char *const kinds[] = {"name", "dangling", "label", "driver", NULL};
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
         } else {
             return cli_usage(&cmd_volume_ls, true);
         }
@@ -123,7 +92,7 @@ static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
     _cleanup_json_ json_t *rows = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) if (vol_match(v, filters)) json_array_append(rows, v);
+    json_array_foreach(all, i, v) if (sk_filters_match(filters, vol_test, v)) json_array_append(rows, v);
     if (quiet && format == NULL)
         format = "{{.Name}}";
     static const char *const headers[][2] = {{"Driver", "DRIVER"}, {"Name", "VOLUME NAME"},

@@ -233,3 +233,24 @@ int print_formatted(const char *format, json_t *rows, const char *const headers[
     free(fmt);
     return r;
 }
+
+int cli_add_filter(json_t *filters, const char *arg, const char *const *kinds)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL)
+        return cli_failf("bad format of filter (expected name=value)"), -1;
+    char kind[64];
+    snprintf(kind, sizeof kind, "%.*s", (int)(eq - arg), arg);
+    bool ok = kinds == NULL;
+    for (const char *const *k = kinds; k && *k; k++)
+        ok |= strcmp(*k, kind) == 0;
+    if (!ok)
+        return cli_failf("invalid filter '%s'", kind), -1;
+    json_t *vals = json_object_get(filters, kind);
+    if (vals == NULL) {
+        vals = json_array();
+        json_object_set_new(filters, kind, vals);
+    }
+    json_array_append_new(vals, json_string(eq + 1));
+    return 0;
+}

@@ -96,6 +96,8 @@ void ctr_remove_anonymous_volumes(struct sk_engine *e, json_t *mounts);
 int ctr_copy_tree_contents(int sdir, int ddir, sk_error *err);
 
 /* ---- rootfs.c ---- */
+/* The image's layer directories, the top one first (overlay's order). */
+int ctr_image_lowers(struct sk_engine *e, struct ctr *c, json_t **out, sk_error *err);
 int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err);
 int ctr_umount_rootfs(struct ctr *c, sk_error *err);
 

@@ -90,41 +90,29 @@ void sk_event_container(struct sk_engine *e, json_t *cfg, const char *action, js
     sk_event(e, "container", action, json_string_value(json_object_get(cfg, "Id")), attrs);
 }
 
+static bool event_test(void *ud, const char *kind, const char *f)
+{
+    json_t *ev = ud;
+    json_t *actor = json_object_get(ev, "Actor");
+    json_t *attrs = json_object_get(actor, "Attributes");
+    const char *action = json_string_value(json_object_get(ev, "Action"));
+    const char *id = json_string_value(json_object_get(actor, "ID"));
+    if (!strcmp(kind, "type"))
+        return sk_streq(json_string_value(json_object_get(ev, "Type")), f);
+    if (!strcmp(kind, "event"))
+        return action != NULL && (strcmp(action, f) == 0 || sk_str_has_prefix(action, f));
+    if (!strcmp(kind, "container") || !strcmp(kind, "image"))
+        return (id && sk_str_has_prefix(id, f)) ||
+               sk_streq(json_string_value(json_object_get(attrs, "name")), f) ||
+               (!strcmp(kind, "image") && sk_streq(json_string_value(json_object_get(attrs, "image")), f));
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(attrs, f);
+    return false;
+}
+
 static bool matches(json_t *ev, json_t *filters)
 {
-    const char *kind;
-    json_t *vals;
-    json_t *attrs = json_object_get(json_object_get(ev, "Actor"), "Attributes");
-    json_object_foreach(filters, kind, vals)
-    {
-        bool any = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(vals, i, v)
-        {
-            const char *f = json_string_value(v);
-            if (!strcmp(kind, "type"))
-                any |= sk_streq(json_string_value(json_object_get(ev, "Type")), f);
-            else if (!strcmp(kind, "event"))
-                any |= sk_streq(json_string_value(json_object_get(ev, "Action")), f) ||
-                       sk_str_has_prefix(json_string_value(json_object_get(ev, "Action")) ?: "", f);
-            else if (!strcmp(kind, "container") || !strcmp(kind, "image")) {
-                const char *id = json_string_value(json_object_get(json_object_get(ev, "Actor"), "ID"));
-                any |= (id && sk_str_has_prefix(id, f)) ||
-                       sk_streq(json_string_value(json_object_get(attrs, "name")), f) ||
-                       (!strcmp(kind, "image") && sk_streq(json_string_value(json_object_get(attrs, "image")), f));
-            } else if (!strcmp(kind, "label")) {
-                const char *eq = strchr(f, '=');
-                char key[256];
-                snprintf(key, sizeof key, "%.*s", (int)(eq ? eq - f : (long)strlen(f)), f);
-                json_t *lv = json_object_get(attrs, key);
-                any |= lv != NULL && (eq == NULL || sk_streq(json_string_value(lv), eq + 1));
-            }
-        }
-        if (!any)
-            return false;
-    }
-    return true;
+    return sk_filters_match(filters, event_test, ev);
 }
 
 /* Read one file from *pos, calling sink for each event in [since, until]. */

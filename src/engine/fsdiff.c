@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "engine/engine_int.h"
-#include "image/store.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -75,18 +74,9 @@ int sk_container_changes(struct sk_engine *e, const char *ref, json_t **out, sk_
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
-    struct image_store *s = sk_engine_images(e, err);
-    _cleanup_json_ json_t *rec = NULL;
-    if (s == NULL || store_get_image(s, json_string_value(json_object_get(c->cfg, "Image")), &rec, err) < 0)
+    _cleanup_json_ json_t *lowers = NULL;
+    if (ctr_image_lowers(e, c, &lowers, err) < 0)
         return -1;
-    _cleanup_json_ json_t *lowers = json_array();
-    json_t *layers = json_object_get(rec, "layers");
-    for (size_t i = json_array_size(layers); i-- > 0;) {
-        char d[PATH_MAX];
-        store_layer_diff_path(s, json_string_value(json_object_get(json_array_get(layers, i), "diff_id")),
-                              d, sizeof d);
-        json_array_append_new(lowers, json_string(d));
-    }
     char upper[PATH_MAX + 8];
     snprintf(upper, sizeof upper, "%s/upper", c->dir);
     _cleanup_close_ int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -75,21 +75,29 @@ static int mount_classic(json_t *lowers, const char *upper, const char *work, co
     return r < 0 ? sk_err(err, e, "overlay mount on %s", target) : 0;
 }
 
-int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err)
+int ctr_image_lowers(struct sk_engine *e, struct ctr *c, json_t **out, sk_error *err)
 {
     struct image_store *s = sk_engine_images(e, err);
     const char *image = json_string_value(json_object_get(c->cfg, "Image"));
     _cleanup_json_ json_t *rec = NULL;
     if (s == NULL || image == NULL || store_get_image(s, image, &rec, err) < 0)
         return sk_err_prefix(err, "container %.12s: image", c->id);
-    _cleanup_json_ json_t *lowers = json_array();
+    *out = json_array();
     json_t *layers = json_object_get(rec, "layers");
-    for (size_t i = json_array_size(layers); i-- > 0;) {
+    for (size_t i = json_array_size(layers); i-- > 0;) { /* the top layer first */
         char d[PATH_MAX];
         store_layer_diff_path(s, json_string_value(json_object_get(json_array_get(layers, i), "diff_id")),
                               d, sizeof d);
-        json_array_append_new(lowers, json_string(d));
+        json_array_append_new(*out, json_string(d));
     }
+    return 0;
+}
+
+int ctr_mount_rootfs(struct sk_engine *e, struct ctr *c, char *path, size_t cap, sk_error *err)
+{
+    _cleanup_json_ json_t *lowers = NULL;
+    if (ctr_image_lowers(e, c, &lowers, err) < 0)
+        return -1;
     char upper[PATH_MAX + 8], work[PATH_MAX + 8], empty[PATH_MAX + 8];
     snprintf(upper, sizeof upper, "%s/upper", c->dir);
     snprintf(work, sizeof work, "%s/work", c->dir);

@@ -177,3 +177,44 @@ char *sk_json_dump(json_t *j, bool pretty)
 {
     return json_dumps(j, pretty ? JSON_INDENT(2) | JSON_PRESERVE_ORDER : JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
+
+static void kv_key(const char *kv, char *key, size_t cap, const char **value)
+{
+    const char *eq = strchr(kv, '=');
+    snprintf(key, cap, "%.*s", (int)(eq ? eq - kv : (long)strlen(kv)), kv);
+    *value = eq ? eq + 1 : NULL;
+}
+
+bool sk_json_label_match(json_t *labels, const char *want)
+{
+    char key[512];
+    const char *value;
+    kv_key(want, key, sizeof key, &value);
+    const char *have = json_string_value(json_object_get(labels, key));
+    return have != NULL && (value == NULL || strcmp(have, value) == 0);
+}
+
+void sk_json_set_kv(json_t *obj, const char *kv)
+{
+    char key[512];
+    const char *value;
+    kv_key(kv, key, sizeof key, &value);
+    json_object_set_new(obj, key, json_string(value ? value : ""));
+}
+
+bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, const char *value),
+                      void *ud)
+{
+    const char *kind;
+    json_t *vals;
+    json_object_foreach(filters, kind, vals)
+    {
+        bool any = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(vals, i, v) any = any || test(ud, kind, json_string_value(v) ? json_string_value(v) : "");
+        if (!any)
+            return false;
+    }
+    return true;
+}

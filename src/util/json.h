@@ -37,6 +37,16 @@ static inline void sk_json_decrefp(json_t **j)
     if (*j != NULL)
         json_decref(*j);
 }
+/* Labels: "key" matches when the key is there, "key=value" when it has
+ * that value. */
+bool sk_json_label_match(json_t *labels, const char *want);
+/* docker's filters {"kind": ["value", ...]}: values of one kind OR
+ * together, kinds AND; test says whether one value holds for the item. */
+bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, const char *value),
+                      void *ud);
+/* "key=value" (or "key", meaning "") into an object of strings. */
+void sk_json_set_kv(json_t *obj, const char *kv);
+
 #define _cleanup_json_ __attribute__((cleanup(sk_json_decrefp)))
 
 /* Serialize compactly into a malloc'd string. */

@@ -21,6 +21,7 @@
 #include "util/json.h"
 #include "util/signals.h"
 #include "util/strutil.h"
+#include "util/timefmt.h"
 
 static void test_signals(void **state)
 {
@@ -310,9 +311,71 @@ static void test_dl(void **state)
     assert_non_null(strstr(err.msg, "libskiff-none.so.9"));
 }
 
+static bool test_eq(void *ud, const char *kind, const char *value)
+{
+    json_t *item = ud;
+    return strcmp(json_string_value(json_object_get(item, kind)) ?: "", value) == 0;
+}
+
+static void test_filters_labels(void **state)
+{
+    (void)state;
+    json_t *labels = json_object();
+    sk_json_set_kv(labels, "a=1");
+    sk_json_set_kv(labels, "flag");
+    sk_json_set_kv(labels, "eq=x=y");
+    assert_string_equal(json_string_value(json_object_get(labels, "flag")), "");
+    assert_string_equal(json_string_value(json_object_get(labels, "eq")), "x=y");
+    assert_true(sk_json_label_match(labels, "a"));
+    assert_true(sk_json_label_match(labels, "a=1"));
+    assert_false(sk_json_label_match(labels, "a=2"));
+    assert_true(sk_json_label_match(labels, "eq=x=y"));
+    assert_false(sk_json_label_match(labels, "b"));
+    json_decref(labels);
+    json_t *item = json_pack("{s:s, s:s}", "status", "running", "name", "web");
+    json_t *f = json_pack("{s:[s, s], s:[s]}", "status", "exited", "running", "name", "web");
+    assert_true(sk_filters_match(f, test_eq, item));   /* OR within a kind, AND across */
+    json_array_set_new(json_object_get(f, "name"), 0, json_string("db"));
+    assert_false(sk_filters_match(f, test_eq, item));
+    json_t *none = json_object();
+    assert_true(sk_filters_match(none, test_eq, item));
+    json_decref(none);
+    json_decref(f);
+    json_decref(item);
+}
+
+static void test_timefmt(void **state)
+{
+    (void)state;
+    char b[64];
+    sk_human_duration(0, b, sizeof b);
+    assert_string_equal(b, "Less than a second");
+    sk_human_duration(1, b, sizeof b);
+    assert_string_equal(b, "1 second");
+    sk_human_duration(59, b, sizeof b);
+    assert_string_equal(b, "59 seconds");
+    sk_human_duration(90, b, sizeof b);
+    assert_string_equal(b, "About a minute");
+    sk_human_duration(3600, b, sizeof b);
+    assert_string_equal(b, "About an hour");
+    sk_human_duration(3 * 86400, b, sizeof b);
+    assert_string_equal(b, "3 days");
+    assert_int_equal(sk_parse_rfc3339("1970-01-01T00:00:01Z"), 1000000000LL);
+    assert_int_equal(sk_parse_rfc3339("1970-01-01T00:00:01.5Z"), 1500000000LL);
+    assert_int_equal(sk_parse_rfc3339("1970-01-01T01:00:01+01:00"), 1000000000LL);
+    assert_int_equal(sk_parse_rfc3339("yesterday"), 0);
+    int64_t now = 1000LL * 1000000000LL;
+    assert_int_equal(sk_parse_since("10s", now), 990LL * 1000000000LL);
+    assert_int_equal(sk_parse_since("1m30s", now), 910LL * 1000000000LL);
+    assert_int_equal(sk_parse_since("12.5", now), 12500000000LL);
+    assert_int_equal(sk_parse_since("10x", now), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filters_labels),
+        cmocka_unit_test(test_timefmt),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_dl),
         cmocka_unit_test(test_signals),
