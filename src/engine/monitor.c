@@ -485,6 +485,19 @@ static int start_container(struct mon *m, sk_error *err)
     return 0;
 }
 
+/* The exit status, on record the moment it is known: if this monitor dies
+ * before it has finished up, ctr_reconcile still has the real exit code. */
+static void write_exit_file(struct mon *m, int st)
+{
+    char path[PATH_MAX + 16], now[40], text[160];
+    sk_now(now, sizeof now);
+    snprintf(path, sizeof path, "%s/exit.json", m->c->rundir);
+    int n = snprintf(text, sizeof text, "{\"ExitCode\":%d,\"Signal\":%d,\"FinishedAt\":\"%s\"}",
+                     WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st),
+                     WIFSIGNALED(st) ? WTERMSIG(st) : 0, now);
+    sk_write_atomic(path, text, (size_t)n, 0600, 0, NULL);
+}
+
 static void reap(struct mon *m)
 {
     struct signalfd_siginfo si;
@@ -497,6 +510,7 @@ static void reap(struct mon *m)
             m->wstatus = st;
             m->exited = true;
             health_stop(&m->h);
+            write_exit_file(m, st);
         } else {
             health_reaped(&m->h, m->e, m->c, p, st);
         }
@@ -609,6 +623,9 @@ static void finish(struct mon *m, struct outcome *o)
     set_state(m, json_pack("{s:s, s:i, s:i, s:b, s:s, s:s, s:s}", "Status", "exited", "Pid", 0,
                            "ExitCode", o->code, "OOMKilled", o->oom, "FinishedAt", now, "Reason",
                            o->reason, "Signal", o->signal));
+    char exitfile[PATH_MAX + 16];
+    snprintf(exitfile, sizeof exitfile, "%s/exit.json", m->c->rundir);
+    unlink(exitfile); /* recorded in state.json now */
 }
 
 /* Flush what the attached clients have not got yet, within reason, and

@@ -1,12 +1,14 @@
 /* state.c - a container's state: what state.json says, checked against the
  * processes it names. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
 #include "runtime/state.h"
 #include "util/json.h"
+#include "util/signals.h"
 
 void sk_now(char *buf, size_t cap)
 {
@@ -36,6 +38,33 @@ bool ctr_monitor_alive(struct ctr *c)
                         (uint64_t)geti(c->state, "MonitorStart"));
 }
 
+/* The exit the monitor put on record before it died (monitor.c). */
+static bool exit_from_file(struct ctr *c)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/exit.json", c->rundir);
+    json_t *x = json_load_file(path, 0, NULL);
+    if (!json_is_integer(json_object_get(x, "ExitCode"))) {
+        json_decref(x);
+        return false;
+    }
+    json_int_t sig = json_integer_value(json_object_get(x, "Signal"));
+    char name[32] = "";
+    if (sig > 0)
+        snprintf(name, sizeof name, "SIG%s", sk_signal_name((int)sig));
+    json_object_set_new(c->state, "Status", json_string("exited"));
+    json_object_set_new(c->state, "Pid", json_integer(0));
+    json_object_set(c->state, "ExitCode", json_object_get(x, "ExitCode"));
+    json_object_set(c->state, "FinishedAt", json_object_get(x, "FinishedAt"));
+    json_object_set_new(c->state, "Reason", json_string(sig > 0 ? "signal" : "exited"));
+    json_object_set_new(c->state, "Signal", json_string(name));
+    json_object_set_new(c->state, "Error", json_string(""));
+    json_decref(x);
+    ctr_save_state(c, NULL);
+    unlink(path);
+    return true;
+}
+
 void ctr_reconcile(struct sk_engine *e, struct ctr *c)
 {
     (void)e;
@@ -48,7 +77,7 @@ void ctr_reconcile(struct sk_engine *e, struct ctr *c)
     if (ctr_reload_state(c, NULL) == 0 && ctr_is_running(c) && !ctr_monitor_alive(c)) {
         if (rt_pid_alive((pid_t)geti(c->state, "Pid"), (uint64_t)geti(c->state, "PidStart"))) {
             /* the process lives on without its monitor: it is still running */
-        } else {
+        } else if (!exit_from_file(c)) {
             char now[40];
             sk_now(now, sizeof now);
             json_object_set_new(c->state, "Status", json_string("exited"));

@@ -284,6 +284,18 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $(skiff inspect -f '{{.State.Error}}' lives) == *"monitor"* ]]
 }
 
+@test "an exit the monitor put on record survives the monitor" {
+  id=$(skiff run -d "$IMG" sleep 100)
+  mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
+  kill -9 "$mon"
+  # the monitor had reaped the process and written the exit file, then died
+  kill -9 "$pid"
+  printf '{"ExitCode":42,"Signal":0,"FinishedAt":"2026-01-01T00:00:00Z"}' >"$T/run/containers/$id/exit.json"
+  wait_until '[ "$(skiff inspect -f {{.State.Running}} '"$id"')" = false ]'
+  [ "$(skiff inspect -f '{{.State.ExitCode}} {{.State.FinishedAt}} {{.State.Error}}' "$id")" = "42 2026-01-01T00:00:00Z " ]
+}
+
 @test "50 concurrent run -d: unique names and ids, every record readable" {
   local pids=()
   for i in $(seq 50); do
