@@ -191,6 +191,21 @@ int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *e
  * container uses; events gets docker's lines, *freed the bytes. */
 int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *freed, sk_error *err);
 
+/* ---- networks (the bridge driver) ------------------------------------------------ */
+
+/* Create from docker's NetworkCreate body (Name, Driver, Internal, Labels,
+ * Options, IPAM.Config[0].Subnet/Gateway/IPRange).  *out (may be NULL):
+ * docker's network object. */
+int sk_network_create(struct sk_engine *e, json_t *req, json_t **out, sk_error *err);
+/* By name, id or id prefix; Containers lists the endpoints. */
+int sk_network_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
+/* All networks (bridge, host and none included). */
+int sk_network_list(struct sk_engine *e, json_t **out, sk_error *err);
+/* Refuses predefined networks and networks with containers. */
+int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err);
+/* Remove the networks no container uses; *removed: their names. */
+int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err);
+
 /* ---- volumes (the local driver) ------------------------------------------------ */
 
 /* Create (or find: docker returns an existing one) a volume; name NULL

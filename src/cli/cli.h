@@ -80,6 +80,11 @@ extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd
     cmd_logout, cmd_run, cmd_create, cmd_start, cmd_attach, cmd_stop, cmd_kill, cmd_rm,
     cmd_restart, cmd_wait, cmd_pause, cmd_unpause, cmd_rename, cmd_ps, cmd_inspect,
     cmd_container_inspect, cmd_logs, cmd_container_prune, cmd_monitor, cmd_exec, cmd_cp, cmd_top, cmd_stats, cmd_port, cmd_diff, cmd_export, cmd_events, cmd_volume_create, cmd_volume_ls,
-    cmd_volume_inspect, cmd_volume_rm, cmd_volume_prune;
+    cmd_volume_inspect, cmd_volume_rm, cmd_volume_prune, cmd_network_create, cmd_network_ls,
+    cmd_network_inspect, cmd_network_rm, cmd_network_prune;
+
+/* -p [ip:][hostPort:]containerPort[/proto] (ranges allowed) into docker's
+ * PortBindings and ExposedPorts */
+int cli_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_error *err);
 
 #endif

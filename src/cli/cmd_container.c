@@ -257,9 +257,34 @@ static void ps_row_fields(json_t *row, bool no_trunc)
     json_object_set_new(row, "CreatedAt", json_string(buf));
     const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
     json_object_set_new(row, "Names", json_string(n && n[0] == '/' ? n + 1 : n ? n : ""));
-    json_object_set_new(row, "Ports", json_string(""));
-    json_object_set_new(row, "Networks", json_string(json_string_value(json_object_get(
+    /* "0.0.0.0:8080->80/tcp, 443/tcp" */
+    struct strbuf pb = {0};
+    size_t pi;
+    json_t *pv;
+    json_array_foreach(json_object_get(row, "Ports"), pi, pv)
+    {
+        const char *ip = json_string_value(json_object_get(pv, "IP"));
+        json_int_t pub = json_integer_value(json_object_get(pv, "PublicPort"));
+        if (pb.len)
+            sb_puts(&pb, ", ");
+        if (ip != NULL && pub > 0)
+            sb_printf(&pb, "%s:%lld->", ip, (long long)pub);
+        sb_printf(&pb, "%lld/%s", (long long)json_integer_value(json_object_get(pv, "PrivatePort")),
+                  json_string_value(json_object_get(pv, "Type")) ?: "tcp");
+    }
+    json_object_set_new(row, "Ports", json_string(pb.s ? pb.s : ""));
+    sb_free(&pb);
+    struct strbuf nb = {0};
+    const char *nk;
+    json_object_foreach(json_object_get(json_object_get(row, "NetworkSettings"), "Networks"), nk, pv)
+    {
+        if (nb.len)
+            sb_puts(&nb, ",");
+        sb_puts(&nb, nk);
+    }
+    json_object_set_new(row, "Networks", json_string(nb.s ? nb.s : json_string_value(json_object_get(
                                                          json_object_get(row, "HostConfig"), "NetworkMode")) ?: ""));
+    sb_free(&nb);
     struct strbuf l = {0};
     const char *k;
     json_t *v;

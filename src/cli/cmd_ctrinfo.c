@@ -177,12 +177,32 @@ static int cmd_port_run(struct cli *c, int argc, char **argv)
     _cleanup_json_ json_t *info = NULL;
     if (e == NULL || sk_container_inspect(e, argv[1], &info, &err) < 0)
         return cli_fail(&err);
-    /* published ports come with networking; until then a container has none */
-    if (argc == 3) {
-        char p[64];
-        snprintf(p, sizeof p, "%s%s", argv[2], strchr(argv[2], '/') ? "" : "/tcp");
-        return cli_failf("No public port '%s' published for %s", p, argv[1]);
+    json_t *ports = json_object_get(json_object_get(info, "NetworkSettings"), "Ports");
+    char want[64] = "";
+    if (argc == 3)
+        snprintf(want, sizeof want, "%s%s", argv[2], strchr(argv[2], '/') ? "" : "/tcp");
+    bool any = false;
+    const char *k;
+    json_t *list;
+    json_object_foreach(ports, k, list)
+    {
+        if (*want && strcmp(k, want) != 0)
+            continue;
+        size_t i;
+        json_t *b;
+        json_array_foreach(list, i, b)
+        {
+            const char *ip = json_string_value(json_object_get(b, "HostIp"));
+            const char *hp = json_string_value(json_object_get(b, "HostPort"));
+            if (*want)
+                printf("%s:%s\n", ip && *ip ? ip : "0.0.0.0", hp ? hp : "");
+            else
+                printf("%s -> %s:%s\n", k, ip && *ip ? ip : "0.0.0.0", hp ? hp : "");
+            any = true;
+        }
     }
+    if (*want && !any)
+        return cli_failf("No public port '%s' published for %s", want, argv[1]);
     return 0;
 }
 

@@ -181,7 +181,7 @@ enum {
     O_INIT, O_STOPSIG, O_STOPTIME, O_ULIMIT, O_SYSCTL, O_SHM, O_GROUPADD, O_PULL, O_PLATFORM,
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
-    O_DETACHKEYS, O_DOMAIN,
+    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE,
 };
 
 static const struct option run_opts[] = {
@@ -240,6 +240,13 @@ static const struct option run_opts[] = {
     {"device", required_argument, NULL, O_DEVICE},
     {"add-host", required_argument, NULL, O_ADDHOST},
     {"dns", required_argument, NULL, O_DNS},
+    {"dns-search", required_argument, NULL, O_DNSSEARCH},
+    {"dns-option", required_argument, NULL, O_DNSOPT},
+    {"dns-opt", required_argument, NULL, O_DNSOPT},
+    {"ip", required_argument, NULL, O_IP},
+    {"network-alias", required_argument, NULL, O_ALIAS},
+    {"alias", required_argument, NULL, O_ALIAS},
+    {"expose", required_argument, NULL, O_EXPOSE},
     {"publish", required_argument, NULL, 'p'},
     {"publish-all", no_argument, NULL, 'P'},
     {"detach-keys", required_argument, NULL, O_DETACHKEYS},
@@ -298,6 +305,8 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
     json_t *hc = json_object();
     json_object_set_new(b, "HostConfig", hc);
     json_t *health = NULL;
+    const char *ip = NULL;
+    _cleanup_json_ json_t *aliases = json_array();
     a->sig_proxy = true;
     int o;
     int64_t n;
@@ -450,9 +459,24 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
                                             parts[2] ? parts[2] : "rwm"));
             break;
         }
-        case O_ADDHOST: case O_DNS: case 'p': case 'P':
-            return sk_err(err, 0, "--%s is not supported yet (it comes with skiff's networking)",
-                          o == O_ADDHOST ? "add-host" : o == O_DNS ? "dns" : o == 'p' ? "publish" : "publish-all");
+        case O_ADDHOST: json_array_append_new(ensure(hc, "ExtraHosts", json_array), json_string(optarg)); break;
+        case O_DNS: json_array_append_new(ensure(hc, "Dns", json_array), json_string(optarg)); break;
+        case O_DNSSEARCH: json_array_append_new(ensure(hc, "DnsSearch", json_array), json_string(optarg)); break;
+        case O_DNSOPT: json_array_append_new(ensure(hc, "DnsOptions", json_array), json_string(optarg)); break;
+        case 'p':
+            if (cli_parse_publish(optarg, ensure(hc, "PortBindings", json_object), ensure(b, "ExposedPorts", json_object),
+                                  err) < 0)
+                return -1;
+            break;
+        case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
+        case O_EXPOSE: {
+            _cleanup_json_ json_t *tmp = json_object();
+            if (cli_parse_publish(optarg, tmp, ensure(b, "ExposedPorts", json_object), err) < 0)
+                return -1;
+            break;
+        }
+        case O_IP: ip = optarg; break;
+        case O_ALIAS: json_array_append_new(aliases, json_string(optarg)); break;
         case O_DETACHKEYS: break;
         case 'H': return 1;
         default: return cli_usage(cmd, true) ? 2 : 2;
@@ -460,6 +484,17 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
     }
     if (optind >= argc)
         return sk_err(err, 0, "\"skiff %s\" requires at least 1 argument.", cmd->name);
+    if (ip != NULL || json_array_size(aliases) > 0) {
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        if (net == NULL || !strcmp(net, "bridge") || !strcmp(net, "default") || !strcmp(net, "host") ||
+            !strcmp(net, "none") || !strncmp(net, "container:", 10))
+            return sk_err(err, 0, "%s", ip ? "user specified IP address is supported on user defined networks only"
+                                            : "network-scoped alias is supported only for containers in user defined networks");
+        json_t *ep = json_pack("{s:O}", "Aliases", aliases);
+        if (ip != NULL)
+            json_object_set_new(ep, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
+        json_object_set_new(b, "NetworkingConfig", json_pack("{s:{s:o}}", "EndpointsConfig", net, ep));
+    }
     a->image = argv[optind];
     json_object_set_new(b, "Image", json_string(a->image));
     if (optind + 1 < argc) {
@@ -806,8 +841,11 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
 }
 
 #define RUN_HELP                                                                                   \
-    "      --add-host list          (not yet: with networking)\n"                                  \
+    "      --add-host list          Add a custom host-to-IP mapping (host:ip, host:host-gateway)\n" \
     "      --device list            Add a host device to the container (/dev/x[:/dev/y[:rwm]])\n"   \
+    "      --dns list               Set custom DNS servers\n"                                      \
+    "      --dns-option list        Set DNS options\n"                                             \
+    "      --dns-search list        Set custom DNS search domains\n"                               \
     "      --cap-add list           Add Linux capabilities\n"                                      \
     "      --cap-drop list          Drop Linux capabilities\n"                                     \
     "      --cpu-period int         Limit CPU CFS period\n"                                        \
@@ -826,7 +864,9 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --health-start-period d  Start period for the container to initialize\n"                \
     "      --health-timeout d       Maximum time to allow one check to run\n"                      \
     "  -h, --hostname string        Container host name\n"                                         \
-    "      --init                   Run an init inside the container (not yet)\n"                  \
+    "      --expose list            Expose a port or a range of ports\n"                           \
+    "      --init                   Run an init inside the container that reaps processes\n"       \
+    "      --ip string              IPv4 address (e.g., 172.30.100.104)\n"                         \
     "  -i, --interactive            Keep STDIN open even if not attached\n"                        \
     "  -l, --label list             Set meta data on a container\n"                                \
     "      --label-file list        Read in a line delimited file of labels\n"                     \
@@ -837,10 +877,15 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --memory-swap bytes      Swap limit equal to memory plus swap: '-1' for unlimited\n"     \
     "      --mount mount            Attach a filesystem mount to the container\n"                  \
     "      --name string            Assign a name to the container\n"                              \
-    "      --network string         none or host (bridge networks: not yet)\n"                     \
+    "      --network string         Connect a container to a network (bridge, host, none,\n"       \
+    "                               container:NAME|ID, or a network's name)\n"                    \
+    "      --network-alias list     Add network-scoped alias for the container\n"                  \
     "      --no-healthcheck         Disable any container-specified HEALTHCHECK\n"                 \
     "      --pids-limit int         Tune container pids limit (-1 for unlimited)\n"                \
     "      --platform string        Set platform if server is multi-platform capable\n"            \
+    "  -p, --publish list           Publish a container's port(s) to the host\n"                   \
+    "                               ([ip:][hostPort:]containerPort[/tcp|udp], ranges a-b)\n"     \
+    "  -P, --publish-all            Publish all exposed ports to random ports\n"                   \
     "      --privileged             Give extended privileges to this container\n"                  \
     "      --pull string            Pull image before running (always, missing, never)\n"          \
     "      --read-only              Mount the container's root filesystem as read only\n"          \

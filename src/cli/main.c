@@ -25,6 +25,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_rename,  &cmd_cp,         &cmd_top,     &cmd_stats,         &cmd_port,
     &cmd_diff,    &cmd_export,     &cmd_events,
     &cmd_volume_create, &cmd_volume_ls, &cmd_volume_inspect, &cmd_volume_rm, &cmd_volume_prune,
+    &cmd_network_create, &cmd_network_ls, &cmd_network_inspect, &cmd_network_rm, &cmd_network_prune,
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
@@ -52,6 +53,7 @@ static const struct {
     {"container stats", "stats"}, {"container port", "port"}, {"container diff", "diff"},
     {"container export", "export"}, {"system events", "events"},
     {"volume list", "volume ls"}, {"volume remove", "volume rm"},
+    {"network list", "network ls"}, {"network remove", "network rm"},
 };
 
 struct sk_engine *cli_engine(struct cli *c, sk_error *err)

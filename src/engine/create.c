@@ -2,6 +2,7 @@
  * (or pulled), its config merged as docker merges it, the mounts resolved,
  * a name and an id, the record written. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/strutil.h"
 
 static json_t *obj(json_t *o, const char *k)
@@ -304,9 +306,13 @@ static int check_host_config(json_t *hc, sk_error *err)
     if (json_is_true(obj(hc, "AutoRemove")) && pol && *pol && strcmp(pol, "no"))
         return sk_err(err, 0, "Conflicting options: --restart and --rm");
     const char *net = str(hc, "NetworkMode");
-    if (net != NULL && *net && strcmp(net, "none") && strcmp(net, "host"))
-        return sk_err(err, 0, "network %s: only --network none and host exist so far "
-                              "(bridge networks come with skiff's networking)", net);
+    if (net != NULL && (strcmp(net, "container:") == 0 || strchr(net, '/') != NULL))
+        return sk_err(err, 0, "invalid network mode: %s", net);
+    if (net != NULL && strncmp(net, "container:", 10) == 0 &&
+        (json_object_size(obj(hc, "PortBindings")) > 0 || json_is_true(obj(hc, "PublishAllPorts"))))
+        return sk_err(err, 0, "conflicting options: port publishing and the container type network mode");
+    if (sk_streq(net, "host") && json_array_size(obj(hc, "Dns")) > 0)
+        return sk_err(err, 0, "conflicting options: dns and the network mode");
     json_int_t mem = json_integer_value(obj(hc, "Memory"));
     json_int_t swap = json_integer_value(obj(hc, "MemorySwap"));
     if (mem != 0 && mem < 6 * 1024 * 1024)
@@ -318,33 +324,126 @@ static int check_host_config(json_t *hc, sk_error *err)
     return 0;
 }
 
-/* hostname, hosts, resolv.conf: bind-mounted over the image's. */
-static int write_etc(struct ctr *c, const char *hostname, bool host_net, sk_error *err)
+/* --add-host name:ip (or name=ip); host-gateway: the gateway of the
+ * container's first network, else of the default bridge. */
+static int extra_hosts(struct sk_engine *e, struct ctr *c, struct strbuf *b, sk_error *err)
 {
+    size_t i;
+    json_t *v;
+    json_array_foreach(obj(obj(c->cfg, "HostConfig"), "ExtraHosts"), i, v)
+    {
+        const char *h = json_string_value(v);
+        const char *sep = h ? strpbrk(h, ":=") : NULL;
+        if (sep == NULL || sep == h || sep[1] == '\0')
+            return sk_err(err, 0, "invalid argument \"%s\" for \"--add-host\": expected host:ip", h ? h : "");
+        const char *ip = sep + 1;
+        char gwbuf[64] = "";
+        if (strcmp(ip, "host-gateway") == 0) {
+            const char *gw = ctr_gateway(e, c);
+            if (gw == NULL || !*gw) {
+                _cleanup_json_ json_t *rec = NULL;
+                if (sk_network_inspect(e, "bridge", &rec, err) < 0)
+                    return -1;
+                gw = str(json_array_get(obj(obj(rec, "IPAM"), "Config"), 0), "Gateway");
+            }
+            snprintf(gwbuf, sizeof gwbuf, "%s", gw ? gw : "");
+            ip = gwbuf;
+        }
+        struct in6_addr a;
+        if (inet_pton(strchr(ip, ':') ? AF_INET6 : AF_INET, ip, &a) != 1)
+            return sk_err(err, 0, "invalid IP address in add-host: \"%s\"", ip);
+        sb_printf(b, "%s\t%.*s\n", ip, (int)(sep - h), h);
+    }
+    return 0;
+}
+
+static int write_hosts(struct sk_engine *e, struct ctr *c, const char *hostname, bool host_net,
+                       sk_error *err)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/hosts", c->dir);
+    struct strbuf b = {0};
+    _cleanup_free_ char *hosts = NULL;
+    size_t len = 0;
+    if (host_net && sk_read_file("/etc/hosts", 1 << 20, &hosts, &len, NULL) == 0) {
+        sb_add(&b, hosts, len);
+    } else {
+        sb_puts(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                    "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                    "ff02::2\tip6-allrouters\n");
+    }
+    int rc = extra_hosts(e, c, &b, err);
+    if (rc == 0 && ctr_ip(c) != NULL)
+        sb_printf(&b, "%s\t%s\n", ctr_ip(c), hostname);
+    if (rc == 0)
+        rc = b.oom ? sk_err(err, ENOMEM, "hosts") : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);
+    sb_free(&b);
+    return rc;
+}
+
+/* The host's resolv.conf, or --dns/--dns-search/--dns-option.  A namespace
+ * of its own cannot reach the host's loopback resolvers: those go, and
+ * with none left the container gets docker's fallback. */
+static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
+{
+    json_t *hc = obj(c->cfg, "HostConfig");
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/resolv.conf", c->dir);
+    _cleanup_free_ char *host = NULL;
+    size_t len = 0;
+    if (sk_read_file("/etc/resolv.conf", 1 << 20, &host, &len, NULL) < 0)
+        host = NULL;
+    struct strbuf b = {0};
+    size_t i;
+    json_t *v;
+    bool dns = json_array_size(obj(hc, "Dns")) > 0, servers = false;
+    for (char *line = host, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        bool ns = strncmp(line, "nameserver", 10) == 0 && (line[10] == ' ' || line[10] == '\t');
+        const char *addr = ns ? line + 11 : "";
+        while (*addr == ' ' || *addr == '\t')
+            addr++;
+        if (ns && (dns || (own_net && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0))))
+            continue;
+        if ((strncmp(line, "search", 6) == 0 && json_array_size(obj(hc, "DnsSearch")) > 0) ||
+            (strncmp(line, "options", 7) == 0 && json_array_size(obj(hc, "DnsOptions")) > 0))
+            continue;
+        servers |= ns;
+        sb_printf(&b, "%s\n", line);
+    }
+    json_array_foreach(obj(hc, "Dns"), i, v) sb_printf(&b, "nameserver %s\n", json_string_value(v));
+    if (!dns && !servers && own_net)
+        sb_puts(&b, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+    if (json_array_size(obj(hc, "DnsSearch")) > 0) {
+        sb_puts(&b, "search");
+        json_array_foreach(obj(hc, "DnsSearch"), i, v) sb_printf(&b, " %s", json_string_value(v));
+        sb_puts(&b, "\n");
+    }
+    if (json_array_size(obj(hc, "DnsOptions")) > 0) {
+        sb_puts(&b, "options");
+        json_array_foreach(obj(hc, "DnsOptions"), i, v) sb_printf(&b, " %s", json_string_value(v));
+        sb_puts(&b, "\n");
+    }
+    int rc = b.oom ? sk_err(err, ENOMEM, "resolv.conf")
+                   : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);
+    sb_free(&b);
+    return rc;
+}
+
+/* hostname, hosts, resolv.conf: bind-mounted over the image's. */
+static int write_etc(struct sk_engine *e, struct ctr *c, const char *hostname, sk_error *err)
+{
+    const char *mode = str(obj(c->cfg, "HostConfig"), "NetworkMode");
+    bool host_net = sk_streq(mode, "host");
     char path[PATH_MAX + 32], text[512];
     snprintf(path, sizeof path, "%s/hostname", c->dir);
     snprintf(text, sizeof text, "%s\n", hostname);
-    if (sk_write_atomic(path, text, strlen(text), 0644, 0, err) < 0)
+    if (sk_write_atomic(path, text, strlen(text), 0644, 0, err) < 0 ||
+        write_hosts(e, c, hostname, host_net, err) < 0)
         return -1;
-    snprintf(path, sizeof path, "%s/hosts", c->dir);
-    _cleanup_free_ char *hosts = NULL, *resolv = NULL;
-    size_t len = 0;
-    if (host_net && sk_read_file("/etc/hosts", 1 << 20, &hosts, &len, NULL) == 0) {
-        if (sk_write_atomic(path, hosts, len, 0644, 0, err) < 0)
-            return -1;
-    } else {
-        snprintf(text, sizeof text,
-                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                 "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                 "ff02::2\tip6-allrouters\n");
-        if (sk_write_atomic(path, text, strlen(text), 0644, 0, err) < 0)
-            return -1;
-    }
-    snprintf(path, sizeof path, "%s/resolv.conf", c->dir);
-    len = 0;
-    if (sk_read_file("/etc/resolv.conf", 1 << 20, &resolv, &len, NULL) < 0)
-        len = 0;
-    return sk_write_atomic(path, resolv ? resolv : "", len, 0644, 0, err);
+    return write_resolv(c, !host_net, err);
 }
 
 static void new_id(char id[SK_ID_LEN + 1])
@@ -399,8 +498,8 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
     char now[40];
     sk_now(now, sizeof now);
     json_t *hostcfg = hc ? json_deep_copy(hc) : json_object();
-    if (empty(obj(hostcfg, "NetworkMode")))
-        json_object_set_new(hostcfg, "NetworkMode", json_string("none"));
+    if (empty(obj(hostcfg, "NetworkMode")) || sk_streq(str(hostcfg, "NetworkMode"), "default"))
+        json_object_set_new(hostcfg, "NetworkMode", json_string("bridge"));
     c.cfg = json_pack("{s:s, s:s, s:O, s:o, s:s, s:s, s:O, s:o, s:O, s:s}", "Id", id, "Created",
                       now, "Path", json_array_get(argv, 0), "Args", json_array(), "Image", image_id,
                       "Driver", "overlay", "Config", config, "HostConfig", hostcfg, "MountPoints",
@@ -441,10 +540,14 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
     char nm[300];
     snprintf(nm, sizeof nm, "/%s", name);
     json_object_set_new(c.cfg, "Name", json_string(nm));
-    if (sk_mkdir_p(c.dir, 0700, err) < 0 ||
-        write_etc(&c, hostname, sk_streq(str(hostcfg, "NetworkMode"), "host"), err) < 0 ||
+    if (ctr_net_lease(e, c.cfg, body, err) < 0) {
+        close(lock);
+        goto out;
+    }
+    if (sk_mkdir_p(c.dir, 0700, err) < 0 || write_etc(e, &c, hostname, err) < 0 ||
         ctr_save_state(&c, err) < 0 || ctr_save_config(&c, err) < 0) {
         sk_rm_rf(c.dir, NULL);
+        ctr_net_release(e, c.cfg);
         close(lock);
         goto out;
     }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "network/network.h"
 #include "runtime/runtime.h"
 #include "skiff/engine.h"
 #include "util/error.h"
@@ -19,6 +20,8 @@ struct sk_engine {
     struct image_store *images; /* opened on first use */
     char rt_root[PATH_MAX];     /* the runtime's state: <runroot>/runtime */
     struct rt_global rt;
+    struct sk_netctx net; /* ctr_netctx() */
+    bool net_ready;
 };
 
 /* One container: its record and state as loaded. */
@@ -94,6 +97,29 @@ int ctr_populate_volumes(struct sk_engine *e, struct ctr *c, const char *rootfs,
 void ctr_remove_anonymous_volumes(struct sk_engine *e, json_t *mounts);
 /* Copy what the directory sdir holds into ddir, owners kept. */
 int ctr_copy_tree_contents(int sdir, int ddir, sk_error *err);
+
+/* ---- netconf.c ---- */
+struct sk_netctx *ctr_netctx(struct sk_engine *e);
+/* a network mode that is a network of skiff's (not none, host, container:x) */
+bool ctr_net_is_own(const char *mode);
+/* NetworkSettings.Networks of the record (name -> EndpointSettings) */
+json_t *ctr_networks(struct ctr *c);
+/* At create: leases on the networks the body asks for, into
+ * cfg.NetworkSettings (released again on failure). */
+int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err);
+void ctr_net_release(struct sk_engine *e, json_t *cfg);
+/* eth0's address and gateway, or NULL */
+const char *ctr_ip(struct ctr *c);
+const char *ctr_gateway(struct sk_engine *e, struct ctr *c);
+/* The namespace the container joins ("" for a new one of its own). */
+int ctr_net_ns_path(struct sk_engine *e, struct ctr *c, char *buf, size_t cap, sk_error *err);
+/* At start (the monitor): the namespace, then the published ports. */
+int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err);
+int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
+                    sk_error *err);
+void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
+/* At removal: ports, namespace, leases. */
+void ctr_net_remove(struct sk_engine *e, struct ctr *c);
 
 /* ---- rootfs.c ---- */
 /* The image's layer directories, the top one first (overlay's order). */

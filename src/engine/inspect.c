@@ -113,17 +113,54 @@ static json_t *host_config_view(struct ctr *c)
     return hc;
 }
 
-static json_t *network_view(struct ctr *c)
+/* Ports as docker shows them: the published ones while running, and every
+ * exposed port (null when not published). */
+static json_t *ports_view(struct ctr *c)
+{
+    json_t *ports = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj(obj(c->cfg, "Config"), "ExposedPorts"), k, v)
+    {
+        char key[32];
+        snprintf(key, sizeof key, "%s%s", k, strchr(k, '/') ? "" : "/tcp");
+        json_object_set_new(ports, key, json_null());
+    }
+    if (ctr_is_running(c))
+        json_object_update(ports, obj(c->state, "Ports"));
+    return ports;
+}
+
+static json_t *network_view(struct sk_engine *e, struct ctr *c)
 {
     const char *mode = str(obj(c->cfg, "HostConfig"), "NetworkMode") ?: "none";
-    json_t *ep = json_pack("{s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i}", "IPAMConfig",
-                           "Links", "NetworkID", "", "EndpointID", "", "Gateway", "", "IPAddress",
-                           "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-                           "GlobalIPv6PrefixLen", 0);
-    json_object_set_new(ep, "Aliases", json_null());
-    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:{s:o}}", "Bridge", "", "SandboxID", "",
-                     "Ports", json_object(), "IPAddress", "", "Gateway", "", "MacAddress", "",
-                     "Networks", mode, ep);
+    json_t *nets = json_deep_copy(ctr_networks(c));
+    if (nets == NULL)
+        nets = json_object();
+    if (json_object_size(nets) == 0 && strncmp(mode, "container:", 10) != 0) {
+        json_t *ep = json_pack("{s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i}", "IPAMConfig",
+                               "Links", "NetworkID", "", "EndpointID", "", "Gateway", "", "IPAddress",
+                               "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
+                               "GlobalIPv6PrefixLen", 0);
+        json_object_set_new(ep, "Aliases", json_null());
+        json_object_set_new(nets, mode, ep);
+    }
+    char key[PATH_MAX] = "";
+    if (json_object_size(ctr_networks(c)) > 0)
+        ctr_net_ns_path(e, c, key, sizeof key, NULL);
+    /* the top-level fields are the default bridge network's */
+    json_t *br = obj(ctr_networks(c), "bridge");
+    json_t *v = json_pack("{s:s, s:s, s:s, s:o, s:b, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s}",
+                          "Bridge", "", "SandboxID", "", "SandboxKey", key, "Ports", ports_view(c),
+                          "HairpinMode", 0, "LinkLocalIPv6Address", "", "EndpointID",
+                          str(br, "EndpointID") ?: "", "Gateway", str(br, "Gateway") ?: "",
+                          "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress",
+                          str(br, "IPAddress") ?: "", "IPv6Gateway", "", "IPPrefixLen",
+                          (int)json_integer_value(obj(br, "IPPrefixLen")), "MacAddress",
+                          str(br, "MacAddress") ?: "", "LinkLocalIPv6PrefixLen", "");
+    json_object_set_new(v, "LinkLocalIPv6PrefixLen", json_integer(0));
+    json_object_set_new(v, "Networks", nets);
+    return v;
 }
 
 int sk_container_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err)
@@ -173,7 +210,7 @@ int sk_container_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_
     set_default(config, "StdinOnce", json_false());
     set_default(config, "OnBuild", json_null());
     json_object_set_new(j, "Config", config);
-    json_object_set_new(j, "NetworkSettings", network_view(c));
+    json_object_set_new(j, "NetworkSettings", network_view(e, c));
     *out = j;
     return 0;
 }
@@ -209,6 +246,32 @@ static void status_text(struct ctr *c, char *buf, size_t cap)
     }
 }
 
+/* docker's list form: [{IP, PrivatePort, PublicPort, Type}], exposed ones without a host side */
+static json_t *ports_list(struct ctr *c)
+{
+    json_t *out = json_array();
+    _cleanup_json_ json_t *ports = ports_view(c);
+    const char *k;
+    json_t *v;
+    json_object_foreach(ports, k, v)
+    {
+        int priv = atoi(k);
+        const char *slash = strchr(k, '/');
+        const char *type = slash ? slash + 1 : "tcp";
+        if (!json_is_array(v) || json_array_size(v) == 0) {
+            json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort", priv, "Type", type));
+            continue;
+        }
+        size_t i;
+        json_t *b;
+        json_array_foreach(v, i, b)
+        json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:s}", "IP", str(b, "HostIp") ?: "",
+                                             "PrivatePort", priv, "PublicPort",
+                                             atoi(str(b, "HostPort") ?: "0"), "Type", type));
+    }
+    return out;
+}
+
 static json_t *list_entry(struct ctr *c)
 {
     struct strbuf cmd = {0};
@@ -223,15 +286,17 @@ static json_t *list_entry(struct ctr *c)
     char status[128];
     status_text(c, status, sizeof status);
     json_t *labels = obj(obj(c->cfg, "Config"), "Labels");
-    json_t *j = json_pack("{s:O, s:[O], s:s, s:O, s:s, s:I, s:[], s:o, s:s, s:s, s:{s:s}, s:{s:{}}, s:o}",
+    json_t *nets = json_deep_copy(ctr_networks(c));
+    json_t *j = json_pack("{s:O, s:[O], s:s, s:O, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:s}, s:{s:o}, s:o}",
                           "Id", obj(c->cfg, "Id"), "Names", obj(c->cfg, "Name"), "Image",
                           str(c->cfg, "ImageName") ?: "", "ImageID", obj(c->cfg, "Image"), "Command",
                           cmd.s ? cmd.s : "", "Created",
                           (json_int_t)(sk_parse_rfc3339(str(c->cfg, "Created")) / 1000000000LL),
-                          "Ports", "Labels", json_is_object(labels) ? json_incref(labels) : json_object(),
+                          "Ports", ports_list(c), "Labels",
+                          json_is_object(labels) ? json_incref(labels) : json_object(),
                           "State", ctr_status(c), "Status", status, "HostConfig", "NetworkMode",
                           str(obj(c->cfg, "HostConfig"), "NetworkMode") ?: "none", "NetworkSettings",
-                          "Networks", "Mounts", mounts_view(c));
+                          "Networks", nets ? nets : json_object(), "Mounts", mounts_view(c));
     sb_free(&cmd);
     return j;
 }

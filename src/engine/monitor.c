@@ -62,6 +62,9 @@ struct mon {
     int wstatus;
     bool exited;
     struct health h;
+    json_t *ports;  /* published: docker's NetworkSettings.Ports */
+    int *port_fds;  /* the host ports held */
+    size_t nport_fds;
 };
 
 static json_t *obj(json_t *o, const char *k)
@@ -425,6 +428,19 @@ static int start_error_code(const char *msg)
     return 126;
 }
 
+/* Take the published ports back and let the host ports go. */
+static void unpublish(struct mon *m)
+{
+    ctr_net_unpublish(m->e, m->c, m->ports);
+    for (size_t i = 0; i < m->nport_fds; i++)
+        close(m->port_fds[i]);
+    free(m->port_fds);
+    m->port_fds = NULL;
+    m->nport_fds = 0;
+    json_decref(m->ports);
+    m->ports = NULL;
+}
+
 static int start_container(struct mon *m, sk_error *err)
 {
     char rootfs[PATH_MAX], bundle[PATH_MAX + 16];
@@ -441,7 +457,8 @@ static int start_container(struct mon *m, sk_error *err)
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
-    if (write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 || create_process(m, bundle, err) < 0) {
+    if (ctr_net_setup(m->e, m->c, err) < 0 || write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 ||
+        create_process(m, bundle, err) < 0) {
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
@@ -461,17 +478,19 @@ static int start_container(struct mon *m, sk_error *err)
          * they want, before the first byte of output */
         accept_pending(m);
     }
-    if (rt_start(&m->e->rt, m->c->id, err) < 0) {
+    if (ctr_net_publish(m->e, m->c, &m->ports, &m->port_fds, &m->nport_fds, err) < 0 ||
+        rt_start(&m->e->rt, m->c->id, err) < 0) {
+        unpublish(m);
         rt_delete(&m->e->rt, m->c->id, true, NULL);
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
     char now[40];
     sk_now(now, sizeof now);
-    set_state(m, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i, s:b}", "Status", "running", "Pid",
+    set_state(m, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i, s:b, s:O}", "Status", "running", "Pid",
                            (int)m->pid, "PidStart", (json_int_t)rt_pid_start_time(m->pid),
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
-                           "ExitCode", 0, "OOMKilled", 0));
+                           "ExitCode", 0, "OOMKilled", 0, "Ports", m->ports ? m->ports : json_object()));
     sk_event_container(m->e, m->c->cfg, "start", NULL);
     health_start(&m->h, m->e, m->c);
     report(m, "running %d", (int)m->pid);
@@ -607,6 +626,7 @@ static void finish(struct mon *m, struct outcome *o)
     logfile_flush(&m->log);
     rt_delete(&m->e->rt, m->c->id, true, NULL);
     ctr_umount_rootfs(m->c, NULL);
+    unpublish(m);
     int *fds[] = {&m->out_fd, &m->err_fd, &m->in_fd};
     for (int i = 0; i < 3; i++) {
         if (*fds[i] >= 0)
@@ -620,9 +640,9 @@ static void finish(struct mon *m, struct outcome *o)
     sk_event_container(m->e, m->c->cfg, "die", json_pack("{s:s}", "exitCode", code));
     char now[40];
     sk_now(now, sizeof now);
-    set_state(m, json_pack("{s:s, s:i, s:i, s:b, s:s, s:s, s:s}", "Status", "exited", "Pid", 0,
+    set_state(m, json_pack("{s:s, s:i, s:i, s:b, s:s, s:s, s:s, s:{}}", "Status", "exited", "Pid", 0,
                            "ExitCode", o->code, "OOMKilled", o->oom, "FinishedAt", now, "Reason",
-                           o->reason, "Signal", o->signal));
+                           o->reason, "Signal", o->signal, "Ports"));
     char exitfile[PATH_MAX + 16];
     snprintf(exitfile, sizeof exitfile, "%s/exit.json", m->c->rundir);
     unlink(exitfile); /* recorded in state.json now */
@@ -677,6 +697,7 @@ static bool should_restart(struct mon *m, const struct outcome *o, int *count)
 static void remove_container(struct mon *m)
 {
     set_state(m, json_pack("{s:s}", "Status", "removing"));
+    ctr_net_remove(m->e, m->c);
     sk_event_container(m->e, m->c->cfg, "destroy", NULL);
     char sock[PATH_MAX + 4], cfg[PATH_MAX + 16];
     snprintf(sock, sizeof sock, "%s.a", m->c->sockbase);

@@ -103,13 +103,18 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
             dup2(null, 1);
             dup2(null, 2);
         }
-        if (sealed >= 0 && sealed != 4) { /* fd 4: out of the way of 3 and the close below */
+        /* the socket goes to 3, the sealed binary to 4 (out of the way of
+         * the close below); neither move may clobber the other */
+        if (sealed == 3 && (sealed = fcntl(3, F_DUPFD_CLOEXEC, 5)) < 0)
+            _exit(127);
+        /* dup2 onto itself would keep close-on-exec */
+        if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sv[1], 3) < 0)
+            _exit(127);
+        if (sealed >= 0 && sealed != 4) {
             if (dup3(sealed, 4, O_CLOEXEC) < 0)
                 _exit(127);
             sealed = 4;
         }
-        if (dup2(sv[1], 3) < 0)
-            _exit(127);
         syscall(SYS_close_range, 5U, ~0U, 0U);
         sigset_t none;
         sigemptyset(&none);
@@ -373,6 +378,7 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
         usleep(10000);
     ctr_umount_rootfs(c, NULL);
     rt_delete(&e->rt, c->id, true, NULL);
+    ctr_net_remove(e, c);
     char sock[PATH_MAX + 4], cfg[PATH_MAX + 16];
     snprintf(sock, sizeof sock, "%s.a", c->sockbase);
     unlink(sock);

@@ -549,8 +549,22 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     }
     json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
                            "type", "uts", "type", "mount", "type", "cgroup");
-    if (!host_net)
-        json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+    if (!host_net) {
+        char nspath[PATH_MAX];
+        if (ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0) {
+            json_decref(ns);
+            json_decref(devices);
+            json_decref(process);
+            json_decref(mounts);
+            json_decref(seccomp);
+            json_decref(lx_pre);
+            return -1;
+        }
+        json_t *n = json_pack("{s:s}", "type", "network");
+        if (*nspath)
+            json_object_set_new(n, "path", json_string(nspath));
+        json_array_append_new(ns, n);
+    }
     char cgpath[128];
     snprintf(cgpath, sizeof cgpath, "/skiff/%s", c->id);
     json_t *lx = lx_pre;

@@ -67,7 +67,6 @@ static bool exit_from_file(struct ctr *c)
 
 void ctr_reconcile(struct sk_engine *e, struct ctr *c)
 {
-    (void)e;
     if (!ctr_is_running(c) || ctr_monitor_alive(c))
         return;
     int lock = ctr_lock(c, NULL);
@@ -77,7 +76,12 @@ void ctr_reconcile(struct sk_engine *e, struct ctr *c)
     if (ctr_reload_state(c, NULL) == 0 && ctr_is_running(c) && !ctr_monitor_alive(c)) {
         if (rt_pid_alive((pid_t)geti(c->state, "Pid"), (uint64_t)geti(c->state, "PidStart"))) {
             /* the process lives on without its monitor: it is still running */
-        } else if (!exit_from_file(c)) {
+            goto out;
+        }
+        /* the ports the dead monitor published go (its held sockets went with it) */
+        ctr_net_unpublish(e, c, json_object_get(c->state, "Ports"));
+        json_object_set_new(c->state, "Ports", json_object());
+        if (!exit_from_file(c)) {
             char now[40];
             sk_now(now, sizeof now);
             json_object_set_new(c->state, "Status", json_string("exited"));
@@ -91,5 +95,6 @@ void ctr_reconcile(struct sk_engine *e, struct ctr *c)
             ctr_save_state(c, NULL);
         }
     }
+out:
     close(lock);
 }

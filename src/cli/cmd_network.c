@@ -1,0 +1,360 @@
+/* network create, ls, inspect, rm, prune; -p/--publish parsing for run */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "skiff/engine.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/strutil.h"
+#include "util/template.h"
+
+/* ---- -p [ip:][hostPort[-end]:]ctrPort[-end][/proto] ------------------------------------- */
+
+static int port_range(const char *s, int *lo, int *hi)
+{
+    char *end;
+    long a = strtol(s, &end, 10), b = a;
+    if (end == s)
+        return -1;
+    if (*end == '-') {
+        const char *t = end + 1;
+        b = strtol(t, &end, 10);
+        if (end == t)
+            return -1;
+    }
+    if (*end != '\0' || a < 1 || b > 65535 || b < a)
+        return -1;
+    *lo = (int)a;
+    *hi = (int)b;
+    return 0;
+}
+
+int cli_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_error *err)
+{
+    char buf[256];
+    if (snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf)
+        return sk_err(err, 0, "invalid publish spec: %s", spec);
+    const char *proto = "tcp";
+    char *slash = strrchr(buf, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        proto = slash + 1;
+        if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+            return sk_err(err, 0, "invalid proto: %s", proto);
+        if (strcmp(proto, "sctp") == 0)
+            return sk_err(err, 0, "publishing sctp ports is not supported");
+    }
+    if (buf[0] == '[')
+        return sk_err(err, 0, "invalid publish spec %s: IPv6 host addresses are not supported yet", spec);
+    char *cport = strrchr(buf, ':');
+    const char *hport = "", *hip = "";
+    if (cport != NULL) {
+        *cport++ = '\0';
+        char *c2 = strrchr(buf, ':');
+        if (c2 != NULL) {
+            *c2 = '\0';
+            hip = buf;
+            hport = c2 + 1;
+        } else {
+            hport = buf;
+        }
+    } else {
+        cport = buf;
+    }
+    int clo, chi, hlo = 0, hhi = 0;
+    if (port_range(cport, &clo, &chi) < 0)
+        return sk_err(err, 0, "invalid containerPort: %s", cport);
+    if (*hport && port_range(hport, &hlo, &hhi) < 0)
+        return sk_err(err, 0, "invalid hostPort: %s", hport);
+    if (*hport && hhi - hlo != chi - clo)
+        return sk_err(err, 0, "invalid ranges specified for container and host Ports: %s and %s",
+                      cport, hport);
+    for (int p = clo; p <= chi; p++) {
+        char key[32], hp[8] = "";
+        snprintf(key, sizeof key, "%d/%s", p, proto);
+        if (*hport)
+            snprintf(hp, sizeof hp, "%d", hlo + (p - clo));
+        json_t *list = json_object_get(bindings, key);
+        if (list == NULL) {
+            list = json_array();
+            json_object_set_new(bindings, key, list);
+        }
+        json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hp));
+        json_object_set_new(exposed, key, json_object());
+    }
+    return 0;
+}
+
+/* ---- the network commands ------------------------------------------------------------- */
+
+static int cmd_network_create_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"driver", required_argument, NULL, 'd'},
+                                         {"subnet", required_argument, NULL, 's'},
+                                         {"gateway", required_argument, NULL, 'g'},
+                                         {"ip-range", required_argument, NULL, 'r'},
+                                         {"internal", no_argument, NULL, 'i'},
+                                         {"label", required_argument, NULL, 'l'},
+                                         {"opt", required_argument, NULL, 'o'},
+                                         {"ipv6", no_argument, NULL, '6'},
+                                         {"attachable", no_argument, NULL, 'a'},
+                                         {0}};
+    _cleanup_json_ json_t *req = json_pack("{s:s, s:{}, s:{}, s:{s:s, s:[{}]}}", "Driver", "bridge",
+                                           "Labels", "Options", "IPAM", "Driver", "default", "Config");
+    json_t *cfg = json_array_get(json_object_get(json_object_get(req, "IPAM"), "Config"), 0);
+    int o;
+    while ((o = getopt_long(argc, argv, "d:o:", opts, NULL)) != -1) {
+        switch (o) {
+        case 'd': json_object_set_new(req, "Driver", json_string(optarg)); break;
+        case 's': json_object_set_new(cfg, "Subnet", json_string(optarg)); break;
+        case 'g': json_object_set_new(cfg, "Gateway", json_string(optarg)); break;
+        case 'r': json_object_set_new(cfg, "IPRange", json_string(optarg)); break;
+        case 'i': json_object_set_new(req, "Internal", json_true()); break;
+        case 'a': json_object_set_new(req, "Attachable", json_true()); break;
+        case '6': json_object_set_new(req, "EnableIPv6", json_true()); break;
+        case 'l': sk_json_set_kv(json_object_get(req, "Labels"), optarg); break;
+        case 'o': sk_json_set_kv(json_object_get(req, "Options"), optarg); break;
+        default: return cli_usage(&cmd_network_create, true);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage(&cmd_network_create, true);
+    if (json_object_size(cfg) == 0)
+        json_array_clear(json_object_get(json_object_get(req, "IPAM"), "Config"));
+    json_object_set_new(req, "Name", json_string(argv[optind]));
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *net = NULL;
+    if (e == NULL || sk_network_create(e, req, &net, &err) < 0)
+        return cli_fail(&err);
+    printf("%s\n", json_string_value(json_object_get(net, "Id")));
+    return 0;
+}
+
+static bool net_test(void *ud, const char *kind, const char *s)
+{
+    json_t *n = ud;
+    const char *name = json_string_value(json_object_get(n, "Name"));
+    const char *id = json_string_value(json_object_get(n, "Id"));
+    if (!strcmp(kind, "name"))
+        return strstr(name, s) != NULL;
+    if (!strcmp(kind, "id"))
+        return strncmp(id, s, strlen(s)) == 0;
+    if (!strcmp(kind, "driver"))
+        return sk_streq(json_string_value(json_object_get(n, "Driver")), s);
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(json_object_get(n, "Labels"), s);
+    if (!strcmp(kind, "scope"))
+        return strcmp(s, "local") == 0;
+    if (!strcmp(kind, "type")) {
+        bool builtin = !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
+        return strcmp(s, builtin ? "builtin" : "custom") == 0;
+    }
+    if (!strcmp(kind, "dangling")) {
+        bool unused = json_object_size(json_object_get(n, "Containers")) == 0;
+        return unused == (strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
+    }
+    return false;
+}
+
+static int cmd_network_ls_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+                                         {"filter", required_argument, NULL, 'f'},
+                                         {"format", required_argument, NULL, 'F'},
+                                         {"no-trunc", no_argument, NULL, 'n'},
+                                         {0}};
+    bool quiet = false, notrunc = false;
+    const char *format = NULL;
+    _cleanup_json_ json_t *filters = json_object();
+    int o;
+    while ((o = getopt_long(argc, argv, "qf:", opts, NULL)) != -1) {
+        if (o == 'q')
+            quiet = true;
+        else if (o == 'n')
+            notrunc = true;
+        else if (o == 'F')
+            format = optarg;
+        else if (o == 'f') {
+            static const char *const kinds[] = {"name", "id", "driver", "label", "scope", "type", "dangling", NULL};
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
+        } else {
+            return cli_usage(&cmd_network_ls, true);
+        }
+    }
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *all = NULL;
+    if (e == NULL || sk_network_list(e, &all, &err) < 0)
+        return cli_fail(&err);
+    _cleanup_json_ json_t *rows = json_array();
+    size_t i;
+    json_t *n;
+    json_array_foreach(all, i, n)
+    {
+        if (!sk_filters_match(filters, net_test, n))
+            continue;
+        json_t *r = json_deep_copy(n);
+        char id[13];
+        snprintf(id, sizeof id, "%s", json_string_value(json_object_get(n, "Id")));
+        json_object_set_new(r, "ID", notrunc ? json_incref(json_object_get(n, "Id")) : json_string(id));
+        json_object_set_new(r, "IPv6", json_string(json_is_true(json_object_get(n, "EnableIPv6")) ? "true" : "false"));
+        json_object_set_new(r, "Internal", json_string(json_is_true(json_object_get(n, "Internal")) ? "true" : "false"));
+        json_array_append_new(rows, r);
+    }
+    if (quiet && format == NULL)
+        format = "{{.ID}}";
+    static const char *const headers[][2] = {{"ID", "NETWORK ID"}, {"Name", "NAME"}, {"Driver", "DRIVER"},
+                                             {"Scope", "SCOPE"}, {"IPv6", "IPV6"}, {"Internal", "INTERNAL"},
+                                             {"Labels", "LABELS"}, {"Created", "CREATED AT"}, {NULL, NULL}};
+    if (print_formatted(format ? format : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", rows,
+                        headers, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+static int cmd_network_inspect_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {0}};
+    const char *format = NULL;
+    int o;
+    while ((o = getopt_long(argc, argv, "f:v", opts, NULL)) != -1) {
+        if (o == 'f')
+            format = optarg;
+        else if (o != 'v')
+            return cli_usage(&cmd_network_inspect, true);
+    }
+    if (optind >= argc)
+        return cli_usage(&cmd_network_inspect, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    _cleanup_json_ json_t *out = json_array();
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        json_t *n;
+        if (sk_network_inspect(e, argv[i], &n, &err) < 0) {
+            fprintf(stderr, "Error: %s\n", err.msg);
+            rc = 1;
+            continue;
+        }
+        if (format != NULL) {
+            char *s = NULL;
+            if (tmpl_render(format, n, &s, &err) < 0) {
+                json_decref(n);
+                return cli_fail(&err);
+            }
+            printf("%s\n", s);
+            free(s);
+        }
+        json_array_append_new(out, n);
+    }
+    if (format == NULL) {
+        char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        printf("%s\n", text ? text : "[]");
+        free(text);
+    }
+    return rc;
+}
+
+static int cmd_network_rm_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    bool force = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+        if (o != 'f')
+            return cli_usage(&cmd_network_rm, true);
+        force = true;
+    }
+    if (optind >= argc)
+        return cli_usage(&cmd_network_rm, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        if (sk_network_remove(e, argv[i], &err) < 0) {
+            if (force && strncmp(err.msg, "No such network", 15) == 0)
+                continue;
+            fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+            rc = 1;
+        } else {
+            printf("%s\n", argv[i]);
+        }
+    }
+    return rc;
+}
+
+static int cmd_network_prune_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
+                                         {"filter", required_argument, NULL, 'F'},
+                                         {0}};
+    bool force = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+        if (o == 'f')
+            force = true;
+        else if (o != 'F')
+            return cli_usage(&cmd_network_prune, true);
+    }
+    if (!force) {
+        fprintf(stderr, "WARNING! This will remove all custom networks not used by at least one container.\n"
+                        "Are you sure you want to continue? [y/N] ");
+        char ans[16] = "";
+        if (fgets(ans, sizeof ans, stdin) == NULL || (ans[0] != 'y' && ans[0] != 'Y'))
+            return 0;
+    }
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *gone = NULL;
+    if (e == NULL || sk_network_prune(e, &gone, &err) < 0)
+        return cli_fail(&err);
+    if (json_array_size(gone) > 0) {
+        printf("Deleted Networks:\n");
+        size_t i;
+        json_t *n;
+        json_array_foreach(gone, i, n) printf("%s\n", json_string_value(n));
+    }
+    return 0;
+}
+
+const struct cli_cmd cmd_network_create = {
+    "network create", "[OPTIONS] NETWORK", "Create a network",
+    "      --attachable         Enable manual container attachment\n"
+    "  -d, --driver string      Driver to manage the Network (bridge)\n"
+    "      --gateway string     IPv4 Gateway for the master subnet\n"
+    "      --internal           Restrict external access to the network\n"
+    "      --ip-range string    Allocate container ip from a sub-range\n"
+    "      --label list         Set metadata on a network\n"
+    "  -o, --opt map            Set driver specific options (com.docker.network.bridge.name=...)\n"
+    "      --subnet string      Subnet in CIDR format that represents a network segment\n",
+    cmd_network_create_run};
+const struct cli_cmd cmd_network_ls = {
+    "network ls", "[OPTIONS]", "List networks",
+    "  -f, --filter filter   Provide filter values (driver, id, label, name, scope, type, dangling)\n"
+    "      --format string   Format output using a Go template\n"
+    "      --no-trunc        Do not truncate the output\n"
+    "  -q, --quiet           Only display network IDs\n",
+    cmd_network_ls_run};
+const struct cli_cmd cmd_network_inspect = {"network inspect", "[OPTIONS] NETWORK [NETWORK...]",
+                                            "Display detailed information on one or more networks",
+                                            "  -f, --format string   Format output using a Go template\n",
+                                            cmd_network_inspect_run};
+const struct cli_cmd cmd_network_rm = {"network rm", "[OPTIONS] NETWORK [NETWORK...]",
+                                       "Remove one or more networks",
+                                       "  -f, --force   Do not error if the network does not exist\n",
+                                       cmd_network_rm_run};
+const struct cli_cmd cmd_network_prune = {"network prune", "[OPTIONS]", "Remove all unused networks",
+                                          "  -f, --force   Do not prompt for confirmation\n",
+                                          cmd_network_prune_run};

@@ -1,0 +1,290 @@
+/* netconf.c - a container's networks: the leases it gets at create, the
+ * namespace and ports its monitor sets up at start, what goes at removal;
+ * and the engine's network calls (network create/ls/inspect/rm/...). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine_int.h"
+#include "network/network.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/strutil.h"
+
+static json_t *obj(json_t *o, const char *k)
+{
+    return json_is_object(o) ? json_object_get(o, k) : NULL;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    return json_string_value(obj(o, k));
+}
+
+struct sk_netctx *ctr_netctx(struct sk_engine *e)
+{
+    if (!e->net_ready) {
+        net_ctx_init(&e->net, e->root, e->runroot);
+        e->net_ready = true;
+    }
+    return &e->net;
+}
+
+/* none, host, container:<x>: no network of skiff's own */
+bool ctr_net_is_own(const char *mode)
+{
+    return mode != NULL && *mode && strcmp(mode, "none") && strcmp(mode, "host") &&
+           strncmp(mode, "container:", 10);
+}
+
+json_t *ctr_networks(struct ctr *c)
+{
+    return obj(obj(c->cfg, "NetworkSettings"), "Networks");
+}
+
+void ctr_net_release(struct sk_engine *e, json_t *cfg)
+{
+    const char *name;
+    json_t *ep;
+    json_object_foreach(obj(obj(cfg, "NetworkSettings"), "Networks"), name, ep)
+    {
+        if (str(ep, "NetworkID") != NULL)
+            net_release(ctr_netctx(e), str(ep, "NetworkID"), str(cfg, "Id"), NULL);
+    }
+}
+
+/* The endpoint settings the create body asks for on network name. */
+static json_t *asked(json_t *body, const char *name)
+{
+    return obj(obj(obj(body, "NetworkingConfig"), "EndpointsConfig"), name);
+}
+
+int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
+{
+    json_t *hc = obj(cfg, "HostConfig");
+    const char *mode = str(hc, "NetworkMode");
+    json_t *nets = json_object();
+    json_object_set_new(cfg, "NetworkSettings", json_pack("{s:o}", "Networks", nets));
+    if (!ctr_net_is_own(mode))
+        return 0;
+    const char *id = str(cfg, "Id"), *cname = str(cfg, "Name");
+    if (cname && *cname == '/')
+        cname++;
+    /* the network of NetworkMode first (eth0), then the others asked for */
+    json_t *order = json_pack("[s]", mode);
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj(obj(body, "NetworkingConfig"), "EndpointsConfig"), k, v)
+    {
+        if (strcmp(k, mode) != 0)
+            json_array_append_new(order, json_string(k));
+    }
+    size_t i;
+    json_t *n;
+    int rc = 0;
+    json_array_foreach(order, i, n)
+    {
+        const char *ref = json_string_value(n);
+        json_t *want = asked(body, ref);
+        json_t *aliases = json_is_array(obj(want, "Aliases")) ? json_deep_copy(obj(want, "Aliases")) : NULL;
+        json_t *ep = NULL;
+        const char *ip = str(obj(want, "IPAMConfig"), "IPv4Address");
+        if (ip == NULL || !*ip)
+            ip = str(want, "IPAddress");
+        json_t *rec;
+        if (net_get(ctr_netctx(e), ref, &rec, err) < 0 ||
+            net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, ip, aliases, &ep, err) < 0) {
+            json_decref(aliases);
+            rc = -1;
+            break;
+        }
+        json_decref(aliases);
+        json_object_set_new(nets, str(rec, "Name"), ep);
+        if (i == 0 && strcmp(str(rec, "Name"), mode) != 0) /* an id or a prefix: the name */
+            json_object_set_new(hc, "NetworkMode", json_string(str(rec, "Name")));
+        json_decref(rec);
+    }
+    json_decref(order);
+    if (rc < 0)
+        ctr_net_release(e, cfg);
+    return rc;
+}
+
+/* The first endpoint (eth0), or NULL. */
+static json_t *first_ep(struct ctr *c)
+{
+    void *it = json_object_iter(ctr_networks(c));
+    return it ? json_object_iter_value(it) : NULL;
+}
+
+const char *ctr_ip(struct ctr *c)
+{
+    return str(first_ep(c), "IPAddress");
+}
+
+const char *ctr_gateway(struct sk_engine *e, struct ctr *c)
+{
+    (void)e;
+    return str(first_ep(c), "Gateway");
+}
+
+int ctr_net_ns_path(struct sk_engine *e, struct ctr *c, char *buf, size_t cap, sk_error *err)
+{
+    const char *mode = str(obj(c->cfg, "HostConfig"), "NetworkMode");
+    buf[0] = '\0';
+    if (mode != NULL && strncmp(mode, "container:", 10) == 0) {
+        _cleanup_(ctr_freep) struct ctr *other = NULL;
+        if (ctr_find(e, mode + 10, &other, err) < 0)
+            return -1;
+        ctr_reconcile(e, other);
+        if (!ctr_is_running(other))
+            return sk_err(err, 0, "cannot join network of a non running container: %.12s", other->id);
+        if (json_object_size(ctr_networks(other)) > 0) {
+            net_ns_path(ctr_netctx(e), other->id, buf, cap);
+            return 0;
+        }
+        snprintf(buf, cap, "/proc/%lld/ns/net", (long long)json_integer_value(obj(other->state, "Pid")));
+        return 0;
+    }
+    if (json_object_size(ctr_networks(c)) > 0)
+        net_ns_path(ctr_netctx(e), c->id, buf, cap);
+    return 0;
+}
+
+int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err)
+{
+    if (json_object_size(ctr_networks(c)) == 0)
+        return 0;
+    return net_setup(ctr_netctx(e), c->id, ctr_networks(c), err);
+}
+
+/* PortBindings, plus an ephemeral port for each exposed one with -P */
+static json_t *wanted_ports(struct ctr *c)
+{
+    json_t *hc = obj(c->cfg, "HostConfig");
+    json_t *b = json_is_object(obj(hc, "PortBindings")) ? json_deep_copy(obj(hc, "PortBindings")) : json_object();
+    if (json_is_true(obj(hc, "PublishAllPorts"))) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(obj(obj(c->cfg, "Config"), "ExposedPorts"), k, v)
+        {
+            char key[32];
+            snprintf(key, sizeof key, "%s%s", k, strchr(k, '/') ? "" : "/tcp");
+            if (obj(b, key) == NULL)
+                json_object_set_new(b, key, json_pack("[{s:s, s:s}]", "HostIp", "", "HostPort", ""));
+        }
+    }
+    return b;
+}
+
+int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
+                    sk_error *err)
+{
+    *resolved = NULL;
+    *fds = NULL;
+    *nfds = 0;
+    if (json_object_size(ctr_networks(c)) == 0)
+        return 0;
+    _cleanup_json_ json_t *want = wanted_ports(c);
+    if (json_object_size(want) == 0)
+        return 0;
+    return net_publish(ctr_netctx(e), c->id, want, ctr_ip(c), resolved, fds, nfds, err);
+}
+
+void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved)
+{
+    if (json_object_size(resolved) > 0)
+        net_unpublish(ctr_netctx(e), c->id, resolved);
+}
+
+void ctr_net_remove(struct sk_engine *e, struct ctr *c)
+{
+    if (json_object_size(ctr_networks(c)) == 0)
+        return;
+    ctr_net_unpublish(e, c, obj(c->state, "Ports"));
+    net_teardown(ctr_netctx(e), c->id, NULL);
+    ctr_net_release(e, c->cfg);
+}
+
+/* ---- the engine's network calls ------------------------------------------------------- */
+
+/* Containers (id -> {Name, EndpointID, MacAddress, IPv4Address, IPv6Address}) with the
+ * names the containers have now. */
+static void fresh_names(struct sk_engine *e, json_t *rec)
+{
+    const char *id;
+    json_t *v;
+    json_object_foreach(obj(rec, "Containers"), id, v)
+    {
+        _cleanup_(ctr_freep) struct ctr *c = NULL;
+        if (ctr_load(e, id, &c, NULL) == 0 && str(c->cfg, "Name") != NULL)
+            json_object_set_new(v, "Name", json_string(str(c->cfg, "Name") + 1));
+    }
+}
+
+int sk_network_create(struct sk_engine *e, json_t *req, json_t **out, sk_error *err)
+{
+    json_t *rec;
+    if (net_create(ctr_netctx(e), req, &rec, err) < 0)
+        return -1;
+    json_t *ev = json_pack("{s:s, s:s}", "name", str(rec, "Name"), "type", "bridge");
+    sk_event(e, "network", "create", str(rec, "Id"), ev);
+    if (out != NULL)
+        *out = rec;
+    else
+        json_decref(rec);
+    return 0;
+}
+
+int sk_network_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err)
+{
+    if (net_get(ctr_netctx(e), ref, out, err) < 0)
+        return -1;
+    fresh_names(e, *out);
+    return 0;
+}
+
+int sk_network_list(struct sk_engine *e, json_t **out, sk_error *err)
+{
+    if (net_list(ctr_netctx(e), out, err) < 0)
+        return -1;
+    size_t i;
+    json_t *r;
+    json_array_foreach(*out, i, r) fresh_names(e, r);
+    return 0;
+}
+
+int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err)
+{
+    json_t *rec;
+    if (net_get(ctr_netctx(e), ref, &rec, err) < 0)
+        return -1;
+    int rc = net_remove(ctr_netctx(e), str(rec, "Id"), err);
+    if (rc == 0)
+        sk_event(e, "network", "destroy", str(rec, "Id"),
+                 json_pack("{s:s, s:s}", "name", str(rec, "Name"), "type", "bridge"));
+    json_decref(rec);
+    return rc;
+}
+
+int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err)
+{
+    json_t *all;
+    if (net_list(ctr_netctx(e), &all, err) < 0)
+        return -1;
+    *removed = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        if (net_predefined(str(r, "Name")) || json_object_size(obj(r, "Containers")) > 0)
+            continue;
+        if (sk_network_remove(e, str(r, "Id"), NULL) == 0)
+            json_array_append_new(*removed, json_string(str(r, "Name")));
+    }
+    json_decref(all);
+    return 0;
+}

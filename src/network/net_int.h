@@ -1,0 +1,16 @@
+/* net_int.h - what the network module's files share (internal). */
+#ifndef SKIFF_NETWORK_NET_INT_H
+#define SKIFF_NETWORK_NET_INT_H
+
+#include "network/network.h"
+
+/* flock on <dir>/lock: an fd to close */
+int net_lock(struct sk_netctx *n, sk_error *err);
+/* The record of the network with this id (no lookup by name). */
+int net_load(struct sk_netctx *n, const char *id, json_t **out, sk_error *err);
+/* The bridge exists, is up, has its address; the table's rules are in
+ * place (rebuilt when the bridge had to be made).  Under the lock. */
+int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err);
+const char *net_bridge(json_t *rec);
+
+#endif

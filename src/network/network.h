@@ -1,0 +1,80 @@
+/* network.h - skiff's networks: bridges, address leases, NAT, isolation and
+ * published ports, as docker has them.
+ *
+ * A network is a record under <root>/networks (docker's inspect shape; the
+ * leases are its Containers).  Its kernel side - the bridge, its address and
+ * the rules in skiff's nftables table - is built when the network is created
+ * and rebuilt whenever a container needs it and finds it gone (after a
+ * reboot, say), so records are the truth and the kernel follows.
+ *
+ * A container's network namespace is a file under <runroot>/netns: it
+ * lives from the container's first start to its removal, so its address
+ * (leased at create, released at remove) survives stop and start.
+ *
+ * Everything here runs in the caller's process: netlink through libmnl,
+ * nftables through libnftables, no subprocess.  Record changes are
+ * serialized by a lock on <root>/networks/lock. */
+#ifndef SKIFF_NETWORK_NETWORK_H
+#define SKIFF_NETWORK_NETWORK_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+struct sk_netctx {
+    char dir[PATH_MAX];   /* <root>/networks */
+    char nsdir[PATH_MAX]; /* <runroot>/netns */
+    char table[32];       /* nft table (inet): "skiff", "skiff_<hash of root>" for others */
+    char bridge0[16];     /* the default network's bridge: "skiff0", "sk<hash>" for others */
+};
+
+/* Names for the instance whose --root is root: the default root gets
+ * "skiff"/"skiff0", any other root names derived from an FNV-1a hash of
+ * its path, so that instances side by side never share a bridge. */
+void net_ctx_init(struct sk_netctx *n, const char *root, const char *runroot);
+
+/* bridge, host, none: docker's predefined networks */
+bool net_predefined(const char *name);
+
+/* Create from docker's NetworkCreate body (Name, Driver, Internal, Labels,
+ * Options, IPAM.Config[0] Subnet/Gateway/IPRange).  *out: the record. */
+int net_create(struct sk_netctx *n, json_t *req, json_t **out, sk_error *err);
+/* By name, id or unique id prefix ("No such network: x"); "bridge" is made
+ * on first use, "host" and "none" are records of their own. */
+int net_get(struct sk_netctx *n, const char *ref, json_t **out, sk_error *err);
+/* All networks' records, predefined ones included. */
+int net_list(struct sk_netctx *n, json_t **out, sk_error *err);
+/* Refuses predefined networks and networks with containers. */
+int net_remove(struct sk_netctx *n, const char *ref, sk_error *err);
+
+/* Lease an address on the network ref for the container: want_ip (NULL:
+ * the lowest free one).  *ep: docker's EndpointSettings. */
+int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const char *ctr_name,
+              const char *want_ip, json_t *aliases, json_t **ep, sk_error *err);
+/* Give the container's lease on the network back (no lease: no error). */
+int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_error *err);
+
+/* <runroot>/netns/<id> */
+void net_ns_path(struct sk_netctx *n, const char *ctr_id, char *buf, size_t cap);
+/* The container's namespace with one interface per endpoint of networks
+ * (name -> EndpointSettings; eth0, eth1, ... in order), built once and
+ * kept; a half-built one is built again. */
+int net_setup(struct sk_netctx *n, const char *ctr_id, json_t *networks, sk_error *err);
+/* The namespace and its interfaces gone (what is already gone: no error). */
+int net_teardown(struct sk_netctx *n, const char *ctr_id, sk_error *err);
+
+/* Publish ports (docker's PortBindings: {"80/tcp": [{"HostIp", "HostPort"}]})
+ * to the container at ip: each host port held by a bound socket (fds,
+ * closed by the caller when unpublishing) and forwarded by DNAT, from other
+ * hosts and from this one (127.0.0.1 included).  *resolved: the bindings
+ * with the ports chosen for empty ones. */
+int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
+                json_t **resolved, int **fds, size_t *nfds, sk_error *err);
+/* Remove what net_publish added (best effort: pieces already gone are
+ * skipped). */
+void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved);
+
+#endif

@@ -1,0 +1,42 @@
+/* nl.h - rtnetlink through libmnl: the links, addresses and routes a
+ * network needs.  A socket talks to the network namespace it was opened
+ * in.  Creating what exists already, or removing what is gone, is no error. */
+#ifndef SKIFF_NETWORK_NL_H
+#define SKIFF_NETWORK_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+struct mnl_socket;
+
+struct nl {
+    struct mnl_socket *s;
+    unsigned portid, seq;
+};
+
+int nl_open(struct nl *nl, sk_error *err);
+void nl_close(struct nl *nl);
+
+/* The interface's index, 0 when there is none. */
+int nl_ifindex(struct nl *nl, const char *name, sk_error *err);
+/* The same, and whether it is up. */
+int nl_link_state(struct nl *nl, const char *name, bool *up, sk_error *err);
+int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, sk_error *err);
+int nl_link_up(struct nl *nl, const char *name, sk_error *err);
+int nl_link_del(struct nl *nl, const char *name, sk_error *err);
+/* A veth pair: host (attached to the bridge with index master, up) and
+ * peer, created in the namespace nsfd with the MAC address mac. */
+int nl_veth_add(struct nl *nl, const char *host, int master, const char *peer, int nsfd,
+                const uint8_t mac[6], unsigned mtu, sk_error *err);
+/* family AF_INET or AF_INET6; addr in network order */
+int nl_addr_add(struct nl *nl, int ifindex, int family, const void *addr, int prefix,
+                sk_error *err);
+int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_error *err);
+/* Every IPv4 route of the main table: fn(dst, prefix, arg) with dst in
+ * network order. */
+int nl_routes4(struct nl *nl, void (*fn)(uint32_t dst, int prefix, void *arg), void *arg,
+               sk_error *err);
+
+#endif
