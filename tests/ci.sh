@@ -13,7 +13,7 @@ top=$PWD
 # keep in step with README.md's first command
 DEPS=(meson ninja-build gcc clang pkg-config libjansson-dev libseccomp-dev
       libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
-      ca-certificates libcmocka-dev libclang-rt-14-dev bats jq curl python3 openssl iproute2 zstd
+      ca-certificates libmnl-dev libnftables-dev libcmocka-dev libclang-rt-14-dev bats jq curl python3 openssl iproute2 nftables socat zstd
       skopeo umoci docker-registry busybox-static util-linux procps podman
       containerd docker.io runc git)
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}

@@ -171,7 +171,8 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$(jq -r '.[0].HostConfig.RestartPolicy.Name' <<<"$j")" = no ]
   [ "$(jq -r '.[0].Mounts[] | select(.Destination == "/host") | "\(.Type) \(.Source) \(.RW)"' <<<"$j")" = "bind $T false" ]
   [ "$(jq -r '.[0].Image | startswith("sha256:")' <<<"$j")" = true ]
-  [ "$(jq -r '.[0].NetworkSettings.Networks | keys[0]' <<<"$j")" = none ]
+  [ "$(jq -r '.[0].NetworkSettings.Networks | keys[0]' <<<"$j")" = bridge ]
+  [ "$(jq -r '.[0].NetworkSettings.IPAddress | startswith("172.")' <<<"$j")" = true ]
   [ "$(jq -r '.[0].LogPath | endswith("-json.log")' <<<"$j")" = true ]
   [ "$(skiff inspect -f '{{.State.Running}} {{len .Mounts}}' shape)" = "true 2" ]
   skiff run --rm --tmpfs /scratch:size=1m -v "$T:/host:ro" "$IMG" sh -c 'grep -q " /scratch tmpfs " /proc/mounts && ! touch /host/x 2>/dev/null'
@@ -312,7 +313,8 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   done
   skiff rm -f $(skiff ps -q) >/dev/null
   [ -z "$(skiff ps -aq)" ]
-  [ -z "$(grep -F " $T/run/" /proc/self/mountinfo)" ]
+  # nothing mounted but the (shared) directory of the network namespaces
+  [ -z "$(grep -F " $T/run/" /proc/self/mountinfo | grep -vF " $T/run/netns ")" ]
 }
 
 @test "exec: env, workdir, user, stdin, tty, exit codes, detached" {

@@ -31,11 +31,39 @@ common_teardown() {
     done
   fi
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  net_cleanup "$T/root"
   # nothing may stay mounted below the test directory
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
   rm -rf "$T"
+}
+
+# The names skiff derives from a --root other than the default (FNV-1a of
+# the path): its nft table and its default bridge.
+root_hash() {
+  local s=$1 h=2166136261 i c
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v c '%d' "'${s:i:1}"
+    h=$(( ((h ^ c) * 16777619) & 0xffffffff ))
+  done
+  printf '%08x' "$h"
+}
+
+# What the engine under root made in the kernel for its networks: the
+# bridges of its networks and its nft table (its containers are gone by now).
+net_cleanup() {
+  local root=$1 f br h
+  [[ -d $root ]] || return 0
+  h=$(root_hash "$root")
+  for f in "$root"/networks/*.json; do
+    [[ -e $f ]] || continue
+    br=$(jq -r '.Options["com.docker.network.bridge.name"] // empty' "$f")
+    [[ -n $br ]] && ip link del "$br" 2>/dev/null
+  done
+  ip link del "sk$h" 2>/dev/null
+  nft delete table inet "skiff_$h" 2>/dev/null
+  return 0
 }
 
 setup() { common_setup; }

@@ -1,0 +1,291 @@
+#!/usr/bin/env bats
+# Networks: the default bridge, user-defined networks, isolation, --internal,
+# published ports (tcp, udp, ephemeral, -P, in use), addresses that survive
+# stop/start, 50 concurrent leases, and teardown that leaves nothing behind.
+# Traffic goes only to 127.0.0.1, to this test's containers, and to a test
+# host in a namespace of this test on 198.18.0.0/24.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+  common_setup
+  SK=("$SKIFF" --root "$T/root" --runroot "$T/run")
+  skiff import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'EXPOSE 80' \
+    "$SKIFF_TEST_IMG/rootfs.tar" localhost/busybox:latest >/dev/null
+  IMG=localhost/busybox
+  mkdir -p "$T/www"
+  echo hello-from-skiff >"$T/www/index.html"
+  NS= VH=
+}
+
+teardown() {
+  local id
+  for id in $("${SK[@]}" ps -aq --no-trunc 2>/dev/null); do
+    timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
+  done
+  test_host_down
+  common_teardown
+}
+
+skiff() { timeout 60 "${SK[@]}" "$@"; }
+
+ip_of() { skiff inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$1" | awk '{print $1}'; }
+
+# busybox httpd serving $T/www on port 80 of a new container
+web() { skiff run -d -v "$T/www:/www:ro" "$@" "$IMG" httpd -f -p 80 -h /www; }
+
+# A test host outside every bridge: 198.18.0.2 in a namespace of ours,
+# serving HTTP, reached from the host through a veth (198.18.0.1).
+test_host_up() {
+  NS=skt$$ VH=skth$$
+  ip netns add "$NS"
+  ip link add "$VH" type veth peer name sktn$$
+  ip link set sktn$$ netns "$NS"
+  ip addr add 198.18.0.1/24 dev "$VH" && ip link set "$VH" up
+  ip -n "$NS" addr add 198.18.0.2/24 dev sktn$$
+  ip -n "$NS" link set sktn$$ up && ip -n "$NS" link set lo up
+  ip -n "$NS" route add default via 198.18.0.1
+  ip netns exec "$NS" busybox httpd -p 80 -h "$T/www"
+}
+
+test_host_down() {
+  if [[ -n ${NS:-} ]]; then
+    ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      ip netns del "$NS" 2>/dev/null && break
+      [[ -e /run/netns/$NS ]] || break
+      sleep 0.2
+    done
+  fi
+  if [[ -n ${VH:-} ]]; then ip link del "$VH" 2>/dev/null || true; fi
+  NS= VH=
+  return 0
+}
+
+# what this instance has in the kernel: its veths, its table, its namespaces
+kernel_state() {
+  local h
+  h=$(root_hash "$T/root")
+  { ip -o link show | awk -F': ' '{print $2}' | grep -E "^veth|^br-|^sk$h" | sed 's/@.*//' | sort; } || true
+  { nft list table inet "skiff_$h" 2>/dev/null | grep -vE '^\s*$'; } || true
+  ls "$T/run/netns" 2>/dev/null || true
+}
+
+@test "the default bridge: an address, a gateway, a route out, docker's inspect fields" {
+  run skiff run --rm "$IMG" sh -c 'ip -4 -o addr show eth0; ip route; cat /etc/hosts'
+  [ "$status" -eq 0 ]
+  [[ $output == *"inet 172."*"/"*"eth0"* ]]
+  [[ $output == *"default via 172."* ]]
+  gw=$(skiff network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  [[ $gw == 172.*.0.1 ]]
+  id=$(skiff run -d "$IMG" sleep 100)
+  j=$(skiff inspect "$id")
+  [ "$(jq -r '.[0].HostConfig.NetworkMode' <<<"$j")" = bridge ]
+  [ "$(jq -r '.[0].NetworkSettings.Networks.bridge.Gateway' <<<"$j")" = "$gw" ]
+  [ "$(jq -r '.[0].NetworkSettings.Networks.bridge.IPAddress' <<<"$j")" = "$(jq -r '.[0].NetworkSettings.IPAddress' <<<"$j")" ]
+  [[ $(jq -r '.[0].NetworkSettings.MacAddress' <<<"$j") == 02:42:* ]]
+  [[ $(jq -r '.[0].NetworkSettings.SandboxKey' <<<"$j") == "$T/run/netns/$id" ]]
+  ip=$(ip_of "$id")
+  # the container's own name in its /etc/hosts, the gateway answers
+  run skiff exec "$id" sh -c "grep -w ${id:0:12} /etc/hosts; ping -c1 -W2 $gw >/dev/null && echo pong"
+  [[ $output == *"$ip"*"${id:0:12}"*pong* ]]
+  [ "$(skiff network inspect bridge -f "{{(index .Containers \"$id\").IPv4Address}}")" = "$ip/16" ]
+  skiff network ls | grep -qE ' bridge +bridge +local'
+  [ "$(skiff network ls -q | wc -l)" -eq 3 ]
+  run skiff network rm bridge
+  [ "$status" -ne 0 ]
+  [[ $output == *"bridge is a pre-defined network and cannot be removed"* ]]
+}
+
+@test "one network: containers reach each other; another network: they do not" {
+  skiff network create --label a=b net1 >/dev/null
+  skiff network create net2 >/dev/null
+  [ "$(skiff network inspect net1 -f '{{.Labels.a}} {{.Internal}} {{.Driver}}')" = "b false bridge" ]
+  a=$(web --network net1)
+  b=$(skiff run -d --network net1 "$IMG" sleep 100)
+  c=$(skiff run -d --network net2 "$IMG" sleep 100)
+  ipa=$(ip_of "$a")
+  run skiff exec "$b" sh -c "timeout 5 wget -q -O- http://$ipa/; exit \$?"
+  [ "$status" -eq 0 ]
+  [ "$output" = hello-from-skiff ]
+  run skiff exec "$c" sh -c "timeout 3 wget -q -O- http://$ipa/; exit \$?"
+  [ "$status" -ne 0 ]
+  # the default bridge is another network too
+  d=$(skiff run -d "$IMG" sleep 100)
+  run skiff exec "$d" sh -c "timeout 3 wget -q -O- http://$ipa/; exit \$?"
+  [ "$status" -ne 0 ]
+  run skiff network rm net1
+  [ "$status" -ne 0 ]
+  [[ $output == *"has active endpoints"* ]]
+}
+
+@test "--internal: no way out of the bridge; a normal network reaches the test host" {
+  test_host_up
+  skiff network create --internal --label a=b inet >/dev/null
+  [ "$(skiff network inspect inet -f '{{.Internal}}')" = true ]
+  run skiff run --rm "$IMG" sh -c 'timeout 5 wget -q -O- http://198.18.0.2/; exit $?'
+  [ "$status" -eq 0 ]
+  [ "$output" = hello-from-skiff ]
+  run skiff run --rm --network inet "$IMG" sh -c 'ip route; timeout 3 wget -q -O- http://198.18.0.2/; exit $?'
+  [ "$status" -ne 0 ]
+  [[ $output != *default* ]]
+  [[ $output != *hello-from-skiff* ]]
+  # containers on it still reach each other
+  a=$(web --network inet)
+  run skiff run --rm --network inet "$IMG" sh -c "timeout 5 wget -q -O- http://$(ip_of "$a")/; exit \$?"
+  [ "$output" = hello-from-skiff ]
+}
+
+@test "published ports: tcp on 127.0.0.1 and the host's addresses, ephemeral ports, -P, port and ps" {
+  id=$(web -p 127.0.0.1:18081:80 -p 80 -p 18082:80)
+  [ "$(skiff port "$id" 80/tcp | head -1)" = 127.0.0.1:18081 ]
+  eph=$(skiff inspect -f '{{(index (index .NetworkSettings.Ports "80/tcp") 1).HostPort}}' "$id")
+  [ "$eph" -ge 1024 ]
+  run curl -sf --max-time 5 http://127.0.0.1:18081/
+  [ "$output" = hello-from-skiff ]
+  run curl -sf --max-time 5 "http://127.0.0.1:$eph/"
+  [ "$output" = hello-from-skiff ]
+  run curl -sf --max-time 5 http://127.0.0.1:18082/
+  [ "$output" = hello-from-skiff ]
+  skiff ps --format '{{.Ports}}' | grep -q "127.0.0.1:18081->80/tcp"
+  # from another container, through the host's address on its bridge
+  gw=$(skiff network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  run skiff run --rm "$IMG" sh -c "timeout 5 wget -q -O- http://$gw:18082/; exit \$?"
+  [ "$output" = hello-from-skiff ]
+  # -P: the image's EXPOSE 80 on a port of the kernel's choosing
+  p=$(web -P)
+  hp=$(skiff port "$p" 80 | cut -d: -f2)
+  run curl -sf --max-time 5 "http://127.0.0.1:$hp/"
+  [ "$output" = hello-from-skiff ]
+  # stopped: the ports are gone, and come back on start
+  skiff stop -t 1 "$id" >/dev/null
+  run curl -s --max-time 2 http://127.0.0.1:18081/
+  [ "$status" -ne 0 ]
+  [ "$(skiff inspect -f '{{json .NetworkSettings.Ports}}' "$id")" = '{"80/tcp":null}' ]
+  skiff start "$id" >/dev/null
+  run curl -sf --max-time 5 --retry 5 --retry-connrefused --retry-delay 0 http://127.0.0.1:18081/
+  [ "$output" = hello-from-skiff ]
+}
+
+@test "published ports: udp" {
+  id=$(skiff run -d -p 127.0.0.1:18053:53/udp "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
+  nsenter -t "$pid" -n socat UDP4-RECVFROM:53,fork EXEC:cat &
+  BG_PIDS+=($!)
+  sleep 0.5
+  run bash -c 'echo ping-udp | timeout 5 socat -t 2 - UDP4:127.0.0.1:18053'
+  [ "$output" = ping-udp ]
+}
+
+@test "a port already in use: a clear error at run, nothing left half-made" {
+  socat TCP4-LISTEN:18090,bind=127.0.0.1,reuseaddr,fork EXEC:true &
+  BG_PIDS+=($!)
+  sleep 0.3
+  skiff network ls >/dev/null # the default bridge made
+  before=$(kernel_state)
+  run skiff run -d --name busy -p 127.0.0.1:18090:80 "$IMG" sleep 100
+  [ "$status" -ne 0 ]
+  [[ $output == *"127.0.0.1:18090"*"port is already allocated"* ]]
+  skiff rm -f busy >/dev/null
+  [ "$(kernel_state)" = "$before" ]
+  # and between two containers
+  a=$(skiff run -d -p 18091:80 "$IMG" sleep 100)
+  run skiff run -d --name second -p 18091:80 "$IMG" sleep 100
+  [ "$status" -ne 0 ]
+  [[ $output == *"18091"*"already allocated"* ]]
+}
+
+@test "the address survives stop and start; --ip; a full subnet is a clear error" {
+  skiff network create --subnet 10.99.7.0/29 small >/dev/null
+  [ "$(skiff network inspect small -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}')" = "10.99.7.0/29 10.99.7.1" ]
+  a=$(skiff run -d --network small "$IMG" sleep 100)
+  [ "$(ip_of "$a")" = 10.99.7.2 ]
+  skiff stop -t 0 "$a" >/dev/null
+  b=$(skiff run -d --network small --ip 10.99.7.6 "$IMG" sleep 100)
+  [ "$(ip_of "$b")" = 10.99.7.6 ]
+  skiff start "$a" >/dev/null
+  [ "$(ip_of "$a")" = 10.99.7.2 ]
+  run skiff exec "$a" ip -4 -o addr show eth0
+  [[ $output == *"10.99.7.2/29"* ]]
+  skiff restart -t 0 "$a" >/dev/null
+  run skiff exec "$a" ip -4 -o addr show eth0
+  [[ $output == *"10.99.7.2/29"* ]]
+  skiff create --network small "$IMG" true >/dev/null
+  skiff create --network small "$IMG" true >/dev/null
+  skiff create --network small "$IMG" true >/dev/null
+  run skiff create --network small "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"no available IPv4 addresses on network small"* ]]
+  run skiff create --network small --ip 10.99.7.6 "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"Address already in use"* ]]
+  run skiff network create --subnet 10.99.7.0/24 overlap
+  [ "$status" -ne 0 ]
+  [[ $output == *'network "overlap": subnet 10.99.7.0/24 overlaps network "small"'* ]]
+  run skiff run --rm --ip 10.1.1.1 "$IMG" true
+  [[ $output == *"user specified IP address is supported on user defined networks only"* ]]
+}
+
+@test "50 concurrent creates get 50 distinct addresses; removal gives them back" {
+  skiff network create many >/dev/null
+  for i in $(seq 50); do
+    skiff create --network many "$IMG" true >/dev/null &
+  done
+  wait
+  [ "$(skiff ps -aq | wc -l)" -eq 50 ]
+  ips=$(for id in $(skiff ps -aq); do ip_of "$id"; done | sort)
+  [ "$(wc -l <<<"$ips")" -eq 50 ]
+  [ "$(uniq <<<"$ips" | wc -l)" -eq 50 ]
+  [ "$(skiff network inspect many -f '{{len .Containers}}')" -eq 50 ]
+  skiff rm $(skiff ps -aq) >/dev/null
+  [ "$(skiff network inspect many -f '{{len .Containers}}')" -eq 0 ]
+  skiff network rm many >/dev/null
+}
+
+@test "teardown: rm, --rm and a killed monitor leave no veth, namespace or rule behind" {
+  skiff network create other >/dev/null
+  skiff network ls >/dev/null # the default bridge made
+  before=$(kernel_state)
+  skiff run --rm -p 18093:80 "$IMG" true
+  id=$(web -p 18094:80 --network other)
+  [ "$(kernel_state)" != "$before" ]
+  skiff rm -f "$id" >/dev/null
+  [ "$(kernel_state)" = "$before" ]
+  # a monitor killed with its container: the next command reclaims the ports
+  id=$(web -p 18095:80)
+  mon=$(skiff inspect -f '{{.State.Pid}}' "$id")
+  kill -9 "$(jq -r .MonitorPid "$T/root/containers/$id/state.json")" "$mon"
+  sleep 0.5
+  [ "$(skiff inspect -f '{{.State.Running}}' "$id")" = false ]
+  ! nft list map inet "skiff_$(root_hash "$T/root")" ports | grep -q 18095
+  skiff rm -f "$id" >/dev/null
+  [ "$(kernel_state)" = "$before" ]
+  skiff network rm other >/dev/null
+  ! ip link show | grep -q "br-"
+}
+
+@test "hosts and resolv.conf: --add-host (host-gateway), --dns, --dns-search, --dns-option" {
+  run skiff run --rm --add-host db:10.0.0.5 --add-host gw:host-gateway --dns 10.0.0.53 \
+    --dns-search example.test --dns-option ndots:2 "$IMG" sh -c 'cat /etc/hosts /etc/resolv.conf'
+  [ "$status" -eq 0 ]
+  gw=$(skiff network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  [[ $output == *"10.0.0.5	db"* ]]
+  [[ $output == *"$gw	gw"* ]]
+  [[ $output == *"nameserver 10.0.0.53"* ]]
+  [[ $output == *"search example.test"* ]]
+  [[ $output == *"options ndots:2"* ]]
+  run skiff run --rm --add-host bad "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"--add-host"* ]]
+}
+
+@test "--network container:, none and host" {
+  a=$(web)
+  run skiff run --rm --network "container:$a" "$IMG" sh -c 'timeout 5 wget -q -O- http://127.0.0.1/; exit $?'
+  [ "$output" = hello-from-skiff ]
+  run skiff run --rm --network none "$IMG" ip -o link
+  [[ $output != *eth0* ]]
+  run skiff run --rm --network host "$IMG" ip -o link
+  [[ $output == *"$(ip -o link | awk -F': ' 'NR==2{print $2}' | sed 's/@.*//')"* ]]
+}
