@@ -83,8 +83,4 @@ extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd
     cmd_volume_inspect, cmd_volume_rm, cmd_volume_prune, cmd_network_create, cmd_network_ls,
     cmd_network_inspect, cmd_network_rm, cmd_network_prune;
 
-/* -p [ip:][hostPort:]containerPort[/proto] (ranges allowed) into docker's
- * PortBindings and ExposedPorts */
-int cli_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_error *err);
-
 #endif

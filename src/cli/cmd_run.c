@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "network/network.h"
 #include "image/registry.h"
 #include "image/store.h"
 #include "skiff/engine.h"
@@ -464,14 +465,14 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         case O_DNSSEARCH: json_array_append_new(ensure(hc, "DnsSearch", json_array), json_string(optarg)); break;
         case O_DNSOPT: json_array_append_new(ensure(hc, "DnsOptions", json_array), json_string(optarg)); break;
         case 'p':
-            if (cli_parse_publish(optarg, ensure(hc, "PortBindings", json_object), ensure(b, "ExposedPorts", json_object),
+            if (net_parse_publish(optarg, ensure(hc, "PortBindings", json_object), ensure(b, "ExposedPorts", json_object),
                                   err) < 0)
                 return -1;
             break;
         case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
         case O_EXPOSE: {
             _cleanup_json_ json_t *tmp = json_object();
-            if (cli_parse_publish(optarg, tmp, ensure(b, "ExposedPorts", json_object), err) < 0)
+            if (net_parse_publish(optarg, tmp, ensure(b, "ExposedPorts", json_object), err) < 0)
                 return -1;
             break;
         }

@@ -77,4 +77,8 @@ int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const
  * skipped). */
 void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved);
 
+/* docker's -p [ip:][hostPort:]containerPort[/tcp|udp] (ranges a-b, equal
+ * lengths) into PortBindings and ExposedPorts. */
+int net_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_error *err);
+
 #endif
