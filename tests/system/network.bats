@@ -188,7 +188,7 @@ kernel_state() {
   [ "$status" -ne 0 ]
   [[ $output == *"127.0.0.1:18090"*"port is already allocated"* ]]
   skiff rm -f busy >/dev/null
-  [ "$(kernel_state)" = "$before" ]
+  wait_until '[ "$(kernel_state)" = "$before" ]' # the veths go with their namespaces, soon after
   # and between two containers
   a=$(skiff run -d -p 18091:80 "$IMG" sleep 100)
   run skiff run -d --name second -p 18091:80 "$IMG" sleep 100
@@ -251,7 +251,7 @@ kernel_state() {
   id=$(web -p 18094:80 --network other)
   [ "$(kernel_state)" != "$before" ]
   skiff rm -f "$id" >/dev/null
-  [ "$(kernel_state)" = "$before" ]
+  wait_until '[ "$(kernel_state)" = "$before" ]' # the veths go with their namespaces, soon after
   # a monitor killed with its container: the next command reclaims the ports
   id=$(web -p 18095:80)
   mon=$(skiff inspect -f '{{.State.Pid}}' "$id")
@@ -260,7 +260,7 @@ kernel_state() {
   [ "$(skiff inspect -f '{{.State.Running}}' "$id")" = false ]
   ! nft list map inet "skiff_$(root_hash "$T/root")" ports | grep -q 18095
   skiff rm -f "$id" >/dev/null
-  [ "$(kernel_state)" = "$before" ]
+  wait_until '[ "$(kernel_state)" = "$before" ]' # the veths go with their namespaces, soon after
   skiff network rm other >/dev/null
   ! ip link show | grep -q "br-"
 }
