@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# network.sh [SKIFF_BUILD_DIR] - networking side by side with podman
+# (netavark) and a private dockerd, in one run (root; ~3 minutes):
+#
+#   run --rm IMG true, on the default bridge and with --network none:
+#     hyperfine medians; the difference is what network setup and teardown
+#     cost each engine
+#   a published port on 127.0.0.1 (-p 127.0.0.1:PORT:...):
+#     iperf3 throughput (5 s, one stream; the host's iperf3 serving inside
+#     the container's network namespace), the download rate of one 256 MiB
+#     file from busybox httpd (median of 3 curl runs), and requests per
+#     second of wrk (8 connections, 5 s; busybox httpd closes every
+#     connection, so this is also a connection rate)
+#
+# skiff forwards published ports with nftables DNAT (output chain for
+# 127.0.0.1), podman with netavark's iptables DNAT, docker (--iptables=false
+# here, to leave the host's iptables alone) through docker-proxy.  Stores on a
+# fresh ext4 (loop), runtime state on tmpfs, cgroup2 mount hidden (crun).
+# Knobs: RUNS=20 WARMUP=3
+set -euo pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd)
+RUNS=${RUNS:-20} WARMUP=${WARMUP:-3}
+[[ $(id -u) == 0 ]] || { echo "network.sh: run as root" >&2; exit 1; }
+if [[ ${_SKIFF_BENCH_NS:-0} != 1 ]] && mountpoint -q /sys/fs/cgroup/unified; then
+  export _SKIFF_BENCH_NS=1
+  exec unshare --mount --propagation private -- bash "$0" "$@"
+fi
+[[ ${_SKIFF_BENCH_NS:-0} == 1 ]] && umount /sys/fs/cgroup/unified 2>/dev/null || true
+for t in hyperfine jq podman dockerd docker curl wrk iperf3 nsenter; do
+  command -v "$t" >/dev/null || { echo "network.sh: missing $t" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/skiff-bench-net.XXXXXX)
+M=$T/mnt R=$T/run
+mkdir -p "$M" "$R"
+truncate -s 4G "$T/fs.img"
+mkfs.ext4 -q -F "$T/fs.img"
+mount -o loop "$T/fs.img" "$M"
+mount -t tmpfs -o mode=0700 tmpfs "$R"
+SK=("$build/skiff" --root "$M/skiff" --runroot "$R/skiff")
+PM=(podman --root "$M/podman" --runroot "$R/podman" --tmpdir "$R/podman-tmp" --storage-driver overlay
+    --cgroup-manager cgroupfs --events-backend file)
+PMRUN=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+DK=(docker -H "unix://$R/docker.sock")
+DPID= had_docker0=0
+ip link show docker0 >/dev/null 2>&1 && had_docker0=1
+cleanup() {
+  set +e
+  "${SK[@]}" rm -f $("${SK[@]}" ps -aq) >/dev/null 2>&1
+  "${PM[@]}" rm -af >/dev/null 2>&1
+  "${PM[@]}" system reset -f >/dev/null 2>&1
+  if [[ -n $DPID ]]; then
+    "${DK[@]}" rm -f $("${DK[@]}" ps -aq) >/dev/null 2>&1
+    kill "$DPID"; wait "$DPID" 2>/dev/null
+  fi
+  [[ $had_docker0 == 1 ]] || ip link del docker0 2>/dev/null
+  h=$(printf %s "$M/skiff" | python3 -c 'import sys
+h=2166136261
+for c in sys.stdin.buffer.read(): h=((h^c)*16777619)&0xffffffff
+print("%08x"%h)')
+  ip link del "sk$h" 2>/dev/null; nft delete table inet "skiff_$h" 2>/dev/null
+  umount -l "$R" "$M" 2>/dev/null
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$here/../tests/image/mk-rootfs.sh" "$T/img" "$build/skiff" 2>/dev/null
+"${SK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
+"${PM[@]}" import -q "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
+dockerd -H "unix://$R/docker.sock" --data-root "$M/docker" --exec-root "$R/dexec" \
+  --pidfile "$R/dockerd.pid" --bip 10.254.250.1/24 --iptables=false --ip6tables=false \
+  >"$T/dockerd.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do "${DK[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
+"${DK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
+
+q() { printf '%q ' "$@"; }
+"${SK[@]}" run --rm localhost/bench:1 true # the default network made before timing
+hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/run.json" \
+  -n skiff-bridge "$(q "${SK[@]}") run --rm localhost/bench:1 true" \
+  -n skiff-none "$(q "${SK[@]}") run --rm --network none localhost/bench:1 true" \
+  -n podman-bridge "$(q "${PM[@]}") run --rm $(q "${PMRUN[@]}") localhost/bench:1 true" \
+  -n podman-none "$(q "${PM[@]}") run --rm $(q "${PMRUN[@]}") --network none localhost/bench:1 true" \
+  -n docker-bridge "$(q "${DK[@]}") run --rm localhost/bench:1 true" \
+  -n docker-none "$(q "${DK[@]}") run --rm --network none localhost/bench:1 true" >/dev/null
+
+# one web server per engine on 127.0.0.1:PORT
+serve='mkdir -p /www && echo hi >/www/index.html && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && exec httpd -f -p 80 -h /www'
+"${SK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18701:80 localhost/bench:1 sh -c "$serve" >/dev/null
+"${PM[@]}" run -d "${PMRUN[@]}" --tmpfs /www:size=300m -p 127.0.0.1:18702:80 localhost/bench:1 sh -c "$serve" >/dev/null
+"${DK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18703:80 localhost/bench:1 sh -c "$serve" >/dev/null
+for p in 18701 18702 18703; do
+  curl -sf --retry 50 --retry-connrefused --retry-delay 0 -o /dev/null "http://127.0.0.1:$p/big" ||
+    { echo "network.sh: nothing on port $p" >&2; exit 1; }
+done
+# iperf3: the host's binary as the server in each container's namespace
+sid=$("${SK[@]}" run -d -p 127.0.0.1:18711:5201 localhost/bench:1 sleep 600)
+pid=$("${PM[@]}" run -d "${PMRUN[@]}" -p 127.0.0.1:18712:5201 localhost/bench:1 sleep 600)
+did=$("${DK[@]}" run -d -p 127.0.0.1:18713:5201 localhost/bench:1 sleep 600)
+declare -A MBS RPS GBIT
+for e in "skiff:18711:$("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")" \
+         "podman:18712:$("${PM[@]}" inspect -f '{{.State.Pid}}' "$pid")" \
+         "docker:18713:$("${DK[@]}" inspect -f '{{.State.Pid}}' "$did")"; do
+  IFS=: read -r n p cpid <<<"$e"
+  nsenter -t "$cpid" -n iperf3 -s -1 -D -p 5201
+  sleep 0.3
+  GBIT[$n]=$(iperf3 -c 127.0.0.1 -p "$p" -t 5 -J | jq '.end.sum_received.bits_per_second / 1e9')
+done
+for e in skiff:18701 podman:18702 docker:18703; do
+  n=${e%%:*} p=${e#*:}
+  MBS[$n]=$(for i in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "http://127.0.0.1:$p/big"; done |
+    sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1048576}')
+  RPS[$n]=$(wrk -t 2 -c 8 -d 5s "http://127.0.0.1:$p/index.html" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+done
+
+med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$T/run.json"; }
+r() { echo "$1/$2" | bc -l; }
+echo "## network ($(date -u +%F), $(uname -r), $(nproc) cores)"
+echo
+echo "skiff $("$build/skiff" --version | awk '{print $3}' | tr -d ,), $(podman --version) (netavark), docker $("${DK[@]}" version -f '{{.Server.Version}}') (docker-proxy)."
+echo
+echo "| metric | unit | skiff | podman | docker | skiff/podman | skiff/docker |"
+echo "|---|---|---|---|---|---|---|"
+for k in bridge none; do
+  s=$(med skiff-$k) p=$(med podman-$k) d=$(med docker-$k)
+  printf '| run --rm true (%s) | ms | %.1f | %.1f | %.1f | %.2f | %.2f |\n' "$k" "$s" "$p" "$d" "$(r "$s" "$p")" "$(r "$s" "$d")"
+done
+s=$(echo "$(med skiff-bridge) - $(med skiff-none)" | bc -l)
+p=$(echo "$(med podman-bridge) - $(med podman-none)" | bc -l)
+d=$(echo "$(med docker-bridge) - $(med docker-none)" | bc -l)
+printf '| network setup + teardown (bridge - none) | ms | %.1f | %.1f | %.1f | %.2f | %.2f |\n' "$s" "$p" "$d" "$(r "$s" "$p")" "$(r "$s" "$d")"
+printf '| 127.0.0.1 published port: iperf3, one stream | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' \
+  "${GBIT[skiff]}" "${GBIT[podman]}" "${GBIT[docker]}" "$(r "${GBIT[skiff]}" "${GBIT[podman]}")" "$(r "${GBIT[skiff]}" "${GBIT[docker]}")"
+printf '| 127.0.0.1 published port: one 256 MiB download | MiB/s | %d | %d | %d | %.2f | %.2f |\n' \
+  "${MBS[skiff]}" "${MBS[podman]}" "${MBS[docker]}" "$(r "${MBS[skiff]}" "${MBS[podman]}")" "$(r "${MBS[skiff]}" "${MBS[docker]}")"
+printf '| 127.0.0.1 published port: wrk requests (new connection each) | req/s | %d | %d | %d | %.2f | %.2f |\n' \
+  "${RPS[skiff]}" "${RPS[podman]}" "${RPS[docker]}" "$(r "${RPS[skiff]}" "${RPS[podman]}")" "$(r "${RPS[skiff]}" "${RPS[docker]}")"
