@@ -74,7 +74,7 @@ step build-fuzz build build-ci/fuzz clang -Dfuzz=true -Db_sanitize=address,undef
 [[ $gcc_ok == 1 ]] && suite system tests/run-system.sh build-ci/gcc
 [[ $asan_ok == 1 ]] && suite system-asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run-system.sh build-ci/asan
 if [[ $fuzz_ok == 1 ]]; then
-  for f in spec image; do
+  for f in spec image net; do
     corpus=$(mktemp -d /tmp/skiff-fuzz.XXXXXX)
     cp tests/fuzz/corpus-$f/* "$corpus/"
     step fuzz-$f build-ci/fuzz/tests/fuzz/fuzz_$f -max_total_time="$FUZZ_SECONDS" -max_len=65536 \

@@ -386,6 +386,9 @@ static int write_hosts(struct sk_engine *e, struct ctr *c, const char *hostname,
  * with none left the container gets docker's fallback. */
 static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
 {
+    /* on a user-defined network the monitor's name server answers (and
+     * forwards to --dns or the host's servers) */
+    bool embedded = ctr_net_wants_dns(c);
     json_t *hc = obj(c->cfg, "HostConfig");
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/resolv.conf", c->dir);
@@ -405,7 +408,7 @@ static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
         const char *addr = ns ? line + 11 : "";
         while (*addr == ' ' || *addr == '\t')
             addr++;
-        if (ns && (dns || (own_net && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0))))
+        if (ns && (dns || embedded || (own_net && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0))))
             continue;
         if ((strncmp(line, "search", 6) == 0 && json_array_size(obj(hc, "DnsSearch")) > 0) ||
             (strncmp(line, "options", 7) == 0 && json_array_size(obj(hc, "DnsOptions")) > 0))
@@ -413,8 +416,11 @@ static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
         servers |= ns;
         sb_printf(&b, "%s\n", line);
     }
-    json_array_foreach(obj(hc, "Dns"), i, v) sb_printf(&b, "nameserver %s\n", json_string_value(v));
-    if (!dns && !servers && own_net)
+    if (embedded)
+        sb_puts(&b, "nameserver 127.0.0.11\n");
+    else
+        json_array_foreach(obj(hc, "Dns"), i, v) sb_printf(&b, "nameserver %s\n", json_string_value(v));
+    if (!embedded && !dns && !servers && own_net)
         sb_puts(&b, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
     if (json_array_size(obj(hc, "DnsSearch")) > 0) {
         sb_puts(&b, "search");
@@ -425,6 +431,8 @@ static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
         sb_puts(&b, "options");
         json_array_foreach(obj(hc, "DnsOptions"), i, v) sb_printf(&b, " %s", json_string_value(v));
         sb_puts(&b, "\n");
+    } else if (embedded) {
+        sb_puts(&b, "options ndots:0\n");
     }
     int rc = b.oom ? sk_err(err, ENOMEM, "resolv.conf")
                    : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);

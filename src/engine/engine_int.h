@@ -118,6 +118,11 @@ int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err);
 int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
                     sk_error *err);
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
+/* On a user-defined network: the name server at 127.0.0.11 (the monitor's). */
+bool ctr_net_wants_dns(struct ctr *c);
+struct dns_server;
+int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out, sk_error *err);
+void ctr_net_dns_close(struct dns_server *d);
 /* At removal: ports, namespace, leases. */
 void ctr_net_remove(struct sk_engine *e, struct ctr *c);
 

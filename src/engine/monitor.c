@@ -29,6 +29,7 @@
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/monitor.h"
+#include "network/dns.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -65,6 +66,7 @@ struct mon {
     json_t *ports;  /* published: docker's NetworkSettings.Ports */
     int *port_fds;  /* the host ports held */
     size_t nport_fds;
+    struct dns_server *dns; /* 127.0.0.11 on a user-defined network */
 };
 
 static json_t *obj(json_t *o, const char *k)
@@ -457,8 +459,9 @@ static int start_container(struct mon *m, sk_error *err)
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
-    if (ctr_net_setup(m->e, m->c, err) < 0 || write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 ||
-        create_process(m, bundle, err) < 0) {
+    if (ctr_net_setup(m->e, m->c, err) < 0 ||
+        (m->dns == NULL && ctr_net_wants_dns(m->c) && ctr_net_dns_open(m->e, m->c, &m->dns, err) < 0) ||
+        write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 || create_process(m, bundle, err) < 0) {
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
@@ -540,7 +543,7 @@ static void reap(struct mon *m)
 static void loop(struct mon *m)
 {
     for (;;) {
-        struct pollfd p[6 + MAX_CLIENTS];
+        struct pollfd p[8 + MAX_CLIENTS];
         int n = 0;
         p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
@@ -548,6 +551,11 @@ static void loop(struct mon *m)
         p[n++] = (struct pollfd){m->err_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->exited ? -1 : m->h.timer_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->h.out_fd, POLLIN, 0};
+        int dfd[2] = {-1, -1};
+        if (m->dns != NULL)
+            dns_fds(m->dns, dfd);
+        p[n++] = (struct pollfd){dfd[0], POLLIN, 0};
+        p[n++] = (struct pollfd){dfd[1], POLLIN, 0};
         for (int i = 0; i < MAX_CLIENTS; i++) {
             struct client *cl = &m->cl[i];
             short ev = cl->read_eof ? 0 : POLLIN;
@@ -576,8 +584,10 @@ static void loop(struct mon *m)
             health_tick(&m->h, m->e, m->c);
         if (p[5].revents)
             health_read(&m->h);
+        if (p[6].revents || p[7].revents)
+            dns_serve(m->dns);
         for (int i = 0; i < MAX_CLIENTS; i++) {
-            struct pollfd *q = &p[6 + i];
+            struct pollfd *q = &p[8 + i];
             struct client *cl = &m->cl[i];
             if (q->fd < 0 || cl->fd != q->fd)
                 continue;
@@ -825,6 +835,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
     }
     logfile_close(&m.log);
     health_free(&m.h);
+    ctr_net_dns_close(m.dns);
     close(m.listen_fd);
     unlink(sock);
     if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")) && access(m.c->dir, F_OK) == 0)

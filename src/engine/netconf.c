@@ -2,6 +2,7 @@
  * namespace and ports its monitor sets up at start, what goes at removal;
  * and the engine's network calls (network create/ls/inspect/rm/...). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,10 @@
 #include <unistd.h>
 
 #include "engine/engine_int.h"
+#include "network/dns.h"
 #include "network/network.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
 
@@ -207,6 +210,111 @@ void ctr_net_remove(struct sk_engine *e, struct ctr *c)
     ctr_net_unpublish(e, c, obj(c->state, "Ports"));
     net_teardown(ctr_netctx(e), c->id, NULL);
     ctr_net_release(e, c->cfg);
+}
+
+/* ---- the name server --------------------------------------------------------------- */
+
+bool ctr_net_wants_dns(struct ctr *c)
+{
+    const char *name;
+    json_t *ep;
+    json_object_foreach(ctr_networks(c), name, ep) if (strcmp(name, "bridge") != 0) return true;
+    return false;
+}
+
+struct dns_ctx {
+    struct sk_engine *e;
+    struct ctr *c;
+};
+
+static bool name_matches(const char *want, const char *id, json_t *entry)
+{
+    const char *n = str(entry, "Name");
+    if ((n && strcasecmp(n, want) == 0) || (strlen(want) == 12 && strncmp(id, want, 12) == 0))
+        return true;
+    size_t i;
+    json_t *a;
+    json_array_foreach(obj(entry, "Aliases"), i, a) if (json_string_value(a) &&
+                                                         strcasecmp(json_string_value(a), want) == 0) return true;
+    return false;
+}
+
+/* Containers (and aliases) on the container's networks with this name. */
+static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max)
+{
+    struct dns_ctx *x = ud;
+    size_t n = 0;
+    const char *net;
+    json_t *ep;
+    json_object_foreach(ctr_networks(x->c), net, ep)
+    {
+        json_t *rec = NULL;
+        if (strcmp(net, "bridge") == 0 || net_load(ctr_netctx(x->e), str(ep, "NetworkID"), &rec, NULL) < 0)
+            continue;
+        const char *id;
+        json_t *entry;
+        json_object_foreach(obj(rec, "Containers"), id, entry)
+        {
+            char ip[64];
+            snprintf(ip, sizeof ip, "%s", str(entry, "IPv4Address") ?: "");
+            char *slash = strchr(ip, '/');
+            if (slash)
+                *slash = '\0';
+            struct in_addr a;
+            if (n < max && name_matches(name, id, entry) && inet_pton(AF_INET, ip, &a) == 1)
+                addrs[n++] = a.s_addr;
+        }
+        json_decref(rec);
+    }
+    return n;
+}
+
+/* The servers the container's questions go to: --dns, else the host's. */
+static char **upstreams(struct ctr *c)
+{
+    char **v = NULL;
+    size_t i;
+    json_t *d;
+    json_array_foreach(obj(obj(c->cfg, "HostConfig"), "Dns"), i, d) sk_strv_push(&v, json_string_value(d));
+    if (v != NULL)
+        return v;
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    if (sk_read_file("/etc/resolv.conf", 1 << 20, &text, &len, NULL) < 0)
+        return NULL;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char addr[64];
+        if (sscanf(line, "nameserver %63s", addr) == 1)
+            sk_strv_push(&v, addr);
+    }
+    return v;
+}
+
+int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out, sk_error *err)
+{
+    struct dns_ctx *x = malloc(sizeof *x); /* lives as long as the monitor */
+    if (x == NULL)
+        return sk_err(err, ENOMEM, "dns");
+    *x = (struct dns_ctx){e, c};
+    char path[PATH_MAX];
+    net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
+    _cleanup_strv_ char **up = upstreams(c);
+    if (dns_open(path, up, dns_lookup, x, out, err) < 0) {
+        free(x);
+        return -1;
+    }
+    return 0;
+}
+
+void ctr_net_dns_close(struct dns_server *d)
+{
+    if (d != NULL) {
+        free(dns_userdata(d));
+        dns_close(d);
+    }
 }
 
 /* ---- the engine's network calls ------------------------------------------------------- */

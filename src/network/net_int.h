@@ -6,8 +6,6 @@
 
 /* flock on <dir>/lock: an fd to close */
 int net_lock(struct sk_netctx *n, sk_error *err);
-/* The record of the network with this id (no lookup by name). */
-int net_load(struct sk_netctx *n, const char *id, json_t **out, sk_error *err);
 /* The bridge exists, is up, has its address; the table's rules are in
  * place (rebuilt when the bridge had to be made).  Under the lock. */
 int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err);

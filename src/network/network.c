@@ -606,10 +606,12 @@ int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const ch
     ipam_mac(ip, m);
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     new_id(epid);
-    json_object_set_new(ctrs, ctr_id,
-                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", ctr_name ? ctr_name : "",
-                                  "EndpointID", epid, "MacAddress", mac, "IPv4Address", cidr,
-                                  "IPv6Address", ""));
+    json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", ctr_name ? ctr_name : "",
+                              "EndpointID", epid, "MacAddress", mac, "IPv4Address", cidr,
+                              "IPv6Address", "");
+    if (json_array_size(aliases) > 0) /* what the network's name server answers for too */
+        json_object_set(entry, "Aliases", aliases);
+    json_object_set_new(ctrs, ctr_id, entry);
     if (save(n, rec, err) < 0)
         goto out;
     bool internal = json_is_true(obj(rec, "Internal"));

@@ -45,6 +45,9 @@ int net_create(struct sk_netctx *n, json_t *req, json_t **out, sk_error *err);
 /* By name, id or unique id prefix ("No such network: x"); "bridge" is made
  * on first use, "host" and "none" are records of their own. */
 int net_get(struct sk_netctx *n, const char *ref, json_t **out, sk_error *err);
+/* The record of the network with this id (no lookup, no lock: a
+ * snapshot, records are replaced atomically). */
+int net_load(struct sk_netctx *n, const char *id, json_t **out, sk_error *err);
 /* All networks' records, predefined ones included. */
 int net_list(struct sk_netctx *n, json_t **out, sk_error *err);
 /* Refuses predefined networks and networks with containers. */

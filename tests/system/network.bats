@@ -289,3 +289,48 @@ kernel_state() {
   run skiff run --rm --network host "$IMG" ip -o link
   [[ $output == *"$(ip -o link | awk -F': ' 'NR==2{print $2}' | sed 's/@.*//')"* ]]
 }
+
+# A name server of the test's own on the test host: every A question gets 198.18.0.77.
+fake_dns() {
+  cat >"$T/dns.py" <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.2", 53))
+while True:
+    q, a = s.recvfrom(512)
+    end = 12
+    while q[end]:
+        end += q[end] + 1
+    end += 5
+    r = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:end]
+    r += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([198, 18, 0, 77])
+    s.sendto(r, a)
+PY
+  ip netns exec "$NS" python3 "$T/dns.py" &
+  BG_PIDS+=($!)
+  sleep 0.5
+}
+
+@test "names on a user-defined network: container names, aliases, short ids; the rest forwarded to --dns" {
+  test_host_up
+  fake_dns
+  skiff network create dnsnet >/dev/null
+  a=$(web --name alpha --network dnsnet --network-alias db)
+  ipa=$(ip_of "$a")
+  run skiff run --rm --network dnsnet --dns 198.18.0.2 "$IMG" sh -c \
+    'cat /etc/resolv.conf; nslookup alpha; nslookup DB; nslookup '"${a:0:12}"'; nslookup outside.test'
+  [ "$status" -eq 0 ]
+  [[ $output == "nameserver 127.0.0.11"* ]]
+  [ "$(grep -c "Address: $ipa" <<<"$output")" -eq 3 ]
+  [[ $output == *"Name:	outside.test"*"Address: 198.18.0.77"* ]]
+  run skiff run --rm --network dnsnet "$IMG" sh -c 'timeout 5 wget -q -O- http://alpha/; exit $?'
+  [ "$output" = hello-from-skiff ]
+  # the default bridge has no name server of skiff's: the host's resolv.conf
+  run skiff run --rm "$IMG" cat /etc/resolv.conf
+  [[ $output != *127.0.0.11* ]]
+  # another network does not see alpha
+  skiff network create other >/dev/null
+  run skiff run --rm --network other --dns 198.18.0.2 "$IMG" nslookup alpha
+  [[ $output == *"Address: 198.18.0.77"* ]]
+  [[ $output != *"$ipa"* ]]
+}

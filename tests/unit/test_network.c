@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "network/dns.h"
 #include "network/ipam.h"
 #include "network/network.h"
 #include "util/json.h"
@@ -135,6 +137,65 @@ static void test_publish(void **state)
     pub_bad("", "invalid containerPort");
 }
 
+static size_t query(uint8_t *b, const char *name, uint16_t type, uint16_t flags)
+{
+    const uint8_t hdr[12] = {0xbe, 0xef, (uint8_t)(flags >> 8), (uint8_t)flags, 0, 1, 0, 0, 0, 0, 0, 0};
+    memcpy(b, hdr, 12);
+    size_t off = 12;
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", name);
+    for (char *sv = NULL, *l = strtok_r(tmp, ".", &sv); l; l = strtok_r(NULL, ".", &sv)) {
+        b[off++] = (uint8_t)strlen(l);
+        memcpy(b + off, l, strlen(l));
+        off += strlen(l);
+    }
+    b[off++] = 0;
+    b[off++] = (uint8_t)(type >> 8);
+    b[off++] = (uint8_t)type;
+    b[off++] = 0;
+    b[off++] = 1;
+    return off;
+}
+
+static void test_dns(void **state)
+{
+    (void)state;
+    uint8_t b[512], out[512];
+    struct dns_question q;
+    size_t n = query(b, "Alpha.Example", DNS_TYPE_A, 0x0100);
+    assert_int_equal(dns_parse_query(b, n, &q), 0);
+    assert_string_equal(q.name, "alpha.example");
+    assert_int_equal(q.id, 0xbeef);
+    assert_true(q.rd);
+    assert_int_equal(q.end, n);
+    uint32_t addrs[2] = {htonl(0xac120002), htonl(0xac120003)};
+    size_t m = dns_build_answer(b, &q, 0, addrs, 2, out, sizeof out);
+    assert_int_equal(m, n + 32);
+    assert_int_equal(out[2] & 0x80, 0x80);         /* a response */
+    assert_int_equal(out[7], 2);                    /* two answers */
+    assert_memory_equal(out + n + 12, &addrs[0], 4);
+    assert_int_equal(dns_build_answer(b, &q, 0, addrs, 2, out, n + 20), 0); /* does not fit */
+    /* AAAA: no data, no error */
+    n = query(b, "alpha", DNS_TYPE_AAAA, 0);
+    assert_int_equal(dns_parse_query(b, n, &q), 0);
+    m = dns_build_answer(b, &q, 0, addrs, 2, out, sizeof out);
+    assert_int_equal(m, n);
+    assert_int_equal(out[7], 0);
+    assert_int_equal(out[3] & 0xf, 0);
+    /* not queries: a response, two questions, a compression pointer, truncated */
+    n = query(b, "alpha", DNS_TYPE_A, 0x8000);
+    assert_int_equal(dns_parse_query(b, n, &q), -1);
+    n = query(b, "alpha", DNS_TYPE_A, 0);
+    b[5] = 2;
+    assert_int_equal(dns_parse_query(b, n, &q), -1);
+    b[5] = 1;
+    b[12] = 0xc0;
+    assert_int_equal(dns_parse_query(b, n, &q), -1);
+    n = query(b, "alpha", DNS_TYPE_A, 0);
+    assert_int_equal(dns_parse_query(b, n - 1, &q), -1);
+    assert_int_equal(dns_parse_query(b, 11, &q), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_overlap_and_ranges),
         cmocka_unit_test(test_pools_and_mac),
         cmocka_unit_test(test_publish),
+        cmocka_unit_test(test_dns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

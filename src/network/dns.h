@@ -1,0 +1,57 @@
+/* dns.h - the name server of a container on a user-defined network, as
+ * docker's embedded one: it answers on 127.0.0.11:53 (UDP) inside the
+ * container's network namespace, for the names of the containers (and
+ * their aliases) on the container's networks, and forwards every other
+ * question to upstream servers from the host's namespace (so that even a
+ * host resolver on 127.0.0.53 serves containers).  It lives in the
+ * container's monitor: two sockets in its poll loop, no process of its own.
+ *
+ * The packet code is pure and fuzzed: a question is hostile input. */
+#ifndef SKIFF_NETWORK_DNS_H
+#define SKIFF_NETWORK_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define DNS_NAME_MAX 256
+#define DNS_TYPE_A 1
+#define DNS_TYPE_AAAA 28
+#define DNS_TYPE_ANY 255
+
+struct dns_question {
+    uint16_t id;
+    bool rd;                   /* recursion desired */
+    char name[DNS_NAME_MAX];   /* lowercase, dotted, no trailing dot */
+    uint16_t qtype, qclass;
+    size_t end;                /* where the question section ends */
+};
+
+/* A standard query with one question; -1 for anything else. */
+int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q);
+/* The answer to q (whose packet is msg): rcode, and one A record per
+ * address (network order) for A/ANY questions.  Returns its length, 0 when
+ * it does not fit. */
+size_t dns_build_answer(const uint8_t *msg, const struct dns_question *q, int rcode,
+                        const uint32_t *addrs, size_t n, uint8_t *out, size_t cap);
+
+/* The addresses (network order, up to max) that name has for the
+ * container; 0: not a name of ours (the question is forwarded). */
+typedef size_t (*dns_lookup_fn)(void *ud, const char *name, uint32_t *addrs, size_t max);
+
+struct dns_server;
+/* Listen on 127.0.0.11:53 in the namespace at nspath; upstreams are IPv4 or
+ * IPv6 addresses ("10.0.0.53"), reached from the caller's namespace. */
+int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+             struct dns_server **out, sk_error *err);
+void dns_close(struct dns_server *d);
+/* The ud given to dns_open (the caller's to free). */
+void *dns_userdata(struct dns_server *d);
+/* The two descriptors to poll for input (listening, upstream). */
+void dns_fds(struct dns_server *d, int fds[2]);
+/* Serve what arrived on them (never blocks). */
+void dns_serve(struct dns_server *d);
+
+#endif
