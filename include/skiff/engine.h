@@ -203,6 +203,13 @@ int sk_network_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_er
 int sk_network_list(struct sk_engine *e, json_t **out, sk_error *err);
 /* Refuses predefined networks and networks with containers. */
 int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err);
+/* Connect a container (running or not) to a network: a lease (ip may be
+ * NULL), and an interface at once when its namespace exists. */
+int sk_network_connect(struct sk_engine *e, const char *net, const char *ctr, const char *ip,
+                       json_t *aliases, sk_error *err);
+/* The interface and the lease gone; force: also a container that is gone. */
+int sk_network_disconnect(struct sk_engine *e, const char *net, const char *ctr, bool force,
+                          sk_error *err);
 /* Remove the networks no container uses; *removed: their names. */
 int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err);
 

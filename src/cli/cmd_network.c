@@ -1,4 +1,4 @@
-/* network create, ls, inspect, rm, prune */
+/* network create, ls, inspect, rm, prune, connect, disconnect */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -252,6 +252,61 @@ static int cmd_network_prune_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+static int cmd_network_connect_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"ip", required_argument, NULL, 'i'},
+                                         {"alias", required_argument, NULL, 'a'},
+                                         {0}};
+    const char *ip = NULL;
+    _cleanup_json_ json_t *aliases = json_array();
+    int o;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o == 'i')
+            ip = optarg;
+        else if (o == 'a')
+            json_array_append_new(aliases, json_string(optarg));
+        else
+            return cli_usage(&cmd_network_connect, true);
+    }
+    if (optind + 2 != argc)
+        return cli_usage(&cmd_network_connect, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL ||
+        sk_network_connect(e, argv[optind], argv[optind + 1], ip,
+                           json_array_size(aliases) ? aliases : NULL, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+static int cmd_network_disconnect_run(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"force", no_argument, NULL, 'f'}, {0}};
+    bool force = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+        if (o != 'f')
+            return cli_usage(&cmd_network_disconnect, true);
+        force = true;
+    }
+    if (optind + 2 != argc)
+        return cli_usage(&cmd_network_disconnect, true);
+    sk_error err;
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL || sk_network_disconnect(e, argv[optind], argv[optind + 1], force, &err) < 0)
+        return cli_fail(&err);
+    return 0;
+}
+
+const struct cli_cmd cmd_network_connect = {"network connect", "[OPTIONS] NETWORK CONTAINER",
+                                            "Connect a container to a network",
+                                            "      --alias strings   Add network-scoped alias for the container\n"
+                                            "      --ip string       IPv4 address (e.g., 172.30.100.104)\n",
+                                            cmd_network_connect_run};
+const struct cli_cmd cmd_network_disconnect = {"network disconnect", "[OPTIONS] NETWORK CONTAINER",
+                                               "Disconnect a container from a network",
+                                               "  -f, --force   Force the container to disconnect from a network\n",
+                                               cmd_network_disconnect_run};
 const struct cli_cmd cmd_network_create = {
     "network create", "[OPTIONS] NETWORK", "Create a network",
     "      --attachable         Enable manual container attachment\n"

@@ -26,6 +26,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_diff,    &cmd_export,     &cmd_events,
     &cmd_volume_create, &cmd_volume_ls, &cmd_volume_inspect, &cmd_volume_rm, &cmd_volume_prune,
     &cmd_network_create, &cmd_network_ls, &cmd_network_inspect, &cmd_network_rm, &cmd_network_prune,
+    &cmd_network_connect, &cmd_network_disconnect,
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,

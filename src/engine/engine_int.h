@@ -123,6 +123,8 @@ bool ctr_net_wants_dns(struct ctr *c);
 struct dns_server;
 int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out, sk_error *err);
 void ctr_net_dns_close(struct dns_server *d);
+/* docker's network connect/disconnect events for each of its networks */
+void ctr_net_events(struct sk_engine *e, struct ctr *c, const char *action);
 /* At removal: ports, namespace, leases. */
 void ctr_net_remove(struct sk_engine *e, struct ctr *c);
 

@@ -137,6 +137,9 @@ static json_t *network_view(struct sk_engine *e, struct ctr *c)
     json_t *nets = json_deep_copy(ctr_networks(c));
     if (nets == NULL)
         nets = json_object();
+    const char *k;
+    json_t *one;
+    json_object_foreach(nets, k, one) json_object_del(one, "SkiffIf"); /* ours, not docker's */
     if (json_object_size(nets) == 0 && strncmp(mode, "container:", 10) != 0) {
         json_t *ep = json_pack("{s:n, s:n, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i}", "IPAMConfig",
                                "Links", "NetworkID", "", "EndpointID", "", "Gateway", "", "IPAddress",
@@ -287,6 +290,9 @@ static json_t *list_entry(struct ctr *c)
     status_text(c, status, sizeof status);
     json_t *labels = obj(obj(c->cfg, "Config"), "Labels");
     json_t *nets = json_deep_copy(ctr_networks(c));
+    const char *nk;
+    json_t *nep;
+    json_object_foreach(nets, nk, nep) json_object_del(nep, "SkiffIf");
     json_t *j = json_pack("{s:O, s:[O], s:s, s:O, s:s, s:I, s:o, s:o, s:s, s:s, s:{s:s}, s:{s:o}, s:o}",
                           "Id", obj(c->cfg, "Id"), "Names", obj(c->cfg, "Name"), "Image",
                           str(c->cfg, "ImageName") ?: "", "ImageID", obj(c->cfg, "Image"), "Command",

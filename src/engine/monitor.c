@@ -494,6 +494,7 @@ static int start_container(struct mon *m, sk_error *err)
                            (int)m->pid, "PidStart", (json_int_t)rt_pid_start_time(m->pid),
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
                            "ExitCode", 0, "OOMKilled", 0, "Ports", m->ports ? m->ports : json_object()));
+    ctr_net_events(m->e, m->c, "connect");
     sk_event_container(m->e, m->c->cfg, "start", NULL);
     health_start(&m->h, m->e, m->c);
     report(m, "running %d", (int)m->pid);
@@ -648,6 +649,7 @@ static void finish(struct mon *m, struct outcome *o)
     char code[16];
     snprintf(code, sizeof code, "%d", o->code);
     sk_event_container(m->e, m->c->cfg, "die", json_pack("{s:s}", "exitCode", code));
+    ctr_net_events(m->e, m->c, "disconnect");
     char now[40];
     sk_now(now, sizeof now);
     set_state(m, json_pack("{s:s, s:i, s:i, s:b, s:s, s:s, s:s, s:{}}", "Status", "exited", "Pid", 0,

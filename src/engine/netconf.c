@@ -105,6 +105,9 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
             break;
         }
         json_decref(aliases);
+        char ifname[16];
+        snprintf(ifname, sizeof ifname, "eth%zu", i);
+        json_object_set_new(ep, "SkiffIf", json_string(ifname));
         json_object_set_new(nets, str(rec, "Name"), ep);
         if (i == 0 && strcmp(str(rec, "Name"), mode) != 0) /* an id or a prefix: the name */
             json_object_set_new(hc, "NetworkMode", json_string(str(rec, "Name")));
@@ -315,6 +318,127 @@ void ctr_net_dns_close(struct dns_server *d)
         free(dns_userdata(d));
         dns_close(d);
     }
+}
+
+/* ---- connect, disconnect ----------------------------------------------------------- */
+
+/* The first interface name no endpoint of the container uses. */
+static void free_ifname(json_t *nets, char buf[16])
+{
+    for (int k = 0; k < 16; k++) {
+        snprintf(buf, 16, "eth%d", k);
+        bool used = false;
+        const char *n;
+        json_t *ep;
+        json_object_foreach(nets, n, ep) used |= sk_streq(str(ep, "SkiffIf"), buf);
+        if (!used)
+            return;
+    }
+}
+
+static void net_event(struct sk_engine *e, const char *action, json_t *rec, const char *ctr_id)
+{
+    sk_event(e, "network", action, str(rec, "Id"),
+             json_pack("{s:s, s:s, s:s}", "container", ctr_id, "name", str(rec, "Name"), "type", "bridge"));
+}
+
+void ctr_net_events(struct sk_engine *e, struct ctr *c, const char *action)
+{
+    const char *name;
+    json_t *ep;
+    json_object_foreach(ctr_networks(c), name, ep)
+    {
+        json_t *rec = NULL;
+        if (net_load(ctr_netctx(e), str(ep, "NetworkID"), &rec, NULL) == 0)
+            net_event(e, action, rec, c->id);
+        json_decref(rec);
+    }
+}
+
+int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, const char *ip,
+                       json_t *aliases, sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, err) < 0)
+        return -1;
+    const char *mode = str(obj(c->cfg, "HostConfig"), "NetworkMode");
+    if (!ctr_net_is_own(mode))
+        return sk_err(err, 0, "container %.12s: a container with --network %s cannot join networks",
+                      c->id, mode);
+    _cleanup_json_ json_t *rec = NULL;
+    if (net_get(ctr_netctx(e), net, &rec, err) < 0)
+        return -1;
+    if (net_predefined(str(rec, "Name")) && strcmp(str(rec, "Name"), "bridge") != 0)
+        return sk_err(err, 0, "container cannot be disconnected from host network or connected to host network");
+    int lock = ctr_lock(c, err);
+    if (lock < 0)
+        return -1;
+    int rc = -1;
+    json_t *ep = NULL;
+    ctr_reload_state(c, NULL);
+    if (obj(ctr_networks(c), str(rec, "Name")) != NULL) {
+        sk_err(err, 0, "endpoint with name %s already exists in network %s", str(c->cfg, "Name") + 1,
+               str(rec, "Name"));
+        goto out;
+    }
+    if (net_lease(ctr_netctx(e), str(rec, "Id"), c->id, str(c->cfg, "Name") + 1, ip, aliases, &ep, err) < 0)
+        goto out;
+    char ifname[16];
+    free_ifname(ctr_networks(c), ifname);
+    json_object_set_new(ep, "SkiffIf", json_string(ifname));
+    bool route = true;
+    const char *n;
+    json_t *other;
+    json_object_foreach(ctr_networks(c), n, other) route = false;
+    if (net_attach(ctr_netctx(e), c->id, ep, route, err) < 0) {
+        net_release(ctr_netctx(e), str(rec, "Id"), c->id, NULL);
+        json_decref(ep);
+        goto out;
+    }
+    json_object_set_new(ctr_networks(c), str(rec, "Name"), ep);
+    if (ctr_save_config(c, err) < 0)
+        goto out;
+    if (ctr_is_running(c))
+        net_event(e, "connect", rec, c->id);
+    rc = 0;
+out:
+    close(lock);
+    return rc;
+}
+
+int sk_network_disconnect(struct sk_engine *e, const char *net, const char *ref, bool force,
+                          sk_error *err)
+{
+    _cleanup_json_ json_t *rec = NULL;
+    if (net_get(ctr_netctx(e), net, &rec, err) < 0)
+        return -1;
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, err) < 0) {
+        /* -f: the endpoint of a container that is gone */
+        if (force && json_object_get(obj(rec, "Containers"), ref) != NULL)
+            return net_release(ctr_netctx(e), str(rec, "Id"), ref, err);
+        return -1;
+    }
+    int lock = ctr_lock(c, err);
+    if (lock < 0)
+        return -1;
+    int rc = -1;
+    json_t *ep = obj(ctr_networks(c), str(rec, "Name"));
+    if (ep == NULL) {
+        sk_err(err, 0, "container %.12s is not connected to network %s", c->id, str(rec, "Name"));
+        goto out;
+    }
+    if (net_detach(ctr_netctx(e), c->id, ep, err) < 0 && !force)
+        goto out;
+    net_release(ctr_netctx(e), str(rec, "Id"), c->id, NULL);
+    json_object_del(ctr_networks(c), str(rec, "Name"));
+    if (ctr_save_config(c, err) < 0)
+        goto out;
+    net_event(e, "disconnect", rec, c->id);
+    rc = 0;
+out:
+    close(lock);
+    return rc;
 }
 
 /* ---- the engine's network calls ------------------------------------------------------- */

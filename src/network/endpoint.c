@@ -42,10 +42,21 @@ static void host_ifname(const char *ctr_id, int i, char buf[16])
     snprintf(buf, 16, "veth%.9s%x", ctr_id, i & 15);
 }
 
+/* The endpoint's interface in the container: SkiffIf ("eth1"), else eth<i>. */
+static int if_index(json_t *ep, int i)
+{
+    const char *s = str(ep, "SkiffIf");
+    int k;
+    if (s != NULL && strncmp(s, "eth", 3) == 0 && sk_parse_int(s + 3, &k) == 0 && k >= 0 && k < 16)
+        return k;
+    return i;
+}
+
 /* One endpoint: a veth pair between the network's bridge and eth<i>. */
 static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, int nsfd,
                          const char *ctr_id, int i, json_t *ep, bool *routed, sk_error *err)
 {
+    i = if_index(ep, i);
     json_t *rec;
     if (net_load(n, str(ep, "NetworkID"), &rec, err) < 0)
         return -1;
@@ -97,6 +108,8 @@ out:
     return rc;
 }
 
+static int open_both(const char *path, struct nl *host, struct nl *ns, sk_error *err);
+
 static void ok_path(struct sk_netctx *n, const char *ctr_id, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/%s.ok", n->nsdir, ctr_id);
@@ -114,17 +127,13 @@ int net_setup(struct sk_netctx *n, const char *ctr_id, json_t *networks, sk_erro
     if (netns_create(path, err) < 0)
         return -1;
     struct nl host = {0}, ns = {0};
-    int saved = -1, rc = -1;
+    int rc = -1;
     _cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
     if (nsfd < 0) {
         sk_err(err, errno, "%s", path);
         goto out;
     }
-    if (nl_open(&host, err) < 0 || netns_enter(path, &saved, err) < 0)
-        goto out;
-    int r = nl_open(&ns, err);
-    netns_leave(saved);
-    if (r < 0)
+    if (open_both(path, &host, &ns, err) < 0)
         goto out;
     const char *name;
     json_t *ep;
@@ -147,6 +156,64 @@ out:
     nl_close(&host);
     if (rc < 0)
         net_teardown(n, ctr_id, NULL);
+    return rc;
+}
+
+/* Sockets to the host's and to the container's namespace. */
+static int open_both(const char *path, struct nl *host, struct nl *ns, sk_error *err)
+{
+    int saved;
+    if (nl_open(host, err) < 0)
+        return -1;
+    if (netns_enter(path, &saved, err) < 0) {
+        nl_close(host);
+        return -1;
+    }
+    int r = nl_open(ns, err);
+    netns_leave(saved);
+    if (r < 0)
+        nl_close(host);
+    return r;
+}
+
+int net_attach(struct sk_netctx *n, const char *ctr_id, json_t *ep, bool route, sk_error *err)
+{
+    char path[PATH_MAX + 80], ok[PATH_MAX + 80];
+    net_ns_path(n, ctr_id, path, sizeof path);
+    ok_path(n, ctr_id, ok, sizeof ok);
+    if (access(ok, F_OK) != 0)
+        return 0; /* not built: the next start builds it with this endpoint */
+    struct nl host = {0}, ns = {0};
+    _cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0)
+        return sk_err(err, errno, "%s", path);
+    if (open_both(path, &host, &ns, err) < 0)
+        return -1;
+    bool routed = !route;
+    int rc = add_interface(n, &host, &ns, nsfd, ctr_id, 0, ep, &routed, err);
+    nl_close(&ns);
+    nl_close(&host);
+    return rc;
+}
+
+int net_detach(struct sk_netctx *n, const char *ctr_id, json_t *ep, sk_error *err)
+{
+    char path[PATH_MAX + 80], ok[PATH_MAX + 80], cname[16];
+    net_ns_path(n, ctr_id, path, sizeof path);
+    ok_path(n, ctr_id, ok, sizeof ok);
+    if (access(ok, F_OK) != 0)
+        return 0;
+    snprintf(cname, sizeof cname, "eth%d", if_index(ep, 0));
+    int saved;
+    if (netns_enter(path, &saved, err) < 0)
+        return -1;
+    struct nl ns;
+    int rc = nl_open(&ns, err);
+    if (rc == 0) {
+        rc = nl_link_del(&ns, cname, err); /* its peer on the bridge goes with it */
+        nl_close(&ns);
+    }
+    netns_leave(saved);
     return rc;
 }
 

@@ -63,9 +63,15 @@ int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_
 /* <runroot>/netns/<id> */
 void net_ns_path(struct sk_netctx *n, const char *ctr_id, char *buf, size_t cap);
 /* The container's namespace with one interface per endpoint of networks
- * (name -> EndpointSettings; eth0, eth1, ... in order), built once and
- * kept; a half-built one is built again. */
+ * (name -> EndpointSettings; the interface is the endpoint's "SkiffIf",
+ * else eth0, eth1, ... in order), built once and kept; a half-built one is
+ * built again. */
 int net_setup(struct sk_netctx *n, const char *ctr_id, json_t *networks, sk_error *err);
+/* One more endpoint in a namespace already built (none built: nothing to
+ * do, the next net_setup adds it); route: make it the default route. */
+int net_attach(struct sk_netctx *n, const char *ctr_id, json_t *ep, bool route, sk_error *err);
+/* The endpoint's interface out of the built namespace. */
+int net_detach(struct sk_netctx *n, const char *ctr_id, json_t *ep, sk_error *err);
 /* The namespace and its interfaces gone (what is already gone: no error). */
 int net_teardown(struct sk_netctx *n, const char *ctr_id, sk_error *err);
 

@@ -334,3 +334,34 @@ PY
   [[ $output == *"Address: 198.18.0.77"* ]]
   [[ $output != *"$ipa"* ]]
 }
+
+@test "network connect and disconnect: a running container gets eth1 at once, a stopped one at start" {
+  skiff network create front >/dev/null
+  skiff network create back >/dev/null
+  a=$(web --network front)
+  b=$(skiff run -d --network back "$IMG" sleep 100)
+  run skiff exec "$b" sh -c "timeout 3 wget -q -O- http://$(ip_of "$a")/; exit \$?"
+  [ "$status" -ne 0 ]
+  skiff network connect --alias api back "$a"
+  run skiff exec "$a" ip -o -4 addr show
+  [[ $output == *eth0* && $output == *eth1* ]]
+  ipb=$(skiff inspect -f '{{.NetworkSettings.Networks.back.IPAddress}}' "$a")
+  run skiff exec "$b" sh -c "timeout 5 wget -q -O- http://$ipb/; exit \$?"
+  [ "$output" = hello-from-skiff ]
+  [ "$(skiff network inspect back -f '{{len .Containers}}')" -eq 2 ]
+  run skiff network connect back "$a"
+  [ "$status" -ne 0 ]
+  [[ $output == *"already exists in network back"* ]]
+  skiff network disconnect back "$a"
+  run skiff exec "$a" ip -o link
+  [[ $output != *eth1* ]]
+  [ "$(skiff network inspect back -f '{{len .Containers}}')" -eq 1 ]
+  [ "$(skiff inspect -f '{{len .NetworkSettings.Networks}}' "$a")" -eq 1 ]
+  # a created container: the interface comes with its first start
+  c=$(skiff create --network front "$IMG" sh -c 'ip -o -4 addr show; sleep 100')
+  skiff network connect back "$c"
+  skiff start "$c" >/dev/null
+  wait_until 'skiff logs '"$c"' | grep -q eth1'
+  skiff events --since 1m --until 0s --filter type=network --format '{{.Action}}' | grep -qx connect
+  skiff events --since 1m --until 0s --filter type=network --format '{{.Action}}' | grep -qx disconnect
+}
