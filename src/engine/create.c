@@ -548,11 +548,18 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
     char nm[300];
     snprintf(nm, sizeof nm, "/%s", name);
     json_object_set_new(c.cfg, "Name", json_string(nm));
-    if (ctr_net_lease(e, c.cfg, body, err) < 0) {
+    /* the directory first: a create killed after the lease leaves litter
+     * whose sweep gives the lease back */
+    if (sk_mkdir_p(c.dir, 0700, err) < 0) {
         close(lock);
         goto out;
     }
-    if (sk_mkdir_p(c.dir, 0700, err) < 0 || write_etc(e, &c, hostname, err) < 0 ||
+    if (ctr_net_lease(e, c.cfg, body, err) < 0) {
+        sk_rm_rf(c.dir, NULL);
+        close(lock);
+        goto out;
+    }
+    if (write_etc(e, &c, hostname, err) < 0 ||
         ctr_save_state(&c, err) < 0 || ctr_save_config(&c, err) < 0) {
         sk_rm_rf(c.dir, NULL);
         ctr_net_release(e, c.cfg);

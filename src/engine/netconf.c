@@ -489,11 +489,30 @@ int sk_network_list(struct sk_engine *e, json_t **out, sk_error *err)
     return 0;
 }
 
+/* Leases and namespaces of containers whose directory is gone (a removal
+ * killed half-way, a record removed by hand) go. */
+static void drop_orphans(struct sk_engine *e, json_t *rec)
+{
+    const char *id;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(obj(rec, "Containers"), tmp, id, v)
+    {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/containers/%s", e->root, id);
+        if (access(dir, F_OK) != 0 && errno == ENOENT) {
+            net_forget(ctr_netctx(e), id);
+            json_object_del(obj(rec, "Containers"), id);
+        }
+    }
+}
+
 int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err)
 {
     json_t *rec;
     if (net_get(ctr_netctx(e), ref, &rec, err) < 0)
         return -1;
+    drop_orphans(e, rec);
     int rc = net_remove(ctr_netctx(e), str(rec, "Id"), err);
     if (rc == 0)
         sk_event(e, "network", "destroy", str(rec, "Id"),
@@ -512,6 +531,7 @@ int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err)
     json_t *r;
     json_array_foreach(all, i, r)
     {
+        drop_orphans(e, r);
         if (net_predefined(str(r, "Name")) || json_object_size(obj(r, "Containers")) > 0)
             continue;
         if (sk_network_remove(e, str(r, "Id"), NULL) == 0)

@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/strutil.h"
 
 void ctr_paths(struct sk_engine *e, const char *id, struct ctr *c)
 {
@@ -167,8 +168,11 @@ int ctr_ids(struct sk_engine *e, json_t **out, sk_error *err)
         /* no record: a create still writing it, or what a create or rm
          * killed half-way left; a minute old, it is litter */
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime > 60)
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime > 60) {
+            if (sk_valid_id(de->d_name))
+                net_forget(ctr_netctx(e), de->d_name); /* its leases and namespace too */
             sk_rm_rf_at(dirfd(d), de->d_name, NULL);
+        }
     }
     closedir(d);
     return 0;

@@ -643,6 +643,22 @@ int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_
     return rc;
 }
 
+void net_forget(struct sk_netctx *n, const char *ctr_id)
+{
+    int lock = net_lock(n, NULL);
+    if (lock < 0)
+        return;
+    json_t *all = NULL;
+    if (load_all(n, &all, NULL) == 0) {
+        size_t i;
+        json_t *r;
+        json_array_foreach(all, i, r) if (json_object_del(obj(r, "Containers"), ctr_id) == 0) save(n, r, NULL);
+    }
+    json_decref(all);
+    close(lock);
+    net_teardown(n, ctr_id, NULL);
+}
+
 /* ---- the kernel side -------------------------------------------------------------------- */
 
 static void render_base(struct strbuf *s, const char *t)

@@ -60,6 +60,10 @@ int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const ch
 /* Give the container's lease on the network back (no lease: no error). */
 int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_error *err);
 
+/* Everything of a container that is gone: its leases on every network
+ * and its namespace. */
+void net_forget(struct sk_netctx *n, const char *ctr_id);
+
 /* <runroot>/netns/<id> */
 void net_ns_path(struct sk_netctx *n, const char *ctr_id, char *buf, size_t cap);
 /* The container's namespace with one interface per endpoint of networks

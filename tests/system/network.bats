@@ -365,3 +365,24 @@ PY
   skiff events --since 1m --until 0s --filter type=network --format '{{.Action}}' | grep -qx connect
   skiff events --since 1m --until 0s --filter type=network --format '{{.Action}}' | grep -qx disconnect
 }
+
+@test "leases of containers that are gone are reclaimed; a network keeps no phantom endpoints" {
+  skiff network create tiny --subnet 10.99.8.0/30 >/dev/null
+  id=$(skiff create --network tiny "$IMG" true)
+  # the record vanishes behind skiff's back (a removal killed half-way)
+  rm -rf "$T/root/containers/$id"
+  run skiff create --network tiny "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"no available IPv4 addresses"* ]]
+  skiff network rm tiny
+  [ "$(skiff network ls -q --filter name=tiny | wc -l)" -eq 0 ]
+  # a create killed after its lease: the litter sweep gives the lease back
+  skiff network create tiny2 --subnet 10.99.9.0/30 >/dev/null
+  id=$(skiff create --network tiny2 "$IMG" true)
+  rm "$T/root/containers/$id/config.json"
+  touch -d '2 minutes ago' "$T/root/containers/$id"
+  skiff ps -a >/dev/null
+  [ ! -e "$T/root/containers/$id" ]
+  [ "$(skiff network inspect tiny2 -f '{{len .Containers}}')" -eq 0 ]
+  skiff create --network tiny2 "$IMG" true >/dev/null
+}
