@@ -490,10 +490,10 @@ static int start_container(struct mon *m, sk_error *err)
     }
     char now[40];
     sk_now(now, sizeof now);
-    set_state(m, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i, s:b, s:O}", "Status", "running", "Pid",
+    set_state(m, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i, s:b, s:o}", "Status", "running", "Pid",
                            (int)m->pid, "PidStart", (json_int_t)rt_pid_start_time(m->pid),
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
-                           "ExitCode", 0, "OOMKilled", 0, "Ports", m->ports ? m->ports : json_object()));
+                           "ExitCode", 0, "OOMKilled", 0, "Ports", m->ports ? json_incref(m->ports) : json_object()));
     ctr_net_events(m->e, m->c, "connect");
     sk_event_container(m->e, m->c->cfg, "start", NULL);
     health_start(&m->h, m->e, m->c);
