@@ -97,9 +97,10 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
         const char *ip = str(obj(want, "IPAMConfig"), "IPv4Address");
         if (ip == NULL || !*ip)
             ip = str(want, "IPAddress");
-        json_t *rec;
+        json_t *rec = NULL;
         if (net_get(ctr_netctx(e), ref, &rec, err) < 0 ||
             net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, ip, aliases, &ep, err) < 0) {
+            json_decref(rec);
             json_decref(aliases);
             rc = -1;
             break;

@@ -438,7 +438,7 @@ JSON
   skiff stop -t 1 evt2 >/dev/null
   skiff rm evt2 >/dev/null
   t1=$(date +%s.%N)
-  run skiff events --since "$t0" --until "$t1" --format '{{.Action}} {{.Actor.Attributes.name}}'
+  run skiff events --since "$t0" --until "$t1" --filter type=container --format '{{.Action}} {{.Actor.Attributes.name}}'
   [ "$output" = "$(printf 'create evt\nstart evt\ndie evt\ndestroy evt\ncreate evt2\nstart evt2\nkill evt2\nkill evt2\ndie evt2\nstop evt2\ndestroy evt2')" ]
   run skiff events --since "$t0" --until "$t1" --filter event=die
   [ "${#lines[@]}" -eq 2 ]

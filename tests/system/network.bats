@@ -261,8 +261,10 @@ kernel_state() {
   ! nft list map inet "skiff_$(root_hash "$T/root")" ports | grep -q 18095
   skiff rm -f "$id" >/dev/null
   wait_until '[ "$(kernel_state)" = "$before" ]' # the veths go with their namespaces, soon after
+  br=$(skiff network inspect other -f '{{index .Options "com.docker.network.bridge.name"}}')
+  ip link show "$br" >/dev/null
   skiff network rm other >/dev/null
-  ! ip link show | grep -q "br-"
+  ! ip link show "$br" 2>/dev/null
 }
 
 @test "hosts and resolv.conf: --add-host (host-gateway), --dns, --dns-search, --dns-option" {
