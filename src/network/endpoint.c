@@ -90,6 +90,11 @@ static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, in
     nl_link_del(host, hname, NULL); /* what a dead start left */
     if (nl_veth_add(host, hname, master, cname, nsfd, mac, 0, err) < 0)
         goto out;
+    /* hairpin: the container reaching its own published port through the
+     * host's address comes back out of the port it came in on */
+    char sys[96];
+    snprintf(sys, sizeof sys, "/sys/class/net/%s/brport/hairpin_mode", hname);
+    sk_write_existing(sys, "1", NULL);
     int idx = nl_ifindex(ns, cname, err);
     uint32_t ipn = htonl(ip), gwn = htonl(gw);
     if (idx <= 0 || nl_addr_add(ns, idx, AF_INET, &ipn, prefix, err) < 0 ||

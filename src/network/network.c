@@ -161,13 +161,15 @@ static bool valid_name(const char *s)
     return i <= 128;
 }
 
+/* An interface name that is also safe inside an nft script's quotes. */
 static bool valid_ifname(const char *s)
 {
     size_t l = strlen(s);
     if (l == 0 || l > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return false;
     for (size_t i = 0; i < l; i++)
-        if (s[i] == '/' || s[i] == ':' || s[i] <= ' ' || s[i] == 0x7f)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
             return false;
     return true;
 }
@@ -345,7 +347,7 @@ static int check_request(json_t *req, const char **name, sk_error *err)
         return sk_err(err, 0, "network %s: IPv6 is not supported yet", *name);
     const char *br = str(obj(req, "Options"), OPT_BRIDGE);
     if (br != NULL && !valid_ifname(br))
-        return sk_err(err, 0, "invalid bridge name \"%s\"", br);
+        return sk_err(err, 0, "invalid bridge name \"%s\": at most 15 of [a-zA-Z0-9_.-]", br);
     json_t *labels = obj(req, "Labels");
     if (labels != NULL && !json_is_null(labels) && !json_is_object(labels))
         return sk_err(err, 0, "network %s: Labels must be an object", *name);
@@ -693,6 +695,8 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
     json_array_foreach(all, i, r)
     {
         const char *b = net_bridge(r);
+        if (b == NULL || !valid_ifname(b))
+            continue; /* a damaged record: never into the script */
         sb_printf(&s,
                          "add element inet %1$s bridges { \"%2$s\" }\n"
                          "add rule inet %1$s forward iifname \"%2$s\" oifname \"%2$s\" accept\n"
@@ -704,6 +708,11 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
     json_array_foreach(all, i, r)
     {
         const char *b = net_bridge(r);
+        uint32_t sb;
+        int sp;
+        if (b == NULL || !valid_ifname(b) ||
+            ipam_parse_cidr(str(json_array_get(obj(obj(r, "IPAM"), "Config"), 0), "Subnet"), &sb, &sp, true) < 0)
+            continue;
         sb_printf(&s, "add rule inet %1$s forward oifname \"%2$s\" drop\n", t, b);
         if (json_is_true(obj(r, "Internal"))) {
             sb_printf(&s, "add rule inet %1$s forward iifname \"%2$s\" drop\n", t, b);
@@ -715,9 +724,15 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
                              "add rule inet %1$s postrouting ip saddr %3$s oifname != \"%2$s\" masquerade\n",
                              t, b, sub);
         }
-        /* published ports reached from this host's loopback */
-        sb_printf(&s, "add rule inet %1$s postrouting oifname \"%2$s\" ip saddr 127.0.0.0/8 masquerade\n",
-                         t, b);
+        /* published ports reached from this host's loopback, and from a
+         * container of the same network through the host's address (hairpin:
+         * the reply must come back through the host, not straight over the
+         * bridge) */
+        const char *sub = str(json_array_get(obj(obj(r, "IPAM"), "Config"), 0), "Subnet");
+        sb_printf(&s,
+                  "add rule inet %1$s postrouting oifname \"%2$s\" ip saddr 127.0.0.0/8 masquerade\n"
+                  "add rule inet %1$s postrouting oifname \"%2$s\" ip saddr %3$s ct status dnat masquerade\n",
+                  t, b, sub);
     }
     if (s.oom || s.s == NULL) {
         sb_free(&s);

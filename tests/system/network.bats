@@ -102,6 +102,11 @@ kernel_state() {
   skiff network create --label a=b net1 >/dev/null
   skiff network create net2 >/dev/null
   [ "$(skiff network inspect net1 -f '{{.Labels.a}} {{.Internal}} {{.Driver}}')" = "b false bridge" ]
+  run skiff network create -o 'com.docker.network.bridge.name=x" accept' bad
+  [ "$status" -ne 0 ]
+  [[ $output == *"invalid bridge name"* ]]
+  run skiff network create net1
+  [[ $output == *"network with name net1 already exists"* ]]
   a=$(web --network net1)
   b=$(skiff run -d --network net1 "$IMG" sleep 100)
   c=$(skiff run -d --network net2 "$IMG" sleep 100)
@@ -149,9 +154,12 @@ kernel_state() {
   run curl -sf --max-time 5 http://127.0.0.1:18082/
   [ "$output" = hello-from-skiff ]
   skiff ps --format '{{.Ports}}' | grep -q "127.0.0.1:18081->80/tcp"
-  # from another container, through the host's address on its bridge
+  # from another container, through the host's address on its bridge, and
+  # from the container itself (hairpin)
   gw=$(skiff network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
   run skiff run --rm "$IMG" sh -c "timeout 5 wget -q -O- http://$gw:18082/; exit \$?"
+  [ "$output" = hello-from-skiff ]
+  run skiff exec "$id" sh -c "timeout 5 wget -q -O- http://$gw:18082/; exit \$?"
   [ "$output" = hello-from-skiff ]
   # -P: the image's EXPOSE 80 on a port of the kernel's choosing
   p=$(web -P)
