@@ -75,6 +75,10 @@ int cli_add_filter(json_t *filters, const char *arg, const char *const *kinds);
 int print_formatted(const char *format, json_t *rows, const char *const headers[][2],
                     sk_error *err);
 
+/* inspect's output: the objects as a JSON array, or each rendered with the
+ * user's --format.  Returns 0, or 1 with the template's error printed. */
+int print_inspected(const char *format, json_t *objects);
+
 extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd_image_prune,
     cmd_save, cmd_load, cmd_import, cmd_system_df, cmd_image_history, cmd_pull, cmd_login,
     cmd_logout, cmd_run, cmd_create, cmd_start, cmd_attach, cmd_stop, cmd_kill, cmd_rm,

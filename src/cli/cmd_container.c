@@ -430,23 +430,7 @@ static int inspect_any(struct cli *c, int argc, char **argv, const char *type,
         fprintf(stderr, "Error: No such %s: %s\n", type ? type : "object", argv[i]);
         rc = 1;
     }
-    if (format == NULL) {
-        char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text ? text : "[]");
-        free(text);
-        return rc;
-    }
-    size_t i;
-    json_t *j;
-    json_array_foreach(out, i, j)
-    {
-        char *s = NULL;
-        if (tmpl_render(format, j, &s, &err) < 0)
-            return cli_fail(&err);
-        printf("%s\n", s);
-        free(s);
-    }
-    return rc;
+    return print_inspected(format, out) ? 1 : rc;
 }
 
 static int cmd_inspect_run(struct cli *c, int argc, char **argv)

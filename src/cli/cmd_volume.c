@@ -128,23 +128,9 @@ static int cmd_volume_inspect_run(struct cli *c, int argc, char **argv)
             rc = 1;
             continue;
         }
-        if (format != NULL) {
-            char *s = NULL;
-            if (tmpl_render(format, v, &s, &err) < 0) {
-                json_decref(v);
-                return cli_fail(&err);
-            }
-            printf("%s\n", s);
-            free(s);
-        }
         json_array_append_new(out, v);
     }
-    if (format == NULL) {
-        char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text ? text : "[]");
-        free(text);
-    }
-    return rc;
+    return print_inspected(format, out) ? 1 : rc;
 }
 
 static int cmd_volume_rm_run(struct cli *c, int argc, char **argv)

@@ -254,3 +254,25 @@ int cli_add_filter(json_t *filters, const char *arg, const char *const *kinds)
     json_array_append_new(vals, json_string(eq + 1));
     return 0;
 }
+
+int print_inspected(const char *format, json_t *objects)
+{
+    if (format == NULL) {
+        char *text = json_dumps(objects, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        return 0;
+    }
+    size_t i;
+    json_t *j;
+    json_array_foreach(objects, i, j)
+    {
+        char *s = NULL;
+        sk_error err;
+        if (tmpl_render(format, j, &s, &err) < 0)
+            return cli_fail(&err);
+        printf("%s\n", s);
+        free(s);
+    }
+    return 0;
+}

@@ -454,16 +454,6 @@ static int write_etc(struct sk_engine *e, struct ctr *c, const char *hostname, s
     return write_resolv(c, !host_net, err);
 }
 
-static void new_id(char id[SK_ID_LEN + 1])
-{
-    unsigned char r[32];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)(rand() ^ getpid());
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(id + 2 * i, 3, "%02x", r[i]);
-}
-
 int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_create_opts *o,
                         char id[SK_ID_LEN + 1], sk_error *err)
 {
@@ -496,7 +486,10 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
         return sk_err(err, 0, "no command specified");
     }
     struct ctr c = {0};
-    new_id(id);
+    if (sk_random_hex(id, 32) < 0) {
+        json_decref(argv);
+        return sk_err(err, errno, "getrandom");
+    }
     ctr_paths(e, id, &c);
     char hostname[64];
     snprintf(hostname, sizeof hostname, "%.12s", id);

@@ -70,11 +70,8 @@ int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool
 {
     char gen[SK_ID_LEN + 1];
     if (name == NULL || *name == '\0') {
-        unsigned char r[32];
-        if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        if (sk_random_hex(gen, 32) < 0)
             return sk_err(err, errno, "getrandom");
-        for (size_t i = 0; i < sizeof r; i++)
-            snprintf(gen + 2 * i, 3, "%02x", r[i]);
         name = gen;
     }
     if (!ctr_valid_name(name))

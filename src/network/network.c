@@ -139,16 +139,6 @@ static int load_all(struct sk_netctx *n, json_t **out, sk_error *err)
     return 0;
 }
 
-static void new_id(char id[65])
-{
-    unsigned char r[32];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)(rand() ^ getpid());
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(id + 2 * i, 3, "%02x", r[i]);
-}
-
 static bool valid_name(const char *s)
 {
     if (s == NULL || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
@@ -371,7 +361,10 @@ static int create_locked(struct sk_netctx *n, json_t *all, json_t *req, const ch
     if (ipam_config(all, req, name, &ipam, err) < 0)
         return -1;
     char id[65], br[16], now[40];
-    new_id(id);
+    if (sk_random_hex(id, 32) < 0) {
+        json_decref(ipam);
+        return sk_err(err, errno, "getrandom");
+    }
     const char *want = str(obj(req, "Options"), OPT_BRIDGE);
     snprintf(br, sizeof br, "%s", bridge ? bridge : want ? want : "");
     if (!*br)
@@ -607,7 +600,10 @@ int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const ch
     uint8_t m[6];
     ipam_mac(ip, m);
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-    new_id(epid);
+    if (sk_random_hex(epid, 32) < 0) {
+        sk_err(err, errno, "getrandom");
+        goto out;
+    }
     json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", ctr_name ? ctr_name : "",
                               "EndpointID", epid, "MacAddress", mac, "IPv4Address", cidr,
                               "IPv6Address", "");

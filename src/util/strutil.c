@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 int sk_parse_u64(const char *s, uint64_t *out)
 {
@@ -111,4 +112,14 @@ bool sk_valid_id(const char *id)
             return false;
     }
     return n <= 1024;
+}
+
+int sk_random_hex(char *out, size_t n)
+{
+    unsigned char r[64];
+    if (n > sizeof r || getrandom(r, n, 0) != (ssize_t)n)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
+    return 0;
 }

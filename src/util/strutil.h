@@ -39,4 +39,8 @@ static inline bool sk_streq(const char *a, const char *b)
  * at most 1024 bytes. */
 bool sk_valid_id(const char *id);
 
+/* 2*n random hex digits and a NUL into out (an id: n = 32).  -1 with errno
+ * when the kernel has no randomness to give. */
+int sk_random_hex(char *out, size_t n);
+
 #endif

@@ -66,6 +66,18 @@ net_cleanup() {
   return 0
 }
 
+# Delete a network namespace of the test: it can stay busy for a moment
+# after its last process.
+netns_del() {
+  local ns=$1
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    ip netns del "$ns" 2>/dev/null && return 0
+    [[ -e /run/netns/$ns ]] || return 0
+    sleep 0.2
+  done
+  return 0
+}
+
 setup() { common_setup; }
 teardown() { common_teardown; }
 

@@ -52,11 +52,7 @@ test_host_up() {
 test_host_down() {
   if [[ -n ${NS:-} ]]; then
     ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-      ip netns del "$NS" 2>/dev/null && break
-      [[ -e /run/netns/$NS ]] || break
-      sleep 0.2
-    done
+    netns_del "$NS"
   fi
   if [[ -n ${VH:-} ]]; then ip link del "$VH" 2>/dev/null || true; fi
   NS= VH=

@@ -379,14 +379,7 @@ netns_teardown() {
   local p
   for p in "${NS_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${NS_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  # the namespace can stay busy for a moment after its last process
-  if [[ -n ${NS:-} ]]; then
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-      ip netns del "$NS" 2>/dev/null && break
-      [[ -e /run/netns/$NS ]] || break
-      sleep 0.2
-    done
-  fi
+  if [[ -n ${NS:-} ]]; then netns_del "$NS"; fi
   if [[ -n ${VH:-} ]]; then ip link del "$VH" 2>/dev/null || true; fi
   NS= VH=
   return 0
