@@ -183,9 +183,12 @@ int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_er
 
 /* ---- images that containers use ------------------------------------------------ */
 
+/* docker tag: source (name or id) gets the target reference; an image
+ * "tag" event. */
+int sk_image_tag(struct sk_engine *e, const char *source, const char *target, sk_error *err);
 /* docker rmi: image_remove with the containers' images protected (refused
  * without force, never deleted while a container uses them), then the
- * store's garbage collected. */
+ * store's garbage collected; "untag" and "delete" events. */
 int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *events, sk_error *err);
 /* docker image prune [-a]: dangling images (all unused with all), none a
  * container uses; events gets docker's lines, *freed the bytes. */

@@ -298,10 +298,8 @@ static int cmd_tag_run(struct cli *c, int argc, char **argv)
     if (getopt_long(argc, argv, "", (struct option[]){{0}}, NULL) != -1 || optind != argc - 2)
         return cli_usage(&cmd_tag, true);
     sk_error err;
-    char id[72];
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL || store_resolve(s, argv[optind], id, &err) < 0 ||
-        image_tag(s, id, argv[optind + 1], NULL, 0, &err) < 0)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL || sk_image_tag(e, argv[optind], argv[optind + 1], &err) < 0)
         return cli_fail(&err);
     return 0;
 }

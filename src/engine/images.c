@@ -35,14 +35,44 @@ static json_t *in_use(struct sk_engine *e)
     return u;
 }
 
+/* docker's image events for what a removal reports ({"Untagged": ref},
+ * {"Deleted": id}), from events[from] on. */
+static void removal_events(struct sk_engine *e, const char *id, json_t *events, size_t from)
+{
+    for (size_t i = from; i < json_array_size(events); i++) {
+        json_t *ev = json_array_get(events, i);
+        const char *untagged = json_string_value(json_object_get(ev, "Untagged"));
+        const char *deleted = json_string_value(json_object_get(ev, "Deleted"));
+        if (untagged != NULL)
+            sk_event(e, "image", "untag", id, json_pack("{s:s}", "name", untagged));
+        else if (deleted != NULL)
+            sk_event(e, "image", "delete", deleted, json_pack("{s:s}", "name", deleted));
+    }
+}
+
+int sk_image_tag(struct sk_engine *e, const char *source, const char *target, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    char id[72], name[1024];
+    if (s == NULL || store_resolve(s, source, id, err) < 0 ||
+        image_tag(s, id, target, name, sizeof name, err) < 0)
+        return -1;
+    sk_event(e, "image", "tag", id, json_pack("{s:s}", "name", name));
+    return 0;
+}
+
 int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *events, sk_error *err)
 {
     struct image_store *s = sk_engine_images(e, err);
     if (s == NULL)
         return -1;
+    char id[72] = "";
+    store_resolve(s, name, id, NULL);
     _cleanup_json_ json_t *used = in_use(e);
+    size_t from = json_array_size(events);
     if (image_remove(s, name, force, used, events, err) < 0)
         return -1;
+    removal_events(e, id, events, from);
     return store_gc(s, used, NULL, err);
 }
 
@@ -61,7 +91,9 @@ int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *free
             continue; /* docker: an image with a container is not unused */
         if (!all && json_array_size(json_object_get(rec, "repo_tags")) > 0)
             continue;
-        image_remove(s, id, true, used, events, NULL);
+        size_t from = json_array_size(events);
+        if (image_remove(s, id, true, used, events, NULL) == 0)
+            removal_events(e, id, events, from);
     }
     return store_gc(s, used, freed, err);
 }

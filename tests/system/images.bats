@@ -223,3 +223,18 @@ make_oci_layout() {
   run "$SKIFF" frob
   [ "$status" -eq 125 ]
 }
+
+@test "image events: tag, untag, delete" {
+  import_busybox >/dev/null
+  t0=$(date +%s.%N)
+  skiff tag localhost/busybox:latest ev/one:1
+  skiff tag localhost/busybox:latest ev/two:2
+  id=$(skiff image inspect -f '{{.Id}}' ev/one:1)
+  skiff rmi ev/one:1 >/dev/null
+  skiff rmi localhost/busybox:latest ev/two:2 >/dev/null
+  t1=$(date +%s.%N)
+  run skiff events --since "$t0" --until "$t1" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
+  [ "$output" = "$(printf 'tag docker.io/ev/one:1\ntag docker.io/ev/two:2\nuntag ev/one:1\nuntag localhost/busybox:latest\nuntag ev/two:2\ndelete %s' "$id")" ]
+  run skiff events --since "$t0" --until "$t1" --filter event=delete --format '{{.Actor.ID}}'
+  [ "$output" = "$id" ]
+}
