@@ -9,64 +9,18 @@
 #                                         containerd-shim (docker), per
 #                                         container
 #
-# All three use the same busybox image (imported) with stores on one freshly
-# made ext4 (a loop device) and runtime state on a tmpfs.  crun 1.8 (podman's
-# runtime) refuses the v1/v2 hybrid, so everything runs in a private mount
-# namespace with the cgroup2 mount hidden, as bench/runtime.sh does.
+# All three use the same busybox image, stores and runtime state as set up
+# by bench/engines.bash.
 # Knobs: RUNS=20 WARMUP=3 N=50
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
 RUNS=${RUNS:-20} WARMUP=${WARMUP:-3} N=${N:-50}
-[[ $(id -u) == 0 ]] || { echo "engine.sh: run as root" >&2; exit 1; }
-if [[ ${_SKIFF_BENCH_NS:-0} != 1 ]] && mountpoint -q /sys/fs/cgroup/unified; then
-  export _SKIFF_BENCH_NS=1
-  exec unshare --mount --propagation private -- bash "$0" "$@"
-fi
-[[ ${_SKIFF_BENCH_NS:-0} == 1 ]] && umount /sys/fs/cgroup/unified 2>/dev/null || true
-for t in hyperfine jq podman dockerd docker; do
-  command -v "$t" >/dev/null || { echo "engine.sh: missing $t" >&2; exit 1; }
-done
-
-T=$(mktemp -d /tmp/skiff-bench-engine.XXXXXX)
-M=$T/mnt R=$T/run
-mkdir -p "$M" "$R"
-truncate -s 4G "$T/fs.img"
-mkfs.ext4 -q -F "$T/fs.img"
-mount -o loop "$T/fs.img" "$M"
-mount -t tmpfs -o mode=0700 tmpfs "$R"
-SK=("$build/skiff" --root "$M/skiff" --runroot "$R/skiff")
-PM=(podman --root "$M/podman" --runroot "$R/podman" --tmpdir "$R/podman-tmp" --storage-driver overlay
-    --cgroup-manager cgroupfs --events-backend file)
-PMRUN=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
-DK=(docker -H "unix://$R/docker.sock")
-DPID=
-cleanup() {
-  set +e
-  "${SK[@]}" rm -f $("${SK[@]}" ps -aq) >/dev/null 2>&1
-  "${PM[@]}" rm -af >/dev/null 2>&1
-  "${PM[@]}" system reset -f >/dev/null 2>&1
-  if [[ -n $DPID ]]; then
-    "${DK[@]}" rm -f $("${DK[@]}" ps -aq) >/dev/null 2>&1
-    kill "$DPID"; wait "$DPID" 2>/dev/null
-  fi
-  umount -l "$R" "$M" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-"$here/../tests/image/mk-rootfs.sh" "$T/img" "$build/skiff" 2>/dev/null
-"${SK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-"${PM[@]}" import -q "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-dockerd -H "unix://$R/docker.sock" --data-root "$M/docker" --exec-root "$R/dexec" \
-  --pidfile "$R/dockerd.pid" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
-  >"$T/dockerd.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do "${DK[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
-"${DK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-
-q() { printf '%q ' "$@"; }
+NAME=engine.sh TOOLS= DOCKERD_ARGS="--bridge none --iptables=false --ip6tables=false --ip-masq=false"
+# shellcheck source=bench/engines.bash
+. "$here/engines.bash"
+bench_setup "$@"
 hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/run.json" \
   -n skiff "$(q "${SK[@]}") run --rm --network none localhost/bench:1 true" \
   -n podman "$(q "${PM[@]}") run --rm $(q "${PMRUN[@]}") --network none localhost/bench:1 true" \

@@ -22,61 +22,25 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
 RUNS=${RUNS:-20} WARMUP=${WARMUP:-3}
-[[ $(id -u) == 0 ]] || { echo "network.sh: run as root" >&2; exit 1; }
-if [[ ${_SKIFF_BENCH_NS:-0} != 1 ]] && mountpoint -q /sys/fs/cgroup/unified; then
-  export _SKIFF_BENCH_NS=1
-  exec unshare --mount --propagation private -- bash "$0" "$@"
-fi
-[[ ${_SKIFF_BENCH_NS:-0} == 1 ]] && umount /sys/fs/cgroup/unified 2>/dev/null || true
-for t in hyperfine jq podman dockerd docker curl wrk iperf3 nsenter; do
-  command -v "$t" >/dev/null || { echo "network.sh: missing $t" >&2; exit 1; }
-done
-
-T=$(mktemp -d /tmp/skiff-bench-net.XXXXXX)
-M=$T/mnt R=$T/run
-mkdir -p "$M" "$R"
-truncate -s 4G "$T/fs.img"
-mkfs.ext4 -q -F "$T/fs.img"
-mount -o loop "$T/fs.img" "$M"
-mount -t tmpfs -o mode=0700 tmpfs "$R"
-SK=("$build/skiff" --root "$M/skiff" --runroot "$R/skiff")
-PM=(podman --root "$M/podman" --runroot "$R/podman" --tmpdir "$R/podman-tmp" --storage-driver overlay
-    --cgroup-manager cgroupfs --events-backend file)
-PMRUN=(--ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
-DK=(docker -H "unix://$R/docker.sock")
-DPID= had_docker0=0
+NAME=network.sh TOOLS="curl wrk iperf3 nsenter"
+DOCKERD_ARGS="--bip 10.254.250.1/24 --iptables=false --ip6tables=false"
+had_docker0=0
 ip link show docker0 >/dev/null 2>&1 && had_docker0=1
-cleanup() {
-  set +e
+# what the engines' networks leave in the kernel: docker0 (unless the host
+# had one), skiff's default bridge and table for this --root
+bench_cleanup() {
   "${SK[@]}" rm -f $("${SK[@]}" ps -aq) >/dev/null 2>&1
-  "${PM[@]}" rm -af >/dev/null 2>&1
-  "${PM[@]}" system reset -f >/dev/null 2>&1
-  if [[ -n $DPID ]]; then
-    "${DK[@]}" rm -f $("${DK[@]}" ps -aq) >/dev/null 2>&1
-    kill "$DPID"; wait "$DPID" 2>/dev/null
-  fi
   [[ $had_docker0 == 1 ]] || ip link del docker0 2>/dev/null
+  local h
   h=$(printf %s "$M/skiff" | python3 -c 'import sys
 h=2166136261
 for c in sys.stdin.buffer.read(): h=((h^c)*16777619)&0xffffffff
 print("%08x"%h)')
   ip link del "sk$h" 2>/dev/null; nft delete table inet "skiff_$h" 2>/dev/null
-  umount -l "$R" "$M" 2>/dev/null
-  rm -rf "$T"
 }
-trap cleanup EXIT
-
-"$here/../tests/image/mk-rootfs.sh" "$T/img" "$build/skiff" 2>/dev/null
-"${SK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-"${PM[@]}" import -q "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-dockerd -H "unix://$R/docker.sock" --data-root "$M/docker" --exec-root "$R/dexec" \
-  --pidfile "$R/dockerd.pid" --bip 10.254.250.1/24 --iptables=false --ip6tables=false \
-  >"$T/dockerd.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do "${DK[@]}" version >/dev/null 2>&1 && break; sleep 0.2; done
-"${DK[@]}" import "$T/img/rootfs.tar" localhost/bench:1 >/dev/null
-
-q() { printf '%q ' "$@"; }
+# shellcheck source=bench/engines.bash
+. "$here/engines.bash"
+bench_setup "$@"
 "${SK[@]}" run --rm localhost/bench:1 true # the default network made before timing
 hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/run.json" \
   -n skiff-bridge "$(q "${SK[@]}") run --rm localhost/bench:1 true" \
@@ -91,9 +55,15 @@ serve='mkdir -p /www && echo hi >/www/index.html && dd if=/dev/zero of=/www/big 
 "${SK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18701:80 localhost/bench:1 sh -c "$serve" >/dev/null
 "${PM[@]}" run -d "${PMRUN[@]}" --tmpfs /www:size=300m -p 127.0.0.1:18702:80 localhost/bench:1 sh -c "$serve" >/dev/null
 "${DK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18703:80 localhost/bench:1 sh -c "$serve" >/dev/null
+# up when the 256 MiB file is served whole (docker-proxy accepts before the
+# server listens, so curl's own retries do not cover it)
 for p in 18701 18702 18703; do
-  curl -sf --retry 50 --retry-connrefused --retry-delay 0 -o /dev/null "http://127.0.0.1:$p/big" ||
-    { echo "network.sh: nothing on port $p" >&2; exit 1; }
+  for _ in $(seq 300); do
+    curl -sf -o /dev/null "http://127.0.0.1:$p/big" && continue 2
+    sleep 0.2
+  done
+  echo "network.sh: nothing on port $p" >&2
+  exit 1
 done
 # iperf3: the host's binary as the server in each container's namespace
 sid=$("${SK[@]}" run -d -p 127.0.0.1:18711:5201 localhost/bench:1 sleep 600)
