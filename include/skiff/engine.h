@@ -41,6 +41,9 @@ struct sk_engine_opts {
 int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_error *err);
 void sk_engine_close(struct sk_engine *e);
 struct image_store *sk_engine_images(struct sk_engine *e, sk_error *err);
+/* The options it was opened with. */
+const char *sk_engine_root(const struct sk_engine *e);
+char *const *sk_engine_insecure(const struct sk_engine *e);
 
 /* ---- containers ---------------------------------------------------------- */
 
@@ -181,11 +184,20 @@ int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, 
  * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
+/* Does a list object (sk_container_list) pass docker's filters {"kind":
+ * ["value"]}: status, name, id, label, ancestor, health, exited, network,
+ * volume, before, since, is-task?  Unknown kinds: *bad_kind is set. */
+bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, const char **bad_kind);
+
 /* ---- images that containers use ------------------------------------------------ */
 
 /* docker tag: source (name or id) gets the target reference; an image
  * "tag" event. */
 int sk_image_tag(struct sk_engine *e, const char *source, const char *target, sk_error *err);
+/* docker's image summaries (GET /images/json): Id, ParentId, RepoTags and
+ * RepoDigests (familiar names), Created (unix), Size, SharedSize, Labels,
+ * Containers. */
+int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err);
 /* docker rmi: image_remove with the containers' images protected (refused
  * without force, never deleted while a container uses them), then the
  * store's garbage collected; "untag" and "delete" events. */

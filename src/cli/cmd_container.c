@@ -198,40 +198,6 @@ static int cmd_wait_run(struct cli *c, int argc, char **argv)
 
 /* ---- ps ------------------------------------------------------------------------------------ */
 
-struct ps_filter {
-    json_t *list; /* [["status","running"], ...] */
-};
-
-static bool ps_test(void *ud, const char *kind, const char *f)
-{
-    json_t *row = ud;
-    const char *st = json_string_value(json_object_get(row, "Status"));
-    char want[64];
-    if (!strcmp(kind, "status"))
-        return sk_streq(json_string_value(json_object_get(row, "State")), f);
-    if (!strcmp(kind, "name")) {
-        const char *n = json_string_value(json_array_get(json_object_get(row, "Names"), 0));
-        return n != NULL && strstr(n, f) != NULL;
-    }
-    if (!strcmp(kind, "id"))
-        return sk_str_has_prefix(json_string_value(json_object_get(row, "Id")), f);
-    if (!strcmp(kind, "label"))
-        return sk_json_label_match(json_object_get(row, "Labels"), f);
-    if (!strcmp(kind, "ancestor"))
-        return sk_streq(json_string_value(json_object_get(row, "Image")), f) ||
-               sk_str_has_prefix(json_string_value(json_object_get(row, "ImageID")) + 7, f);
-    if (!strcmp(kind, "health")) {
-        snprintf(want, sizeof want, strcmp(f, "starting") ? "(%s)" : "(health: %s)", f);
-        return st != NULL && (strstr(st, want) != NULL ||
-                              (!strcmp(f, "none") && !strstr(st, "health") && !strstr(st, "healthy")));
-    }
-    if (!strcmp(kind, "exited")) {
-        snprintf(want, sizeof want, "Exited (%s)", f);
-        return st != NULL && sk_str_has_prefix(st, want);
-    }
-    return false;
-}
-
 static void trunc_cmd(const char *cmd, bool no_trunc, char *out, size_t cap)
 {
     if (no_trunc || strlen(cmd) <= 20) {
@@ -332,7 +298,8 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         case 's': break;
         case 'f': {
             static const char *const kinds[] = {"status", "name", "id", "label", "ancestor",
-                                                "exited", "health", NULL};
+                                                "exited", "health", "network", "volume",
+                                                "before", "since", "is-task", NULL};
             if (cli_add_filter(filters, optarg, kinds) < 0)
                 return 1;
             if (!strncmp(optarg, "status=", 7) || !strncmp(optarg, "exited=", 7))
@@ -356,7 +323,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
     {
         if (last >= 0 && (long)json_array_size(shown) >= last)
             break;
-        if (sk_filters_match(filters, ps_test, row))
+        if (sk_container_matches(e, row, filters, NULL))
             json_array_append(shown, row);
     }
     if (quiet && format == NULL) {
@@ -600,7 +567,8 @@ const struct cli_cmd cmd_rename = {"rename", "CONTAINER NEW_NAME", "Rename a con
 const struct cli_cmd cmd_ps = {
     "ps", "[OPTIONS]", "List containers",
     "  -a, --all             Show all containers (default shows just running)\n"
-    "  -f, --filter filter   Filter output (status=, name=, id=, label=, ancestor=, exited=)\n"
+    "  -f, --filter filter   Filter output (status=, name=, id=, label=, ancestor=, exited=, health=,\n"
+    "                        network=, volume=, before=, since=)\n"
     "      --format string   Format output using a Go template (\"table ...\" for a table)\n"
     "  -n, --last int        Show n last created containers (includes all states)\n"
     "  -l, --latest          Show the latest created container (includes all states)\n"

@@ -30,7 +30,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
-    &cmd_load,    &cmd_import,     &cmd_system_df,
+    &cmd_load,    &cmd_import,     &cmd_system_df, &cmd_serve,
 };
 
 /* hidden: not in the usage */
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; cmd == NULL && i < sizeof internal / sizeof internal[0]; i++)
         if (strcmp(internal[i]->name, name) == 0)
             cmd = internal[i];
-    if (cmd == &cmd_monitor || cmd == &cmd_exec) {
+    if (cmd == &cmd_monitor || cmd == &cmd_exec || cmd == &cmd_serve) {
         /* it clones containers: run from a read-only view of ourselves (CVE-2019-5736) */
         sk_error err;
         if (rt_ensure_sealed(argv, &err) < 0)

@@ -74,3 +74,13 @@ void sk_engine_release_images(struct sk_engine *e)
     store_close(e->images);
     e->images = NULL;
 }
+
+const char *sk_engine_root(const struct sk_engine *e)
+{
+    return e->root;
+}
+
+char *const *sk_engine_insecure(const struct sk_engine *e)
+{
+    return e->insecure;
+}

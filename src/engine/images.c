@@ -5,10 +5,14 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include <stdio.h>
+
 #include "image/image.h"
+#include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 /* image id -> {"container": id, "running": bool} (a running user wins) */
 static json_t *in_use(struct sk_engine *e)
@@ -96,4 +100,58 @@ int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *free
             removal_events(e, id, events, from);
     }
     return store_gc(s, used, freed, err);
+}
+
+/* "docker.io/library/busybox:latest" -> "busybox:latest" (docker's RepoTags) */
+static json_t *familiar_names(json_t *names, char sep)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        const char *full = json_string_value(v);
+        const char *cut = full ? strrchr(full, sep) : NULL;
+        if (cut == NULL)
+            continue;
+        char repo[1024], fam[1024], one[2048];
+        snprintf(repo, sizeof repo, "%.*s", (int)(cut - full), full);
+        image_repo_familiar(repo, fam, sizeof fam);
+        snprintf(one, sizeof one, "%s%s", fam, cut);
+        json_array_append_new(out, json_string(one));
+    }
+    return out;
+}
+
+int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    _cleanup_json_ json_t *list = NULL, *used = NULL;
+    if (s == NULL || store_list_images(s, &list, err) < 0)
+        return -1;
+    used = in_use(e);
+    json_t *rows = json_array();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(list, i, rec)
+    {
+        const char *id = json_string_value(json_object_get(rec, "id"));
+        json_t *labels = NULL, *cfg = NULL;
+        if (image_config(s, id, &cfg, NULL) == 0)
+            labels = json_incref(json_object_get(json_object_get(cfg, "config"), "Labels"));
+        json_decref(cfg);
+        json_int_t size = json_integer_value(json_object_get(rec, "size"));
+        int64_t created = sk_parse_rfc3339(json_string_value(json_object_get(rec, "created")));
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:i, s:o, s:i}", "Id", id, "ParentId", "",
+                            "RepoTags", familiar_names(json_object_get(rec, "repo_tags"), ':'),
+                            "RepoDigests", familiar_names(json_object_get(rec, "repo_digests"), '@'),
+                            "Created", (json_int_t)(created / 1000000000LL), "Size", size, "VirtualSize",
+                            size, "SharedSize", -1, "Labels", json_is_object(labels) ? labels : json_object(),
+                            "Containers", json_object_get(used, id) ? 1 : 0));
+        if (!json_is_object(labels))
+            json_decref(labels);
+    }
+    *out = rows;
+    return 0;
 }
