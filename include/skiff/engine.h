@@ -141,6 +141,14 @@ int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs
 int sk_container_attach(struct sk_engine *e, const char *ref, bool with_stdin, int *fd,
                         sk_error *err);
 
+/* The same for a container that may not run yet (docker attaches first,
+ * then starts): waits for its start by anyone and gets its stream from the
+ * first byte.  Gives up when cancel_fd (may be -1) is hung up on. */
+int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_stdin, int cancel_fd,
+                             int *fd, sk_error *err);
+/* The size of a running container's terminal (ignored without one). */
+int sk_container_resize(struct sk_engine *e, const char *ref, int rows, int cols, sk_error *err);
+
 /* Run a command in a running container, with the caller's stdin, stdout
  * and stderr (or, with tty, a terminal the caller's is proxied to), the
  * container's environment plus env, its user and working directory unless
@@ -157,6 +165,18 @@ struct sk_exec_opts {
 int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
                       int *status, sk_error *err);
 
+/* Exec instances, as the Docker API has them: create records the command
+ * (docker's ExecConfig: Cmd, Env, User, WorkingDir, Tty, Privileged,
+ * Attach*) for a running container; start runs it once with stdio (-1:
+ * the caller's own) and records its exit code before it returns; inspect
+ * gives docker's ExecInspect (ExitCode null until it ended); resize sets
+ * the size of its terminal while it runs. */
+int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK_ID_LEN + 1],
+                   sk_error *err);
+int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool detach, sk_error *err);
+int sk_exec_inspect(struct sk_engine *e, const char *id, json_t **out, sk_error *err);
+int sk_exec_resize(struct sk_engine *e, const char *id, int rows, int cols, sk_error *err);
+
 /* docker cp.  Host paths are the caller's; container paths are resolved in
  * the container's root (its mounts included while it runs) and never
  * leave it.  Docker's rules: "dir/." copies the contents; an existing
@@ -171,6 +191,11 @@ int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst_d
                          sk_error *err);
 int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, int out_fd,
                          sk_error *err);
+
+/* The stat docker cp's API reports of a container path (its mounts
+ * included): {"name", "size", "mode" (a Go os.FileMode), "mtime", "linkTarget"}. */
+int sk_container_stat(struct sk_engine *e, const char *ref, const char *path, json_t **out,
+                      sk_error *err);
 
 /* docker export: the container's own filesystem (no mounts) as a tar. */
 int sk_container_export(struct sk_engine *e, const char *ref, int out_fd, sk_error *err);
@@ -189,6 +214,10 @@ int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_er
  * volume, before, since, is-task?  Unknown kinds: *bad_kind is set. */
 bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, const char **bad_kind);
 
+/* docker container prune: the stopped containers that pass filters
+ * (label=k[=v], label!=..., until=TIME) removed; *deleted gets their ids. */
+int sk_container_prune(struct sk_engine *e, json_t *filters, json_t **deleted, sk_error *err);
+
 /* ---- images that containers use ------------------------------------------------ */
 
 /* docker tag: source (name or id) gets the target reference; an image
@@ -198,6 +227,19 @@ int sk_image_tag(struct sk_engine *e, const char *source, const char *target, sk
  * RepoDigests (familiar names), Created (unix), Size, SharedSize, Labels,
  * Containers. */
 int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err);
+/* docker's image list filters {"kind": ["value"]} (dangling, label,
+ * reference, before, since) on sk_image_list's summaries: *out gets the
+ * ones that pass, their RepoTags and RepoDigests narrowed to the names a
+ * reference filter matches.  An unknown kind or a bad value: -1 ("invalid
+ * filter ..."). */
+int sk_image_filter(struct sk_engine *e, json_t *rows, json_t *filters, json_t **out,
+                    sk_error *err);
+/* docker pull: registry_pull with the engine's insecure registries (o's
+ * are ignored), then a "pull" event. */
+struct pull_opts;
+struct pull_result;
+int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *o,
+                  struct pull_result *res, sk_error *err);
 /* docker rmi: image_remove with the containers' images protected (refused
  * without force, never deleted while a container uses them), then the
  * store's garbage collected; "untag" and "delete" events. */
@@ -227,6 +269,10 @@ int sk_network_disconnect(struct sk_engine *e, const char *net, const char *ctr,
                           sk_error *err);
 /* Remove the networks no container uses; *removed: their names. */
 int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err);
+/* Does a network object (sk_network_list) pass docker's filters {"kind":
+ * ["value"]}: name, id, driver, label, scope, type (custom|builtin),
+ * dangling?  Unknown kinds: *bad_kind is set. */
+bool sk_network_matches(json_t *net, json_t *filters, const char **bad_kind);
 
 /* ---- volumes (the local driver) ------------------------------------------------ */
 
@@ -239,6 +285,14 @@ int sk_volume_inspect(struct sk_engine *e, const char *name, json_t **out, sk_er
 int sk_volume_list(struct sk_engine *e, json_t **out, sk_error *err);
 /* Refused while a container mounts it; force: a missing one is no error. */
 int sk_volume_remove(struct sk_engine *e, const char *name, bool force, sk_error *err);
+/* Does a volume object (sk_volume_list) pass docker's filters: name,
+ * dangling, driver, label?  Unknown kinds: *bad_kind is set. */
+bool sk_volume_matches(json_t *vol, json_t *filters, const char **bad_kind);
+/* docker volume prune: the volumes no container uses - only anonymous ones
+ * (made without a name) unless all - that pass filters (label, label!; may
+ * be NULL) removed; *removed: their names, *freed: their bytes. */
+int sk_volume_prune(struct sk_engine *e, bool all, json_t *filters, json_t **removed,
+                    uint64_t *freed, sk_error *err);
 
 /* ---- events ------------------------------------------------------------------ */
 

@@ -68,6 +68,9 @@ int api_filters(struct api_ctx *x, json_t **out);
 const char *api_filter_first(json_t *filters, const char *kind);
 
 /* ---- streams ---- */
+/* The Content-Type of a container's stream: raw with a terminal (and
+ * before 1.42), else multiplexed. */
+const char *api_stream_type(struct api_ctx *x, bool tty);
 /* Copy between the hijacked client and a stream fd (the monitor's attach
  * connection) until the stream ends; the client's half-close is passed on
  * with shutdown(SHUT_WR) when pass_eof. */

@@ -45,8 +45,7 @@ int api_error(struct api_ctx *x, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (status >= 500)
-        sk_log(SK_LOG_INFO, "%s %s: %d %s", x->r->method, x->r->path, status, msg);
+    sk_log(status >= 500 ? SK_LOG_INFO : SK_LOG_DEBUG, "%s %s: %d %s", x->r->method, x->r->path, status, msg);
     return api_json(x, status, json_pack("{s:s}", "message", msg));
 }
 
@@ -316,5 +315,6 @@ int api_dispatch(struct api_ctx *x)
     }
     if (path_known)
         return api_error(x, 405, "method %s not allowed for %s", x->r->method, path);
+    sk_log(SK_LOG_DEBUG, "%s %s: no route", x->r->method, x->r->path);
     return api_error(x, 404, "page not found");
 }

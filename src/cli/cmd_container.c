@@ -485,11 +485,16 @@ static int cmd_container_prune_run(struct cli *c, int argc, char **argv)
                                          {"filter", required_argument, NULL, 'F'},
                                          {0}};
     bool force = false;
+    _cleanup_json_ json_t *filters = json_object();
+    static const char *const kinds[] = {"label", "label!", "until", NULL};
     int o;
     while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
         if (o == 'f')
             force = true;
-        else
+        else if (o == 'F') {
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
+        } else
             return cli_usage(&cmd_container_prune, true);
     }
     if (!force) {
@@ -500,25 +505,15 @@ static int cmd_container_prune_run(struct cli *c, int argc, char **argv)
     }
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
-    _cleanup_json_ json_t *rows = NULL;
-    if (e == NULL || sk_container_list(e, true, &rows, &err) < 0)
+    _cleanup_json_ json_t *deleted = NULL;
+    if (e == NULL || sk_container_prune(e, filters, &deleted, &err) < 0)
         return cli_fail(&err);
-    bool any = false;
+    bool any = json_array_size(deleted) > 0;
     size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    {
-        const char *st = json_string_value(json_object_get(row, "State"));
-        if (sk_streq(st, "running") || sk_streq(st, "paused") || sk_streq(st, "restarting"))
-            continue;
-        const char *id = json_string_value(json_object_get(row, "Id"));
-        if (sk_container_remove(e, id, false, false, &err) == 0) {
-            if (!any)
-                printf("Deleted Containers:\n");
-            any = true;
-            printf("%s\n", id);
-        }
-    }
+    json_t *id;
+    if (any)
+        printf("Deleted Containers:\n");
+    json_array_foreach(deleted, i, id) printf("%s\n", json_string_value(id));
     printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
     return 0;
 }
@@ -594,7 +589,8 @@ const struct cli_cmd cmd_logs = {
     cmd_logs_run};
 const struct cli_cmd cmd_container_prune = {"container prune", "[OPTIONS]",
                                             "Remove all stopped containers",
-                                            "  -f, --force   Do not prompt for confirmation\n",
+                                            "      --filter filter   Provide filter values (label=K[=V], label!=K[=V], until=TIME)\n"
+                                            "  -f, --force           Do not prompt for confirmation\n",
                                             cmd_container_prune_run};
 const struct cli_cmd cmd_monitor = {"monitor", "[--attach-wait] ID",
                                     "(internal) The monitor of one container", "", cmd_monitor_run};

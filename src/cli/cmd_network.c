@@ -58,32 +58,6 @@ static int cmd_network_create_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-static bool net_test(void *ud, const char *kind, const char *s)
-{
-    json_t *n = ud;
-    const char *name = json_string_value(json_object_get(n, "Name"));
-    const char *id = json_string_value(json_object_get(n, "Id"));
-    if (!strcmp(kind, "name"))
-        return strstr(name, s) != NULL;
-    if (!strcmp(kind, "id"))
-        return strncmp(id, s, strlen(s)) == 0;
-    if (!strcmp(kind, "driver"))
-        return sk_streq(json_string_value(json_object_get(n, "Driver")), s);
-    if (!strcmp(kind, "label"))
-        return sk_json_label_match(json_object_get(n, "Labels"), s);
-    if (!strcmp(kind, "scope"))
-        return strcmp(s, "local") == 0;
-    if (!strcmp(kind, "type")) {
-        bool builtin = !strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none");
-        return strcmp(s, builtin ? "builtin" : "custom") == 0;
-    }
-    if (!strcmp(kind, "dangling")) {
-        bool unused = json_object_size(json_object_get(n, "Containers")) == 0;
-        return unused == (strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
-    }
-    return false;
-}
-
 static int cmd_network_ls_run(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -120,7 +94,7 @@ static int cmd_network_ls_run(struct cli *c, int argc, char **argv)
     json_t *n;
     json_array_foreach(all, i, n)
     {
-        if (!sk_filters_match(filters, net_test, n))
+        if (!sk_network_matches(n, filters, NULL))
             continue;
         json_t *r = json_deep_copy(n);
         char id[13];

@@ -143,7 +143,7 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
                                          {"disable-content-trust", optional_argument, NULL, O_DCT},
                                          {"all-tags", no_argument, NULL, 'a'},
                                          {0}};
-    struct pull_opts po = {.insecure = c->insecure};
+    struct pull_opts po = {0};
     struct progress pr = {.tty = isatty(1)};
     int o;
     while ((o = getopt_long(argc, argv, "qa", opts, NULL)) != -1) {
@@ -171,15 +171,14 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
     snprintf(pr.path, sizeof pr.path, "%s", ref.path);
     po.progress = on_progress;
     po.ud = &pr;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     struct pull_result res;
-    int r = registry_pull(s, full, &po, &res, &err);
+    int r = sk_image_pull(e, full, &po, &res, &err);
     free(pr.lines);
     if (r < 0)
         return cli_fail(&err);
-    sk_event(cli_engine(c, NULL), "image", "pull", res.name, json_pack("{s:s}", "name", res.name));
     if (!pr.quiet) {
         printf("Digest: %s\n", res.digest);
         printf("Status: %s for %s\n", res.fresh ? "Downloaded newer image" : "Image is up to date",

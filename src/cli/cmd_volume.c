@@ -47,20 +47,6 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-static bool vol_test(void *ud, const char *kind, const char *s)
-{
-    json_t *v = ud;
-    if (!strcmp(kind, "name"))
-        return strstr(json_string_value(json_object_get(v, "Name")), s) != NULL;
-    if (!strcmp(kind, "dangling"))
-        return json_is_true(json_object_get(v, "InUse")) == !(strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
-    if (!strcmp(kind, "driver"))
-        return strcmp(s, "local") == 0;
-    if (!strcmp(kind, "label"))
-        return sk_json_label_match(json_object_get(v, "Labels"), s);
-    return false;
-}
-
 static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
@@ -92,7 +78,7 @@ static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
     _cleanup_json_ json_t *rows = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) if (sk_filters_match(filters, vol_test, v)) json_array_append(rows, v);
+    json_array_foreach(all, i, v) if (sk_volume_matches(v, filters, NULL)) json_array_append(rows, v);
     if (quiet && format == NULL)
         format = "{{.Name}}";
     static const char *const headers[][2] = {{"Driver", "DRIVER"}, {"Name", "VOLUME NAME"},
@@ -186,27 +172,16 @@ static int cmd_volume_prune_run(struct cli *c, int argc, char **argv)
     }
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
-    _cleanup_json_ json_t *vols = NULL;
-    if (e == NULL || sk_volume_list(e, &vols, &err) < 0)
+    _cleanup_json_ json_t *gone = NULL;
+    uint64_t freed = 0;
+    if (e == NULL || sk_volume_prune(e, all, NULL, &gone, &freed, &err) < 0)
         return cli_fail(&err);
-    bool any = false;
     size_t i;
     json_t *v;
-    json_array_foreach(vols, i, v)
-    {
-        const char *name = json_string_value(json_object_get(v, "Name"));
-        /* docker 23+: without -a only anonymous volumes (64 hex names) */
-        bool anon = strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64;
-        if (json_is_true(json_object_get(v, "InUse")) || (!all && !anon))
-            continue;
-        if (sk_volume_remove(e, name, false, NULL) == 0) {
-            if (!any)
-                printf("Deleted Volumes:\n");
-            any = true;
-            printf("%s\n", name);
-        }
-    }
-    printf("%sTotal reclaimed space: 0B\n", any ? "\n" : "");
+    json_array_foreach(gone, i, v) printf("%s%s\n", i == 0 ? "Deleted Volumes:\n" : "", json_string_value(v));
+    char size[32];
+    human_size(freed, size, sizeof size);
+    printf("%sTotal reclaimed space: %s\n", json_array_size(gone) ? "\n" : "", size);
     return 0;
 }
 

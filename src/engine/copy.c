@@ -18,6 +18,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
@@ -586,5 +587,69 @@ int ctr_copy_tree_contents(int sdir, int ddir, sk_error *err)
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             rc = copy_entry(&x, sdir, de->d_name, ddir, de->d_name, 0);
     closedir(d);
+    return rc;
+}
+
+/* ---- stat of a container path (docker cp's X-Docker-Container-Path-Stat) --------------------- */
+
+static uint32_t go_file_mode(mode_t m)
+{
+    uint32_t g = m & 0777;
+    if (S_ISDIR(m))
+        g |= 1u << 31;
+    else if (S_ISLNK(m))
+        g |= 1u << 27;
+    else if (S_ISBLK(m))
+        g |= 1u << 26;
+    else if (S_ISCHR(m))
+        g |= 1u << 26 | 1u << 21;
+    else if (S_ISFIFO(m))
+        g |= 1u << 25;
+    else if (S_ISSOCK(m))
+        g |= 1u << 24;
+    if (m & S_ISUID)
+        g |= 1u << 23;
+    if (m & S_ISGID)
+        g |= 1u << 22;
+    if (m & S_ISVTX)
+        g |= 1u << 20;
+    return g;
+}
+
+int sk_container_stat(struct sk_engine *e, const char *ref, const char *path, json_t **out,
+                      sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, err) < 0)
+        return -1;
+    struct root r;
+    if (root_open(e, c, &r, false, err) < 0)
+        return -1;
+    char parent[PATH_MAX], base[NAME_MAX + 1];
+    split(path, parent, sizeof parent, base, sizeof base);
+    int rc = -1;
+    _cleanup_close_ int dfd = sk_open_in_root(r.fd, base[0] ? parent : "/",
+                                              O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, NULL);
+    struct stat st;
+    if (dfd < 0 || fstatat(dfd, base[0] ? base : ".", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        sk_err(err, 0, "Could not find the file %s in container %s", path, ref);
+        goto out;
+    }
+    char link[PATH_MAX] = "";
+    if (S_ISLNK(st.st_mode)) {
+        ssize_t n = readlinkat(dfd, base, link, sizeof link - 1);
+        link[n > 0 ? n : 0] = '\0';
+    }
+    char mtime[64];
+    struct tm tm;
+    gmtime_r(&st.st_mtim.tv_sec, &tm);
+    size_t k = strftime(mtime, sizeof mtime, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(mtime + k, sizeof mtime - k, ".%09ldZ", st.st_mtim.tv_nsec);
+    *out = json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", base[0] ? base : "/", "size",
+                     (json_int_t)st.st_size, "mode", (json_int_t)go_file_mode(st.st_mode), "mtime", mtime,
+                     "linkTarget", link);
+    rc = *out ? 0 : sk_err(err, ENOMEM, "stat");
+out:
+    root_close(&r);
     return rc;
 }

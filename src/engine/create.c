@@ -45,17 +45,15 @@ static int find_image(struct sk_engine *e, const char *ref, const struct sk_crea
         return 0;
     if (o->pull == SK_PULL_NEVER)
         return sk_err(err, 0, "No such image: %s", ref);
-    struct pull_opts po = {.platform = o->platform, .insecure = e->insecure,
-                           .progress = o->progress, .ud = o->ud};
+    struct pull_opts po = {.platform = o->platform, .progress = o->progress, .ud = o->ud};
     struct pull_result res;
-    if (registry_pull(s, ref, &po, &res, err) < 0) {
+    if (sk_image_pull(e, ref, &po, &res, err) < 0) {
         /* a local name that no registry has: say what docker says */
         if (o->pull == SK_PULL_MISSING && store_resolve(s, ref, id, NULL) == 0)
             return 0;
         return -1;
     }
     snprintf(id, 72, "%s", res.id);
-    sk_event(e, "image", "pull", res.name, json_pack("{s:s}", "name", res.name));
     return 0;
 }
 

@@ -62,6 +62,12 @@ void ctr_random_name(char *buf, size_t cap);
 int ctr_name_taken(struct sk_engine *e, const char *name, char id[SK_ID_LEN + 1]);
 void ctr_paths(struct sk_engine *e, const char *id, struct ctr *c);
 
+/* ---- attach.c ---- */
+/* Attachers wait for this container's start (see attach.c). */
+bool ctr_has_attachers(struct ctr *c);
+/* Hand each a monitor connection (between "created" and "go"). */
+void ctr_serve_attachers(struct ctr *c);
+
 /* ---- state.c ---- */
 const char *ctr_status(struct ctr *c);     /* "created", "running", ... */
 bool ctr_is_running(struct ctr *c);        /* running, paused or restarting */

@@ -1,16 +1,21 @@
-/* exec.c - a command inside a running container (docker exec). */
+/* exec.c - a command inside a running container (docker exec), and the
+ * Docker API's exec instances. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
 #include "oci/caps.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/strutil.h"
 
@@ -117,4 +122,198 @@ int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec
 out:
     oci_process_clear(&p);
     return rc;
+}
+
+/* ---- exec instances (the Docker API's exec create / start / inspect) -------------------------
+ *
+ * A record per instance in <runroot>/execs/<id>.json, docker's ExecInspect
+ * shape plus "Config" (the create body) and "Owner" (the process that runs
+ * it, for resize), both kept from inspect. */
+
+static void exec_path(struct sk_engine *e, const char *id, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/execs/%s.json", e->runroot, id);
+}
+
+static int exec_save(struct sk_engine *e, json_t *rec, sk_error *err)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/execs", e->runroot);
+    exec_path(e, json_string_value(json_object_get(rec, "ID")), path, sizeof path);
+    _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT);
+    if (text == NULL)
+        return sk_err(err, ENOMEM, "exec");
+    if (sk_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    return sk_write_atomic(path, text, strlen(text), 0600, 0, err);
+}
+
+static int exec_load(struct sk_engine *e, const char *id, json_t **out, sk_error *err)
+{
+    char path[PATH_MAX];
+    if (!sk_valid_id(id) || strlen(id) != SK_ID_LEN)
+        return sk_err(err, 0, "No such exec instance: %s", id);
+    exec_path(e, id, path, sizeof path);
+    char *buf;
+    size_t len;
+    if (sk_read_file(path, 1u << 20, &buf, &len, NULL) < 0)
+        return sk_err(err, 0, "No such exec instance: %s", id);
+    *out = sk_json_parse(buf, len, path, err);
+    free(buf);
+    return *out ? 0 : -1;
+}
+
+int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK_ID_LEN + 1],
+                   sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (ctr_find(e, ref, &c, err) < 0)
+        return -1;
+    ctr_reconcile(e, c);
+    if (strcmp(ctr_status(c), "paused") == 0)
+        return sk_err(err, 0, "Container %s is paused, unpause the container before exec", c->id);
+    if (!ctr_is_running(c))
+        return sk_err(err, 0, "Container %s is not running", c->id);
+    json_t *cmd = json_object_get(cfg, "Cmd");
+    if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+        return sk_err(err, 0, "No exec command specified");
+    size_t i;
+    json_t *v;
+    json_array_foreach(cmd, i, v) if (!json_is_string(v)) return sk_err(err, 0, "invalid Cmd: expected strings");
+    if (sk_random_hex(id, SK_ID_LEN / 2) < 0)
+        return sk_err(err, errno, "random");
+    json_t *args = json_array();
+    for (i = 1; i < json_array_size(cmd); i++)
+        json_array_append(args, json_array_get(cmd, i));
+    json_t *rec = json_pack("{s:s, s:b, s:n, s:i, s:b, s:b, s:b, s:b, s:s, s:s, s:{s:b, s:O, s:o, s:b, s:s},"
+                            " s:O, s:i}",
+                            "ID", id, "Running", 0, "ExitCode", "Pid", 0, "OpenStdin",
+                            json_is_true(json_object_get(cfg, "AttachStdin")), "OpenStdout",
+                            json_is_true(json_object_get(cfg, "AttachStdout")), "OpenStderr",
+                            json_is_true(json_object_get(cfg, "AttachStderr")), "CanRemove", 0,
+                            "ContainerID", c->id, "DetachKeys",
+                            json_string_value(json_object_get(cfg, "DetachKeys")) ?: "", "ProcessConfig",
+                            "tty", json_is_true(json_object_get(cfg, "Tty")), "entrypoint",
+                            json_array_get(cmd, 0), "arguments", args, "privileged",
+                            json_is_true(json_object_get(cfg, "Privileged")), "user",
+                            json_string_value(json_object_get(cfg, "User")) ?: "", "Config", cfg, "Owner", 0);
+    if (rec == NULL)
+        return sk_err(err, ENOMEM, "exec");
+    int rc = exec_save(e, rec, err);
+    json_decref(rec);
+    return rc;
+}
+
+int sk_exec_inspect(struct sk_engine *e, const char *id, json_t **out, sk_error *err)
+{
+    if (exec_load(e, id, out, err) < 0)
+        return -1;
+    json_object_del(*out, "Config");
+    json_object_del(*out, "Owner");
+    return 0;
+}
+
+/* Put fd on target for the call (saved in *saved, -1 when left alone). */
+static int swap_fd(int fd, int target, int *saved)
+{
+    *saved = -1;
+    if (fd < 0)
+        return 0;
+    *saved = fcntl(target, F_DUPFD_CLOEXEC, 3);
+    if (dup2(fd, target) < 0)
+        return -1;
+    return 0;
+}
+
+static void restore_fd(int saved, int target)
+{
+    if (saved >= 0) {
+        dup2(saved, target);
+        close(saved);
+    }
+}
+
+int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool detach, sk_error *err)
+{
+    _cleanup_json_ json_t *rec = NULL;
+    if (exec_load(e, id, &rec, err) < 0)
+        return -1;
+    if (json_is_true(json_object_get(rec, "Running")) || !json_is_null(json_object_get(rec, "ExitCode")))
+        return sk_err(err, 0, "conflict: exec %s has already run", id);
+    json_t *cfg = json_object_get(rec, "Config");
+    _cleanup_strv_ char **cmd = NULL, **env = NULL;
+    if (sk_json_strv(cfg, "Cmd", "Cmd", &cmd, err) < 0 || sk_json_strv(cfg, "Env", "Env", &env, err) < 0)
+        return -1;
+    const char *cid = json_string_value(json_object_get(rec, "ContainerID"));
+    json_object_set_new(rec, "Running", json_true());
+    json_object_set_new(rec, "Owner", json_integer(getpid()));
+    if (exec_save(e, rec, err) < 0)
+        return -1;
+    struct sk_exec_opts o = {.cmd = cmd, .env = env,
+                             .workdir = json_string_value(json_object_get(cfg, "WorkingDir")),
+                             .user = json_string_value(json_object_get(cfg, "User")),
+                             .tty = json_is_true(json_object_get(cfg, "Tty")), .detach = detach,
+                             .privileged = json_is_true(json_object_get(cfg, "Privileged"))};
+    int saved[3] = {-1, -1, -1}, status = 0, rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = swap_fd(stdio ? stdio[i] : -1, i, &saved[i]);
+    if (rc < 0)
+        sk_err(err, errno, "exec: stdio");
+    else
+        rc = sk_container_exec(e, cid, &o, &status, err);
+    for (int i = 0; i < 3; i++)
+        restore_fd(saved[i], i);
+    json_object_set_new(rec, "Running", json_boolean(detach && rc == 0));
+    if (!detach || rc < 0)
+        json_object_set_new(rec, "ExitCode", json_integer(rc == 0 ? status : 126));
+    sk_error ignored;
+    exec_save(e, rec, &ignored); /* the exit code before the caller closes the stream */
+    return rc;
+}
+
+/* The pty master of the process running an exec: taken from it with pidfd_getfd. */
+static int owner_pty(pid_t owner)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)owner);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int pidfd = (int)syscall(SYS_pidfd_open, owner, 0), got = -1;
+    struct dirent *de;
+    while (pidfd >= 0 && got < 0 && (de = readdir(d)) != NULL) {
+        char p[PATH_MAX], link[64];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        ssize_t n = readlink(p, link, sizeof link - 1);
+        if (n <= 0)
+            continue;
+        link[n] = '\0';
+        if (strcmp(link, "/dev/ptmx") == 0 || strcmp(link, "/dev/pts/ptmx") == 0)
+            got = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
+    }
+    closedir(d);
+    if (pidfd >= 0)
+        close(pidfd);
+    return got;
+}
+
+int sk_exec_resize(struct sk_engine *e, const char *id, int rows, int cols, sk_error *err)
+{
+    _cleanup_json_ json_t *rec = NULL;
+    if (exec_load(e, id, &rec, err) < 0)
+        return -1;
+    if (rows <= 0 || cols <= 0 || rows > 9999 || cols > 9999)
+        return sk_err(err, 0, "invalid terminal size %dx%d", rows, cols);
+    if (!json_is_true(json_object_get(json_object_get(rec, "ProcessConfig"), "tty")))
+        return 0;
+    pid_t owner = (pid_t)json_integer_value(json_object_get(rec, "Owner"));
+    if (!json_is_true(json_object_get(rec, "Running")) || owner <= 0)
+        return sk_err(err, 0, "exec %s is not running", id);
+    _cleanup_close_ int fd = owner_pty(owner);
+    if (fd < 0)
+        return sk_err(err, 0, "exec %s: its terminal is not there yet", id);
+    struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+        return sk_err(err, errno, "exec %s: resize", id);
+    return 0;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/engine_int.h"
 #include "util/json.h"
@@ -101,4 +102,40 @@ bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, con
     if (bad_kind != NULL)
         *bad_kind = m.bad;
     return ok && m.bad == NULL;
+}
+
+int sk_container_prune(struct sk_engine *e, json_t *filters, json_t **deleted, sk_error *err)
+{
+    json_t *rows = NULL;
+    if (sk_container_list(e, true, &rows, err) < 0)
+        return -1;
+    *deleted = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *st = json_string_value(json_object_get(row, "State"));
+        if (sk_streq(st, "running") || sk_streq(st, "paused") || sk_streq(st, "restarting"))
+            continue;
+        json_t *labels = json_object_get(filters, "label");
+        bool keep = false;
+        size_t k;
+        json_t *l;
+        json_array_foreach(labels, k, l) keep |= !sk_json_label_match(json_object_get(row, "Labels"),
+                                                                      json_string_value(l));
+        json_array_foreach(json_object_get(filters, "label!"), k, l)
+            keep |= sk_json_label_match(json_object_get(row, "Labels"), json_string_value(l));
+        const char *until = json_string_value(json_array_get(json_object_get(filters, "until"), 0));
+        if (until != NULL) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t t = sk_parse_since(until, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+            keep |= t > 0 && json_integer_value(json_object_get(row, "Created")) * 1000000000LL >= t;
+        }
+        const char *id = json_string_value(json_object_get(row, "Id"));
+        if (!keep && sk_container_remove(e, id, false, false, NULL) == 0)
+            json_array_append_new(*deleted, json_string(id));
+    }
+    json_decref(rows);
+    return 0;
 }

@@ -2,16 +2,18 @@
  * image a container uses keeps its layers (they are its overlay's lower
  * directories). */
 #define _GNU_SOURCE
+#include <fnmatch.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine_int.h"
-#include <stdio.h>
-
 #include "image/image.h"
 #include "image/reference.h"
+#include "image/registry.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/strutil.h"
 #include "util/timefmt.h"
 
 /* image id -> {"container": id, "running": bool} (a running user wins) */
@@ -153,5 +155,133 @@ int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err)
             json_decref(labels);
     }
     *out = rows;
+    return 0;
+}
+
+int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *o,
+                  struct pull_result *res, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    if (s == NULL)
+        return -1;
+    struct pull_opts po = o ? *o : (struct pull_opts){0};
+    po.insecure = e->insecure;
+    if (registry_pull(s, ref, &po, res, err) < 0)
+        return -1;
+    sk_event(e, "image", "pull", res->name, json_pack("{s:s}", "name", res->name));
+    return 0;
+}
+
+/* ---- filters ------------------------------------------------------------------------------ */
+
+/* docker's reference.FamiliarMatch: the pattern (path.Match: '*' stops at
+ * '/') against "name:tag" / "name@digest", then against the name alone. */
+static bool ref_matches(const char *pattern, const char *familiar, char sep)
+{
+    if (fnmatch(pattern, familiar, FNM_PATHNAME) == 0)
+        return true;
+    const char *slash = strrchr(familiar, '/');
+    const char *cut = strrchr(slash ? slash : familiar, sep);
+    if (cut == NULL)
+        return false;
+    char name[1024];
+    snprintf(name, sizeof name, "%.*s", (int)(cut - familiar), familiar);
+    return fnmatch(pattern, name, FNM_PATHNAME) == 0;
+}
+
+/* The names of a list that some pattern matches. */
+static json_t *matching_names(json_t *names, json_t *patterns, char sep)
+{
+    json_t *out = json_array();
+    size_t i, k;
+    json_t *n, *p;
+    json_array_foreach(names, i, n) json_array_foreach(patterns, k, p)
+    {
+        if (ref_matches(json_string_value(p), json_string_value(n), sep)) {
+            json_array_append(out, n);
+            break;
+        }
+    }
+    return out;
+}
+
+/* Created (unix) of the image ref names, -1 with *err when there is none. */
+static int64_t created_of(struct sk_engine *e, json_t *rows, const char *ref, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    char id[72];
+    if (s == NULL || store_resolve(s, ref, id, err) < 0)
+        return -1;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (sk_streq(json_string_value(json_object_get(r, "Id")), id))
+            return (int64_t)json_integer_value(json_object_get(r, "Created"));
+    }
+    return sk_err(err, 0, "No such image: %s", ref);
+}
+
+static bool all_labels(json_t *labels, json_t *want)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(want, i, w)
+    {
+        if (!sk_json_label_match(labels, json_string_value(w)))
+            return false;
+    }
+    return true;
+}
+
+int sk_image_filter(struct sk_engine *e, json_t *rows, json_t *filters, json_t **out, sk_error *err)
+{
+    const char *kind;
+    json_t *vals;
+    int dangling = -1;
+    int64_t before = -1, since = -1;
+    json_object_foreach(filters, kind, vals)
+    {
+        const char *v = json_string_value(json_array_get(vals, 0));
+        if (!strcmp(kind, "dangling")) {
+            if (v == NULL || (strcmp(v, "true") && strcmp(v, "false") && strcmp(v, "1") && strcmp(v, "0")))
+                return sk_err(err, 0, "invalid filter 'dangling=%s'", v ? v : "");
+            dangling = !strcmp(v, "true") || !strcmp(v, "1");
+        } else if (!strcmp(kind, "before") || !strcmp(kind, "since")) {
+            int64_t t = v ? created_of(e, rows, v, err) : -1;
+            if (t < 0)
+                return v ? -1 : sk_err(err, 0, "invalid filter '%s'", kind);
+            *(kind[0] == 'b' ? &before : &since) = t;
+        } else if (strcmp(kind, "label") != 0 && strcmp(kind, "reference") != 0) {
+            return sk_err(err, 0, "invalid filter '%s'", kind);
+        }
+    }
+    json_t *refs = json_object_get(filters, "reference");
+    json_t *labels = json_object_get(filters, "label");
+    *out = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_int_t created = json_integer_value(json_object_get(r, "Created"));
+        if ((dangling == 1 && json_array_size(json_object_get(r, "RepoTags")) > 0) ||
+            (dangling == 0 && json_array_size(json_object_get(r, "RepoTags")) == 0) ||
+            (before >= 0 && created >= before) || (since >= 0 && created <= since) ||
+            !all_labels(json_object_get(r, "Labels"), labels))
+            continue;
+        json_t *row = json_deep_copy(r);
+        if (json_array_size(refs) > 0) {
+            json_t *tags = matching_names(json_object_get(r, "RepoTags"), refs, ':');
+            json_t *digests = matching_names(json_object_get(r, "RepoDigests"), refs, '@');
+            bool none = json_array_size(tags) == 0 && json_array_size(digests) == 0;
+            json_object_set_new(row, "RepoTags", tags);
+            json_object_set_new(row, "RepoDigests", digests);
+            if (none) {
+                json_decref(row);
+                continue;
+            }
+        }
+        json_array_append_new(*out, row);
+    }
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -197,7 +198,7 @@ static void accept_pending(struct mon *m)
         char mode;
         if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, 1000) != 1)
             continue;
-        if (recv(cl->fd, &mode, 1, MSG_DONTWAIT) == 1 && strchr("aow", mode))
+        if (recv(cl->fd, &mode, 1, MSG_DONTWAIT) == 1 && strchr("aowr", mode))
             cl->mode = mode;
         else
             client_close(cl);
@@ -231,10 +232,23 @@ static void client_input(struct mon *m, struct client *cl)
     if (cl->mode == 0) {
         cl->mode = buf[0];
         off = 1;
-        if (!strchr("aow", cl->mode)) {
+        if (!strchr("aowr", cl->mode)) {
             client_close(cl);
             return;
         }
+    }
+    if (cl->mode == 'r' && off >= (size_t)n)
+        return; /* the size comes next */
+    if (cl->mode == 'r') { /* "ROWS COLS": the terminal's new size */
+        buf[(size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1] = '\0';
+        unsigned rows = 0, cols = 0;
+        if (m->tty && m->out_fd >= 0 && sscanf(buf + off, "%u %u", &rows, &cols) == 2 && rows &&
+            cols && rows < 10000 && cols < 10000) {
+            struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+            ioctl(m->out_fd, TIOCSWINSZ, &ws);
+        }
+        client_close(cl);
+        return;
     }
     if (cl->mode == 'a' && m->in_fd >= 0 && off < (size_t)n) {
         /* stdin is a pipe or the pty: a blocking write is bounded by the container reading it */

@@ -7,6 +7,8 @@
  *   'o'  output only
  *   'w'  nothing until the container ends, then one JSON line
  *        {"ExitCode":N,"Reason":"exited","Signal":"","OOMKilled":false}
+ *   'r'  followed by "ROWS COLS\n" (in one write): the terminal's size
+ *        (with a terminal; ignored without one); the monitor then hangs up
  * Output comes as the Docker API's multiplexed frames ([stream, 0, 0, 0,
  * length BE32] + data) without a terminal, raw bytes with one.
  *

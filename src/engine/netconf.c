@@ -59,10 +59,15 @@ void ctr_net_release(struct sk_engine *e, json_t *cfg)
     }
 }
 
-/* The endpoint settings the create body asks for on network name. */
+/* The endpoint settings the create body asks for on network name
+ * (docker's CLI names the default network "default"). */
 static json_t *asked(json_t *body, const char *name)
 {
-    return obj(obj(obj(body, "NetworkingConfig"), "EndpointsConfig"), name);
+    json_t *eps = obj(obj(body, "NetworkingConfig"), "EndpointsConfig");
+    json_t *want = obj(eps, name);
+    if (want == NULL && strcmp(name, "bridge") == 0)
+        want = obj(eps, "default");
+    return want;
 }
 
 int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
@@ -82,7 +87,7 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
     json_t *v;
     json_object_foreach(obj(obj(body, "NetworkingConfig"), "EndpointsConfig"), k, v)
     {
-        if (strcmp(k, mode) != 0)
+        if (strcmp(k, mode) != 0 && !(strcmp(k, "default") == 0 && strcmp(mode, "bridge") == 0))
             json_array_append_new(order, json_string(k));
     }
     size_t i;
@@ -514,7 +519,9 @@ int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err)
     if (net_get(ctr_netctx(e), ref, &rec, err) < 0)
         return -1;
     drop_orphans(e, rec);
-    int rc = net_remove(ctr_netctx(e), str(rec, "Id"), err);
+    int rc = net_predefined(str(rec, "Name")) /* host and none have no record to find */
+                 ? sk_err(err, 0, "%s is a pre-defined network and cannot be removed", str(rec, "Name"))
+                 : net_remove(ctr_netctx(e), str(rec, "Id"), err);
     if (rc == 0)
         sk_event(e, "network", "destroy", str(rec, "Id"),
                  json_pack("{s:s, s:s}", "name", str(rec, "Name"), "type", "bridge"));
@@ -540,4 +547,50 @@ int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err)
     }
     json_decref(all);
     return 0;
+}
+
+/* ---- filters ------------------------------------------------------------------------------ */
+
+struct net_match {
+    json_t *net;
+    const char *bad;
+};
+
+static bool truthy(const char *s)
+{
+    return strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
+}
+
+static bool net_test(void *ud, const char *kind, const char *s)
+{
+    struct net_match *m = ud;
+    json_t *n = m->net;
+    const char *name = str(n, "Name");
+    if (!strcmp(kind, "name"))
+        return name != NULL && strstr(name, s) != NULL;
+    if (!strcmp(kind, "id"))
+        return sk_str_has_prefix(str(n, "Id"), s);
+    if (!strcmp(kind, "driver"))
+        return sk_streq(str(n, "Driver"), s);
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(obj(n, "Labels"), s);
+    if (!strcmp(kind, "scope"))
+        return strcmp(s, "local") == 0;
+    if (!strcmp(kind, "type"))
+        return strcmp(s, name != NULL && net_predefined(name) ? "builtin" : "custom") == 0;
+    if (!strcmp(kind, "dangling")) { /* docker: the predefined ones are always in use */
+        bool unused = json_object_size(obj(n, "Containers")) == 0 && !(name && net_predefined(name));
+        return unused == truthy(s);
+    }
+    m->bad = kind;
+    return false;
+}
+
+bool sk_network_matches(json_t *net, json_t *filters, const char **bad_kind)
+{
+    struct net_match m = {net, NULL};
+    bool ok = sk_filters_match(filters, net_test, &m);
+    if (bad_kind != NULL)
+        *bad_kind = m.bad;
+    return ok && m.bad == NULL;
 }

@@ -172,7 +172,8 @@ int sk_container_start(struct sk_engine *e, const char *ref, struct sk_start_opt
     if (update_state(c, json_pack("{s:b, s:s}", "ManualStop", 0, "Error", ""), err) < 0)
         return -1;
     bool attach = o != NULL && o->attach;
-    _cleanup_close_ int sync = spawn_monitor(e, c, attach, err);
+    bool others = ctr_has_attachers(c); /* attached before the start (attach.c) */
+    _cleanup_close_ int sync = spawn_monitor(e, c, attach || others, err);
     if (sync < 0)
         return -1;
     char line[2048];
@@ -186,12 +187,16 @@ int sk_container_start(struct sk_engine *e, const char *ref, struct sk_start_opt
             sk_err(err, 0, "%s", line + 6);
             break;
         }
-        if (strcmp(line, "created") == 0 && attach) {
+        if (strcmp(line, "created") == 0 && (attach || others)) {
             /* attach first: the monitor takes the connections in order */
-            afd = monitor_connect(c, o->attach_stdin ? 'a' : 'o', err);
-            wfd = afd >= 0 ? monitor_connect(c, 'w', err) : -1;
-            if (wfd < 0)
-                break;
+            if (others)
+                ctr_serve_attachers(c);
+            if (attach) {
+                afd = monitor_connect(c, o->attach_stdin ? 'a' : 'o', err);
+                wfd = afd >= 0 ? monitor_connect(c, 'w', err) : -1;
+                if (wfd < 0)
+                    break;
+            }
             if (write(sync, "go\n", 3) != 3) {
                 sk_err(err, errno, "monitor");
                 break;
@@ -450,9 +455,13 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
         return -1;
     bool removed = sk_streq(condition, "removed");
     bool next = sk_streq(condition, "next-exit");
-    /* a created container is waited for until it has run */
+    /* a created container is waited for until it has run; next-exit waits
+     * for a start after this call (a run too short to be seen running
+     * still has a new StartedAt) */
+    char started[64];
+    snprintf(started, sizeof started, "%s", json_string_value(obj(c->state, "StartedAt")) ?: "");
     while ((next || strcmp(ctr_status(c), "created") == 0) && !ctr_is_running(c)) {
-        usleep(50000);
+        usleep(20000);
         if (ctr_reload_state(c, NULL) < 0) {
             memset(out, 0, sizeof *out);
             return removed ? 0 : sk_err(err, 0, "No such container: %s", ref);
@@ -460,38 +469,35 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
         ctr_reconcile(e, c);
         if (!next && strcmp(ctr_status(c), "created") != 0)
             break;
+        if (next && strcmp(json_string_value(obj(c->state, "StartedAt")) ?: "", started) != 0)
+            break;
     }
+    struct sk_exit ex;
+    bool have = false;
     if (ctr_is_running(c)) {
         int wfd = monitor_connect(c, 'w', NULL);
-        struct sk_exit ex;
-        if (wfd >= 0 && monitor_wait(wfd, -1, &ex, NULL) == 0) {
+        have = wfd >= 0 && monitor_wait(wfd, -1, &ex, NULL) == 0;
+        if (wfd >= 0)
             close(wfd);
-            if (!removed) {
-                *out = ex;
-                if (ctr_reload_state(c, NULL) == 0)
-                    snprintf(out->finished_at, sizeof out->finished_at, "%s",
-                             json_string_value(obj(c->state, "FinishedAt")) ?: "");
-                return 0;
-            }
-        } else {
-            if (wfd >= 0)
-                close(wfd);
+        if (!have) {
             while (process_alive(c))
                 usleep(50000);
             ctr_reconcile(e, c);
         }
     }
-    if (removed) {
-        while (ctr_reload_state(c, NULL) == 0)
-            usleep(50000);
-        memset(out, 0, sizeof *out);
-        return 0;
+    if (ctr_reload_state(c, NULL) == 0) {
+        if (have)
+            snprintf(ex.finished_at, sizeof ex.finished_at, "%s",
+                     json_string_value(obj(c->state, "FinishedAt")) ?: "");
+        else
+            exit_from_state(c, &ex);
+    } else if (!have) {
+        memset(&ex, 0, sizeof ex); /* removed meanwhile (--rm) and its end unknown */
     }
-    if (ctr_reload_state(c, NULL) < 0) {
-        memset(out, 0, sizeof *out); /* removed meanwhile (--rm) */
-        return 0;
-    }
-    exit_from_state(c, out);
+    /* removed: how it ended, once it is gone (docker run --rm's exit code) */
+    while (removed && ctr_reload_state(c, NULL) == 0)
+        usleep(20000);
+    *out = ex;
     return 0;
 }
 

@@ -83,7 +83,7 @@ int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_er
                      (json_int_t)st.memory_usage, "limit", (json_int_t)limit, "max_usage",
                      (json_int_t)st.memory_max_usage, "cache", (json_int_t)st.memory_cache,
                      "pids_stats", "current", (json_int_t)st.pids_current, "limit",
-                     (json_int_t)st.pids_limit, "networks", "eth0", "rx_bytes", (json_int_t)rx,
+                     (json_int_t)(st.pids_limit > (uint64_t)INT64_MAX ? 0 : st.pids_limit), "networks", "eth0", "rx_bytes", (json_int_t)rx,
                      "tx_bytes", (json_int_t)tx);
     return *out ? 0 : sk_err(err, ENOMEM, "stats");
 }

@@ -65,6 +65,18 @@ static int save_meta(struct sk_engine *e, json_t *meta, sk_error *err)
     return sk_write_atomic(path, text, strlen(text), 0600, SK_DURABLE, err);
 }
 
+/* docker's volume object from a record (taken over): the bookkeeping goes. */
+static int hand_out(json_t *meta, json_t **out)
+{
+    json_object_del(meta, "Anonymous");
+    json_object_del(meta, "Populated");
+    if (out != NULL)
+        *out = meta;
+    else
+        json_decref(meta);
+    return 0;
+}
+
 int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool anonymous,
                      json_t **out, sk_error *err)
 {
@@ -82,13 +94,8 @@ int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool
     if (lock < 0)
         return -1;
     json_t *meta = NULL;
-    if (load_meta(e, name, &meta, NULL) == 0) { /* docker: creating an existing volume returns it */
-        if (out)
-            *out = meta;
-        else
-            json_decref(meta);
-        return 0;
-    }
+    if (load_meta(e, name, &meta, NULL) == 0) /* docker: creating an existing volume returns it */
+        return hand_out(meta, out);
     char dir[PATH_MAX], data[PATH_MAX + 8], now[40];
     vol_dir(e, name, dir, sizeof dir);
     snprintf(data, sizeof data, "%s/_data", dir);
@@ -106,20 +113,15 @@ int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool
         return -1;
     }
     sk_event(e, "volume", "create", name, json_pack("{s:s}", "driver", "local"));
-    if (out)
-        *out = meta;
-    else
-        json_decref(meta);
-    return 0;
+    return hand_out(meta, out);
 }
 
 int sk_volume_inspect(struct sk_engine *e, const char *name, json_t **out, sk_error *err)
 {
-    if (load_meta(e, name, out, err) < 0)
+    json_t *meta;
+    if (load_meta(e, name, &meta, err) < 0)
         return -1;
-    json_object_del(*out, "Anonymous");
-    json_object_del(*out, "Populated");
-    return 0;
+    return hand_out(meta, out);
 }
 
 /* Which containers mount it (names, as an array). */
@@ -187,6 +189,121 @@ int sk_volume_remove(struct sk_engine *e, const char *name, bool force, sk_error
     if (sk_rm_rf(dir, err) < 0)
         return -1;
     sk_event(e, "volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
+    return 0;
+}
+
+/* ---- filters and prune ---------------------------------------------------------------- */
+
+struct vol_match {
+    json_t *vol;
+    const char *bad;
+};
+
+static bool vol_test(void *ud, const char *kind, const char *s)
+{
+    struct vol_match *m = ud;
+    json_t *v = m->vol;
+    if (!strcmp(kind, "name"))
+        return strstr(json_string_value(json_object_get(v, "Name")), s) != NULL;
+    if (!strcmp(kind, "dangling"))
+        return json_is_true(json_object_get(v, "InUse")) == !(strcmp(s, "true") == 0 || strcmp(s, "1") == 0);
+    if (!strcmp(kind, "driver"))
+        return strcmp(s, "local") == 0;
+    if (!strcmp(kind, "label"))
+        return sk_json_label_match(json_object_get(v, "Labels"), s);
+    m->bad = kind;
+    return false;
+}
+
+bool sk_volume_matches(json_t *vol, json_t *filters, const char **bad_kind)
+{
+    struct vol_match m = {vol, NULL};
+    bool ok = sk_filters_match(filters, vol_test, &m);
+    if (bad_kind != NULL)
+        *bad_kind = m.bad;
+    return ok && m.bad == NULL;
+}
+
+/* The bytes of the files under a directory (fd taken over), each hard
+ * linked file counted once in all: docker's SpaceReclaimed. */
+static uint64_t tree_size(int fd, int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return 0;
+    }
+    uint64_t total = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size / (st.st_nlink ? st.st_nlink : 1);
+        else if (S_ISDIR(st.st_mode) && depth < 128) {
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                total += tree_size(sub, depth + 1);
+        }
+    }
+    closedir(d);
+    return total;
+}
+
+static uint64_t data_size(const char *dir)
+{
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    return fd >= 0 ? tree_size(fd, 0) : 0;
+}
+
+/* docker 23+: an anonymous volume is one made without a name (64 hex digits). */
+static bool anonymous(json_t *meta)
+{
+    const char *name = json_string_value(json_object_get(meta, "Name"));
+    return json_is_true(json_object_get(meta, "Anonymous")) ||
+           (strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64);
+}
+
+int sk_volume_prune(struct sk_engine *e, bool all, json_t *filters, json_t **removed,
+                    uint64_t *freed, sk_error *err)
+{
+    *removed = json_array();
+    *freed = 0;
+    const char *kind;
+    json_t *vals;
+    json_object_foreach(filters, kind, vals)
+    {
+        if (strcmp(kind, "label") != 0 && strcmp(kind, "label!") != 0)
+            return sk_err(err, 0, "invalid filter '%s'", kind);
+    }
+    _cleanup_json_ json_t *vols = NULL;
+    if (sk_volume_list(e, &vols, err) < 0)
+        return -1;
+    size_t i, k;
+    json_t *v, *l;
+    json_array_foreach(vols, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "Name"));
+        json_t *meta = NULL;
+        if (json_is_true(json_object_get(v, "InUse")) || load_meta(e, name, &meta, NULL) < 0)
+            continue;
+        bool keep = !all && !anonymous(meta);
+        json_decref(meta);
+        json_t *labels = json_object_get(v, "Labels");
+        json_array_foreach(json_object_get(filters, "label"), k, l)
+            keep = keep || !sk_json_label_match(labels, json_string_value(l));
+        json_array_foreach(json_object_get(filters, "label!"), k, l)
+            keep = keep || sk_json_label_match(labels, json_string_value(l));
+        if (keep)
+            continue;
+        uint64_t size = data_size(json_string_value(json_object_get(v, "Mountpoint")));
+        if (sk_volume_remove(e, name, false, NULL) == 0) {
+            json_array_append_new(*removed, json_string(name));
+            *freed += size;
+        }
+    }
     return 0;
 }
 

@@ -370,8 +370,9 @@ int image_save(struct image_store *s, char *const *names, size_t n, int fd, sk_e
         }
         json_t *tags = json_array();
         struct image_ref ref;
-        if (image_ref_parse(names[i], &ref, NULL) == 0 && ref.digest[0] == '\0' &&
-            strncmp(HEX(id), names[i], strlen(names[i])) != 0) {
+        bool by_id = strncmp(HEX(id), names[i], strlen(names[i])) == 0 ||
+                     strncmp(id, names[i], strlen(names[i])) == 0; /* "sha256:..." too */
+        if (!by_id && image_ref_parse(names[i], &ref, NULL) == 0 && ref.digest[0] == '\0') {
             char fam[1024], repo[800], famrepo[800];
             image_ref_familiar(&ref, fam, sizeof fam);
             json_array_append_new(tags, json_string(fam));

@@ -159,7 +159,8 @@ json_t *image_inspect(struct image_store *s, const char *id, sk_error *err)
         "Architecture", arch ? arch : "", "Os", os ? os : "linux", "Size",
         size ? size : json_integer(0), "VirtualSize", size ? size : json_integer(0),
         "GraphDriver", "Data", "Name", "overlay", "RootFS", "Type", "layers", "Layers",
-        json_is_array(diff_ids) ? diff_ids : json_array(), "Metadata", "LastTagTime", "");
+        json_is_array(diff_ids) ? diff_ids : json_array(), "Metadata", "LastTagTime",
+        "0001-01-01T00:00:00Z"); /* Go's zero time: clients parse it */
     if (out == NULL)
         sk_err(err, ENOMEM, "inspect");
     const char *variant = json_string_value(json_object_get(cfg, "variant"));

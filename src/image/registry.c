@@ -491,7 +491,9 @@ int registry_pull(struct image_store *s, const char *ref, const struct pull_opts
     char path[PATH_MAX];
     _cleanup_free_ char *creds = NULL;
     registry_auth_path(o->auth_file, path, sizeof path);
-    if (registry_auth_load(path, p.ref.domain, &creds, err) < 0 ||
+    if (o->creds != NULL && (creds = strdup(o->creds)) == NULL)
+        return sk_err(err, ENOMEM, "pull");
+    if ((creds == NULL && registry_auth_load(path, p.ref.domain, &creds, err) < 0) ||
         regclient_init(&p.c, image_ref_registry_host(&p.ref), p.ref.path, creds, o->insecure, err) < 0)
         return -1;
     pthread_mutex_init(&p.plock, NULL);

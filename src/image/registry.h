@@ -37,6 +37,8 @@ struct pull_event {
 struct pull_opts {
     const char *platform;     /* "linux/amd64"; NULL for the host's */
     const char *auth_file;    /* docker config.json; NULL for the default */
+    const char *creds;        /* "user:password" to use instead of auth_file's (an API
+                               * client's X-Registry-Auth); NULL: from auth_file */
     char *const *insecure;    /* registries to talk HTTP to (host[:port]) */
     int parallel;             /* layers at once; 0 = 3 */
     /* progress callback; called from several threads, serialized */
