@@ -79,6 +79,8 @@ int api_status_of(const char *m)
         {"expected ", 400},
         {"unknown ", 400},
         {"overlaps", 400},
+        {"is required", 400},
+        {"No exec command", 400},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strstr(m, map[i].needle) != NULL)
@@ -86,9 +88,23 @@ int api_status_of(const char *m)
     return 500;
 }
 
+/* Go's error texts are lower case, and clients match them ("no such file
+ * or directory" makes the docker CLI exit 127, "permission denied" 126). */
+static void go_case(char *m)
+{
+    static const char *const texts[] = {"No such file or directory", "Permission denied",
+                                        "Is a directory", "Not a directory"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (char *p = strstr(m, texts[i]); p != NULL; p = strstr(p + 1, texts[i]))
+            *p = (char)(*p - 'A' + 'a');
+}
+
 int api_fail(struct api_ctx *x, const sk_error *err)
 {
-    return api_error(x, api_status_of(err->msg), "%s", err->msg);
+    char m[SK_ERROR_MAX];
+    snprintf(m, sizeof m, "%s", err->msg);
+    go_case(m);
+    return api_error(x, api_status_of(m), "%s", m);
 }
 
 /* ---- the request -------------------------------------------------------------------------- */

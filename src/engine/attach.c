@@ -7,7 +7,9 @@
  * (0600) and waits.  Whoever starts the container (sk_container_start)
  * finds those sockets, starts the monitor in its attach-wait mode, and hands
  * each attacher a monitor connection (SCM_RIGHTS) in the mode the attacher
- * asks for ('a' or 'o', one byte) before the process runs. */
+ * asks for ('a' or 'o', one byte) before the process runs.  A waiter (docker
+ * run's wait, registered before the start) does the same with 'w', so that
+ * a container that ends, and is removed, at once still tells how it ended. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -74,7 +76,7 @@ void ctr_serve_attachers(struct ctr *c)
             continue;
         struct pollfd pf = {s, POLLIN, 0};
         char mode = 0;
-        if (poll(&pf, 1, 1000) == 1 && recv(s, &mode, 1, 0) == 1 && (mode == 'a' || mode == 'o')) {
+        if (poll(&pf, 1, 1000) == 1 && recv(s, &mode, 1, 0) == 1 && strchr("aow", mode) != NULL) {
             int afd = monitor_connect(c, mode, NULL);
             if (afd >= 0) {
                 send_fd(s, afd, "attach");
@@ -130,6 +132,56 @@ static int listen_pending(struct ctr *c, char *path, size_t cap, sk_error *err)
     return fd;
 }
 
+int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd, int *fd,
+                   sk_error *err)
+{
+    char path[PATH_MAX];
+    _cleanup_close_ int l = listen_pending(c, path, sizeof path, err);
+    if (l < 0)
+        return -1;
+    char started[64];
+    snprintf(started, sizeof started, "%s", json_string_value(json_object_get(c->state, "StartedAt")) ?: "");
+    int rc = -1;
+    for (;;) {
+        struct pollfd p[2] = {{l, POLLIN, 0}, {cancel_fd, 0, 0}};
+        int n = poll(p, cancel_fd >= 0 ? 2 : 1, 250);
+        if (n < 0 && errno != EINTR) {
+            sk_err(err, errno, "poll");
+            break;
+        }
+        if (n > 0 && (p[0].revents & POLLIN)) {
+            int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+            struct pollfd ps = {s, POLLIN, 0};
+            if (s >= 0 && send(s, &mode, 1, MSG_NOSIGNAL) == 1 && poll(&ps, 1, 5000) == 1 &&
+                (*fd = recv_one_fd(s)) >= 0)
+                rc = 1;
+            if (s >= 0)
+                close(s);
+            if (rc == 1)
+                break;
+            continue; /* that starter failed: wait for the next one */
+        }
+        /* a full close (a half-close is the client's stdin ending: no reason to go) */
+        if (n > 0 && (p[1].revents & (POLLHUP | POLLERR))) {
+            sk_err(err, 0, "the client went away");
+            break;
+        }
+        /* started by someone who did not see us, or gone */
+        if (ctr_reload_state(c, NULL) < 0) {
+            sk_err(err, 0, "No such container: %s", c->id);
+            break;
+        }
+        ctr_reconcile(e, c);
+        if (ctr_is_running(c) ||
+            strcmp(json_string_value(json_object_get(c->state, "StartedAt")) ?: "", started) != 0) {
+            rc = 0;
+            break;
+        }
+    }
+    unlink(path);
+    return rc;
+}
+
 int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_stdin, int cancel_fd,
                              int *fd, sk_error *err)
 {
@@ -139,49 +191,10 @@ int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_std
     ctr_reconcile(e, c);
     if (ctr_is_running(c))
         return sk_container_attach(e, c->id, with_stdin, fd, err);
-    char path[PATH_MAX];
-    _cleanup_close_ int l = listen_pending(c, path, sizeof path, err);
-    if (l < 0)
-        return -1;
-    int rc = -1;
-    for (;;) {
-        struct pollfd p[2] = {{l, POLLIN, 0}, {cancel_fd, 0, 0}};
-        int n = poll(p, cancel_fd >= 0 ? 2 : 1, 500);
-        if (n < 0 && errno != EINTR) {
-            sk_err(err, errno, "poll");
-            break;
-        }
-        if (n > 0 && (p[0].revents & POLLIN)) {
-            int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-            char mode = with_stdin ? 'a' : 'o';
-            struct pollfd ps = {s, POLLIN, 0};
-            if (s >= 0 && send(s, &mode, 1, MSG_NOSIGNAL) == 1 && poll(&ps, 1, 5000) == 1 &&
-                (*fd = recv_one_fd(s)) >= 0)
-                rc = 0;
-            if (s >= 0)
-                close(s);
-            if (rc == 0)
-                break;
-            continue; /* that starter failed: wait for the next one */
-        }
-        /* a full close (a half-close is the client's stdin ending: no reason to go) */
-        if (n > 0 && (p[1].revents & (POLLHUP | POLLERR))) {
-            sk_err(err, 0, "the client went away");
-            break;
-        }
-        /* started by someone who did not see us: attach late rather than never */
-        if (ctr_reload_state(c, NULL) < 0) {
-            sk_err(err, 0, "No such container: %s", ref);
-            break;
-        }
-        ctr_reconcile(e, c);
-        if (ctr_is_running(c)) {
-            unlink(path);
-            return sk_container_attach(e, c->id, with_stdin, fd, err);
-        }
-    }
-    unlink(path);
-    return rc;
+    int r = ctr_wait_start(e, c, with_stdin ? 'a' : 'o', cancel_fd, fd, err);
+    if (r == 0) /* attach late rather than never */
+        return sk_container_attach(e, c->id, with_stdin, fd, err);
+    return r < 0 ? -1 : 0;
 }
 
 int sk_container_resize(struct sk_engine *e, const char *ref, int rows, int cols, sk_error *err)

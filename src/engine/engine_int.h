@@ -67,6 +67,12 @@ void ctr_paths(struct sk_engine *e, const char *id, struct ctr *c);
 bool ctr_has_attachers(struct ctr *c);
 /* Hand each a monitor connection (between "created" and "go"). */
 void ctr_serve_attachers(struct ctr *c);
+/* Wait for c (not running) to be started: 1 with *fd a monitor connection
+ * in mode ('a', 'o', 'w') from before its first instruction, 0 when it was
+ * started by someone who did not see us (or ended meanwhile), -1 on error
+ * (cancel_fd hung up, the container gone). */
+int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd, int *fd,
+                   sk_error *err);
 
 /* ---- state.c ---- */
 const char *ctr_status(struct ctr *c);     /* "created", "running", ... */

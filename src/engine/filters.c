@@ -98,6 +98,8 @@ static bool one(void *ud, const char *kind, const char *f)
 bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, const char **bad_kind)
 {
     struct match_ctx m = {e, row, NULL};
+    if (bad_kind != NULL)
+        *bad_kind = NULL;
     bool ok = sk_filters_match(filters, one, &m);
     if (bad_kind != NULL)
         *bad_kind = m.bad;

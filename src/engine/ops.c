@@ -455,26 +455,23 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
         return -1;
     bool removed = sk_streq(condition, "removed");
     bool next = sk_streq(condition, "next-exit");
-    /* a created container is waited for until it has run; next-exit waits
-     * for a start after this call (a run too short to be seen running
-     * still has a new StartedAt) */
-    char started[64];
-    snprintf(started, sizeof started, "%s", json_string_value(obj(c->state, "StartedAt")) ?: "");
-    while ((next || strcmp(ctr_status(c), "created") == 0) && !ctr_is_running(c)) {
-        usleep(20000);
-        if (ctr_reload_state(c, NULL) < 0) {
-            memset(out, 0, sizeof *out);
-            return removed ? 0 : sk_err(err, 0, "No such container: %s", ref);
-        }
-        ctr_reconcile(e, c);
-        if (!next && strcmp(ctr_status(c), "created") != 0)
-            break;
-        if (next && strcmp(json_string_value(obj(c->state, "StartedAt")) ?: "", started) != 0)
-            break;
-    }
+    /* a created container is waited for until it has run, next-exit for
+     * the next run: from before its start, as its monitor tells */
     struct sk_exit ex;
     bool have = false;
-    if (ctr_is_running(c)) {
+    if ((next || strcmp(ctr_status(c), "created") == 0) && !ctr_is_running(c)) {
+        int wfd = -1;
+        int r = ctr_wait_start(e, c, 'w', -1, &wfd, err);
+        if (r < 0)
+            return removed ? (memset(out, 0, sizeof *out), 0) : -1;
+        if (r == 1) {
+            have = monitor_wait(wfd, -1, &ex, NULL) == 0;
+            close(wfd);
+        }
+        if (ctr_reload_state(c, NULL) == 0)
+            ctr_reconcile(e, c);
+    }
+    if (!have && ctr_is_running(c)) {
         int wfd = monitor_connect(c, 'w', NULL);
         have = wfd >= 0 && monitor_wait(wfd, -1, &ex, NULL) == 0;
         if (wfd >= 0)

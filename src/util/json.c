@@ -209,11 +209,18 @@ bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, 
     json_t *vals;
     json_object_foreach(filters, kind, vals)
     {
-        bool any = false;
+        /* docker: labels all hold (label=a and label=b), other values any */
+        bool all = strcmp(kind, "label") == 0 || strcmp(kind, "label!") == 0;
+        bool any = false, every = true;
         size_t i;
         json_t *v;
-        json_array_foreach(vals, i, v) any = any || test(ud, kind, json_string_value(v) ? json_string_value(v) : "");
-        if (!any)
+        json_array_foreach(vals, i, v)
+        {
+            bool ok = test(ud, kind, json_string_value(v) ? json_string_value(v) : "");
+            any = any || ok;
+            every = every && ok;
+        }
+        if (all ? !every : !any)
             return false;
     }
     return true;

@@ -41,7 +41,8 @@ static inline void sk_json_decrefp(json_t **j)
  * that value. */
 bool sk_json_label_match(json_t *labels, const char *want);
 /* docker's filters {"kind": ["value", ...]}: values of one kind OR
- * together, kinds AND; test says whether one value holds for the item. */
+ * together (label and label! values AND), kinds AND; test says whether one
+ * value holds for the item. */
 bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, const char *value),
                       void *ud);
 /* "key=value" (or "key", meaning "") into an object of strings. */

@@ -1,0 +1,374 @@
+#!/usr/bin/env bats
+# The Docker Engine API (`skiff serve`) driven by the real clients: the docker
+# CLI 28 (DOCKER_HOST=unix://...), docker-py and docker-compose 1.29 from
+# Debian, and raw HTTP for what the clients never send (bad requests).
+# Every test runs its own server on its own socket, root and runroot.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+# the docker CLI 28 client this machine has (/usr/local/bin); Debian's
+# docker.io puts a 20.10 client at /usr/bin/docker
+DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
+
+setup() {
+  common_setup
+  [[ -x $DOCKER_CLI ]] || skip "no docker CLI 28 at $DOCKER_CLI (set DOCKER_CLI)"
+  SK=("$SKIFF" --root "$T/root" --runroot "$T/run")
+  "${SK[@]}" import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$SKIFF_TEST_IMG/rootfs.tar" localhost/busybox:latest >/dev/null
+  IMG=localhost/busybox
+  SOCK=$T/d.sock
+  serve_start
+  export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$T/docker-config
+  mkdir -p "$DOCKER_CONFIG"
+}
+
+serve_start() {
+  "${SK[@]}" serve -H "unix://$SOCK" --pidfile "$T/serve.pid" 2>"$T/serve.log" &
+  SERVE_PID=$!
+  BG_PIDS+=("$SERVE_PID")
+  wait_for 5 test -S "$SOCK" -a -s "$T/serve.pid"
+}
+
+teardown() {
+  local id
+  for id in $(timeout 20 "${SK[@]}" ps -aq --no-trunc 2>/dev/null); do
+    timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
+  done
+  for id in $(timeout 20 "${SK[@]}" network ls -q --filter type=custom 2>/dev/null); do
+    timeout 20 "${SK[@]}" network rm "$id" >/dev/null 2>&1 || true
+  done
+  [[ -n ${COMPOSE_DIR:-} ]] && (cd "$COMPOSE_DIR" && timeout 60 docker-compose down -t 1 >/dev/null 2>&1 || true)
+  common_teardown
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds
+wait_for() {
+  local n=$1 i
+  shift
+  for ((i = 0; i < n * 10; i++)); do "$@" && return 0; sleep 0.1; done
+  "$@"
+}
+
+docker() { timeout 60 "$DOCKER_CLI" "$@"; }
+api() { curl -s --unix-socket "$SOCK" "$@"; }
+skiff() { timeout 60 "${SK[@]}" "$@"; }
+
+@test "api: version negotiation, /_ping's headers, errors as JSON" {
+  run api -I -X HEAD http://d/_ping
+  [[ $output == *"Api-Version: 1.51"* ]]
+  [[ $output == *"Ostype: linux"* ]]
+  [[ $output == *"Docker-Experimental: false"* ]]
+  [ "$(api http://d/_ping)" = OK ]
+  run api http://d/v1.52/version
+  [[ $output == *'"message":"client version 1.52 is too new. Maximum supported API version is 1.51"'* ]]
+  run api http://d/v1.12/version
+  [[ $output == *"too old. Minimum supported API version is 1.24"* ]]
+  [ "$(api http://d/v1.24/version | jq -r .ApiVersion)" = 1.51 ]
+  [ "$(api http://d/version | jq -r .MinAPIVersion)" = 1.24 ]
+  run docker version --format '{{.Server.APIVersion}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = 1.51 ]
+  run docker info --format '{{.Swarm.LocalNodeState}} {{.OSType}} {{.Containers}}'
+  [ "$output" = "inactive linux 0" ]
+  [ "$(api http://d/plugins)" = "[]" ]
+  run api -w '%{http_code}' http://d/v1.51/containers/nosuch/json
+  [[ $output == '{"message":"No such container: nosuch"}'*404 ]]
+  run api -w '%{http_code}' http://d/nothing/here
+  [[ $output == *404 ]]
+}
+
+@test "api: hostile requests get 4xx and one line, the server lives on" {
+  run api -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"Image": ' \
+    http://d/v1.51/containers/create
+  [[ $output == *'"message":"invalid JSON'*400 ]]
+  run api -w '%{http_code}' -X POST -d '[1,2]' http://d/containers/create
+  [[ $output == *400 ]]
+  # a head too large, a malformed line, smuggling, a bad chunk
+  local big
+  big=$(head -c 70000 /dev/zero | tr '\0' a)
+  run api -w '%{http_code}' -H "X-Big: $big" http://d/_ping
+  [[ $output == *431 ]]
+  run bash -c "printf 'GET /_ping\r\n\r\n' | socat -t 2 - UNIX-CONNECT:$SOCK"
+  [[ $output == *"400 Bad Request"* ]]
+  run bash -c "printf 'POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n' | socat -t 2 - UNIX-CONNECT:$SOCK"
+  [[ $output == *"400 Bad Request"* ]]
+  run bash -c "printf 'POST /containers/create HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n' | socat -t 2 - UNIX-CONNECT:$SOCK"
+  [[ $output == *"400 Bad Request"* ]]
+  run api -w '%{http_code}' -X POST "http://d/containers/create?name=bad%00name" -d '{}'
+  [[ $output == *400 ]]
+  # keep-alive: two requests on one connection
+  run bash -c "printf 'GET /_ping HTTP/1.1\r\nHost: d\r\n\r\nGET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n' | socat -t 2 - UNIX-CONNECT:$SOCK"
+  [ "$(grep -c '200 OK' <<<"$output")" -eq 2 ]
+  kill -0 "$SERVE_PID"
+  [ "$(api http://d/_ping)" = OK ]
+}
+
+@test "api: docker run: exit codes, streams, stdin, --rm, 404 for an image that is not there" {
+  run --separate-stderr docker run --rm "$IMG" sh -c 'echo out; echo err >&2; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = out ]
+  [ "$stderr" = err ]
+  [ -z "$(skiff ps -aq)" ]
+  run bash -c "printf 'one\ntwo\n' | $DOCKER_CLI run --rm -i $IMG sh -c 'cat; echo end'"
+  [ "$output" = "$(printf 'one\ntwo\nend')" ]
+  run -127 docker run --rm "$IMG" /nonexistent
+  [ "$status" -eq 127 ]
+  run docker run --rm --pull never localhost/nosuch:1 true
+  [ "$status" -eq 125 ]
+  [[ $output == *"No such image"* ]]
+  # a pty, driven through script(1)
+  run timeout 30 script -qec "$DOCKER_CLI run --rm -it $IMG sh -c 'tty; exit 4'" /dev/null
+  [ "$status" -eq 4 ]
+  [[ $output == */dev/pts/0* ]]
+}
+
+@test "api: what the API creates skiff sees at once, and the reverse" {
+  docker run -d --name from-api "$IMG" sleep 30
+  [ "$(skiff inspect -f '{{.State.Running}}' from-api)" = true ]
+  skiff run -d --name from-cli "$IMG" sleep 30
+  run docker ps --format '{{.Names}}'
+  [[ $output == *from-api* && $output == *from-cli* ]]
+  docker stop -t 1 from-cli
+  [ "$(skiff inspect -f '{{.State.Running}}' from-cli)" = false ]
+  run docker ps -a --filter status=exited --format '{{.Names}}'
+  [ "$output" = from-cli ]
+}
+
+@test "api: the seed workloads' docker commands verbatim" {
+  # seed 000 (EC2): an internal network, containers with labels on it
+  docker network create --internal --label skiff-test=ec2 ec2net
+  run docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}'
+  [[ $output =~ ^[0-9]+\.[0-9]+\.[0-9]+\.1$ ]]
+  local id ip
+  id=$(docker run -d --label skiff-test=ec2 --network ec2net "$IMG" sh -c 'echo booted; sleep 30')
+  ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$id")
+  [[ $ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+  [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ]
+  wait_for 5 bash -c "$DOCKER_CLI logs $id | grep -q booted"
+  docker stop --time 10 "$id"
+  [ "$(docker inspect -f '{{.State.ExitCode}}' "$id")" = 137 ] ||
+    [ "$(docker inspect -f '{{.State.ExitCode}}' "$id")" = 143 ]
+  docker restart "$id"
+  [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ]
+  docker kill "$id"
+  docker rm -f "$id"
+  # seed 001 (Lambda): create with an ephemeral port, copy the code in, start, call it
+  mkdir -p "$T/task/sub" && echo handler-ok >"$T/task/index.html" && echo deep >"$T/task/sub/x"
+  id=$(docker create -p :8080 --tmpfs /tmp:size=512m,exec --add-host host.docker.internal:198.18.0.1 \
+    "$IMG" sh -c 'echo "#!/bin/sh" >/tmp/x && chmod +x /tmp/x && /tmp/x && exec httpd -f -p 8080 -h /var/task')
+  docker cp "$T/task/." "$id:/var/task"
+  docker start "$id"
+  local port
+  port=$(docker port "$id" 8080/tcp | head -n 1 | sed 's/.*://')
+  [[ $port =~ ^[0-9]+$ ]]
+  wait_for 5 curl -sf "http://127.0.0.1:$port/index.html"
+  [ "$(curl -s "http://127.0.0.1:$port/index.html")" = handler-ok ]
+  [ "$(curl -s "http://127.0.0.1:$port/sub/x")" = deep ]
+  run docker exec "$id" grep host.docker.internal /etc/hosts
+  [[ $output == "198.18.0.1"*"host.docker.internal" ]]
+  docker cp "$id:/var/task/sub" "$T/back"
+  [ "$(cat "$T/back/x")" = deep ]
+  docker rm -f "$id"
+  # wait and the exit code
+  id=$(docker run -d "$IMG" sh -c 'exit 9')
+  run docker wait "$id"
+  [ "$output" = 9 ]
+  docker tag "$IMG" localhost/other:2
+  run docker images --format '{{.Repository}}:{{.Tag}}'
+  [[ $output == *localhost/other:2* ]]
+  docker network rm ec2net
+}
+
+@test "api: exec (streams, exit code, stdin, -it), attach, stats, top, events" {
+  docker run -d --name wk "$IMG" sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done'
+  run --separate-stderr docker exec wk sh -c 'echo o; echo e >&2; exit 7'
+  [ "$status" -eq 7 ]
+  [ "$output" = o ]
+  [ "$stderr" = e ]
+  [ "$(echo piped | docker exec -i wk cat)" = piped ]
+  run timeout 30 script -qec "$DOCKER_CLI exec -it wk sh -c 'tty; exit 5'" /dev/null
+  [ "$status" -eq 5 ]
+  [[ $output == */dev/pts/* ]]
+  run docker exec -d wk sh -c 'echo detached >/tmp/d'
+  [ "$status" -eq 0 ]
+  wait_for 5 docker exec wk test -s /tmp/d
+  run docker stats --no-stream --format '{{.Name}} {{.PIDs}}' wk
+  [[ $output =~ ^wk\ [0-9]+$ ]]
+  run docker top wk
+  [[ $output == *PID*"trap"* ]]
+  # attach sees what a container prints after it
+  docker run -d --name at "$IMG" sh -c 'sleep 1; echo late-line'
+  run docker attach at
+  [ "$output" = late-line ]
+  # events of a container's life, in order
+  local since
+  since=$(date +%s)
+  docker run --rm --name ev "$IMG" true
+  run docker events --since "$since" --until "$(($(date +%s) + 1))" --filter type=container \
+    --filter container=ev --format '{{.Action}}'
+  [ "$(echo $output)" = "create start die destroy" ]
+}
+
+@test "api: docker create before start loses no output; logs, timestamps, follow" {
+  local id
+  id=$(docker create "$IMG" sh -c 'for i in 1 2 3; do echo line$i; done; echo err >&2')
+  run docker start -a "$id"
+  [ "$output" = "$(printf 'line1\nline2\nline3\nerr')" ]
+  run --separate-stderr docker logs "$id"
+  [ "$output" = "$(printf 'line1\nline2\nline3')" ]
+  [ "$stderr" = err ]
+  run docker logs --tail 1 "$id"
+  [[ $output == err ]]
+  run docker logs -t "$id"
+  [[ ${lines[0]} =~ ^20[0-9-]+T[0-9:.]+Z\ line1$ ]]
+  id=$(docker run -d "$IMG" sh -c 'echo a; sleep 1; echo b')
+  run docker logs -f "$id"
+  [ "$output" = "$(printf 'a\nb')" ]
+}
+
+@test "api: volumes, networks connect/disconnect, rename, pause, prune" {
+  docker volume create --label k=v vol1
+  [ "$(docker volume inspect -f '{{.Labels.k}}' vol1)" = v ]
+  docker run --rm -v vol1:/data "$IMG" sh -c 'echo kept >/data/f'
+  [ "$(docker run --rm -v vol1:/data "$IMG" cat /data/f)" = kept ]
+  docker network create n1
+  docker run -d --name c1 "$IMG" sleep 30
+  docker network connect --alias svc n1 c1
+  run docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' c1
+  [[ $output == *bridge* && $output == *n1* ]]
+  docker network disconnect n1 c1
+  docker rename c1 c2
+  docker pause c2
+  [ "$(docker inspect -f '{{.State.Status}}' c2)" = paused ]
+  docker unpause c2
+  docker rm -f c2
+  run docker volume rm vol1
+  [ "$status" -eq 0 ]
+  docker run --name dead "$IMG" true
+  run docker container prune -f
+  [[ $output == *Deleted* ]]
+  [ -z "$(skiff ps -aq)" ]
+  docker network rm n1
+}
+
+@test "api: pull from a registry on 127.0.0.1 streams progress; push-free round trip with save/load" {
+  source "$BATS_TEST_DIRNAME/../image/registry.bash"
+  registry_start "$T/reg"
+  BG_PIDS+=("$REG_PID")
+  skopeo copy -q --dest-tls-verify=false "docker-archive:$(mk_archive)" "docker://$REG/test/bb:1" >/dev/null
+  docker rmi "$IMG" # its layer too: the pull downloads it
+  run docker pull "$REG/test/bb:1"
+  [ "$status" -eq 0 ]
+  [[ $output == *"Pull complete"* ]]
+  [[ $output == *"Status: Downloaded newer image for $REG/test/bb:1"* ]]
+  run docker run --rm "$REG/test/bb:1" echo pulled
+  [ "$output" = pulled ]
+  docker save -o "$T/bb.tar" "$REG/test/bb:1"
+  docker rmi "$REG/test/bb:1"
+  run docker load -i "$T/bb.tar"
+  [[ $output == *"Loaded image: $REG/test/bb:1"* ]]
+  registry_stop
+}
+
+mk_archive() {
+  skiff save -o "$T/seed.tar" "$IMG" >/dev/null && echo "$T/seed.tar"
+}
+
+@test "api: the server's end: SIGTERM removes socket and pidfile, containers run on" {
+  docker run -d --name keep "$IMG" sleep 60
+  kill -TERM "$SERVE_PID"
+  wait_for 10 bash -c "! kill -0 $SERVE_PID 2>/dev/null"
+  [ ! -e "$SOCK" ]
+  [ ! -e "$T/serve.pid" ]
+  [ "$(skiff inspect -f '{{.State.Running}}' keep)" = true ]
+  # killed hard, it leaves its socket; the next server takes the place
+  serve_start
+  kill -KILL "$SERVE_PID"
+  wait_for 10 bash -c "! kill -0 $SERVE_PID 2>/dev/null"
+  serve_start
+  [ "$(docker inspect -f '{{.State.Running}}' keep)" = true ]
+  # a second server on the same socket is refused
+  run "${SK[@]}" serve -H "unix://$SOCK"
+  [ "$status" -eq 125 ]
+  [[ $output == *"another server is listening there"* ]]
+}
+
+@test "api: docker-py drives containers" {
+  /usr/bin/python3 -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
+  run /usr/bin/python3 - "$SOCK" "$IMG" <<'PY'
+import sys, docker
+c = docker.DockerClient(base_url="unix://" + sys.argv[1], version="auto")
+img = sys.argv[2]
+assert c.ping()
+out = c.containers.run(img, ["sh", "-c", "echo hi-from-py"], remove=True)
+assert out == b"hi-from-py\n", out
+ct = c.containers.run(img, ["sleep", "30"], detach=True, labels={"via": "py"})
+assert ct.status in ("created", "running")
+code, o = ct.exec_run(["sh", "-c", "echo $0", "x"])
+assert code == 0 and o == b"x\n", (code, o)
+assert [x.id for x in c.containers.list(filters={"label": "via=py"})] == [ct.id]
+ct.kill()
+assert ct.wait()["StatusCode"] == 137
+ct.remove()
+assert any("localhost/busybox:latest" in i.tags for i in c.images.list())
+print("py-ok")
+PY
+  [ "$status" -eq 0 ]
+  [[ $output == *py-ok* ]]
+}
+
+@test "api: docker-compose 1.29: health and completion ordering, up and down" {
+  command -v docker-compose >/dev/null || skip "docker-compose is not installed"
+  COMPOSE_DIR=$T/proj
+  mkdir -p "$COMPOSE_DIR"
+  cat >"$COMPOSE_DIR/docker-compose.yml" <<YML
+version: "2.4"
+services:
+  db:
+    image: $IMG
+    command: sh -c 'sleep 1; touch /tmp/ready; exec sleep 300'
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      timeout: 2s
+      retries: 20
+    networks: [back]
+  migrate:
+    image: $IMG
+    command: sh -c 'echo migrated'
+    depends_on:
+      db:
+        condition: service_healthy
+    networks: [back]
+  app:
+    image: $IMG
+    command: sh -c 'ping -c 1 -W 2 db >/dev/null && echo app-reached-db; exec sleep 300'
+    depends_on:
+      db:
+        condition: service_healthy
+      migrate:
+        condition: service_completed_successfully
+    networks: [back]
+networks:
+  back: {}
+YML
+  cd "$COMPOSE_DIR"
+  run timeout 120 docker-compose up -d
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(docker inspect -f '{{.State.Health.Status}}' proj_db_1)" = healthy ]
+  [ "$(docker inspect -f '{{.State.ExitCode}}' proj_migrate_1)" = 0 ]
+  wait_for 10 bash -c "$DOCKER_CLI logs proj_app_1 | grep -q app-reached-db"
+  # started after migrate finished
+  local m a
+  m=$(docker inspect -f '{{.State.FinishedAt}}' proj_migrate_1)
+  a=$(docker inspect -f '{{.State.StartedAt}}' proj_app_1)
+  [[ $a > $m ]]
+  run timeout 120 docker-compose down -t 1
+  [ "$status" -eq 0 ]
+  [ -z "$(skiff ps -aq)" ]
+  run docker network ls --format '{{.Name}}'
+  [[ $output != *proj_back* ]]
+}
