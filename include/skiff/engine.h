@@ -99,6 +99,12 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
                         sk_error *err);
 int sk_container_rename(struct sk_engine *e, const char *ref, const char *name, sk_error *err);
 
+/* docker update: Memory, MemorySwap, MemoryReservation, NanoCpus,
+ * CpuShares, CpuPeriod, CpuQuota, CpusetCpus, CpusetMems, PidsLimit,
+ * BlkioWeight and RestartPolicy from a Docker API update body, recorded
+ * and, while it runs, applied to its cgroup. */
+int sk_container_update(struct sk_engine *e, const char *ref, json_t *body, sk_error *err);
+
 /* How a container ended. */
 struct sk_exit {
     int code;               /* the exit code; 128+n after signal n */

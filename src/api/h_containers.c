@@ -592,6 +592,19 @@ static int archive_put(struct api_ctx *x)
     return api_empty(x, 200);
 }
 
+static int update(struct api_ctx *x)
+{
+    json_t *body;
+    if (api_body_json(x, &body) < 0)
+        return 0;
+    sk_error err;
+    int rc = sk_container_update(x->e, ID(x), body, &err);
+    json_decref(body);
+    if (rc < 0)
+        return api_fail(x, &err);
+    return api_json(x, 200, json_pack("{s:[]}", "Warnings"));
+}
+
 static int resize(struct api_ctx *x)
 {
     int h = (int)api_qint(x, "h", 0), w = (int)api_qint(x, "w", 0);
@@ -615,6 +628,7 @@ const struct api_route api_container_routes[] = {
     {"POST", "/containers/{}/rename", rename_},
     {"POST", "/containers/{}/wait", wait_},
     {"POST", "/containers/{}/resize", resize},
+    {"POST", "/containers/{}/update", update},
     {"GET", "/containers/{}/logs", logs},
     {"GET", "/containers/{}/top", top},
     {"GET", "/containers/{}/stats", stats},

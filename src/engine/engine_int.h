@@ -88,6 +88,8 @@ void sk_now(char *buf, size_t cap);        /* RFC 3339 nanoseconds, UTC */
 void sk_event_container(struct sk_engine *e, json_t *cfg, const char *action, json_t *extra);
 
 /* ---- spec.c ---- */
+/* linux.resources from a HostConfig (Memory, NanoCpus, PidsLimit, ...; devices). */
+json_t *ctr_resources(json_t *hc, bool privileged);
 /* The OCI config.json for the container (root.path = the mounted rootfs). */
 int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_t **out,
                    sk_error *err);

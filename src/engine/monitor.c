@@ -710,14 +710,16 @@ static bool should_restart(struct mon *m, const struct outcome *o, int *count)
     ctr_reload_state(m->c, NULL);
     if (json_is_true(obj(m->c->state, "ManualStop")) || json_is_true(obj(m->c->state, "Removing")))
         return false;
-    json_t *rp = obj(obj(m->c->cfg, "HostConfig"), "RestartPolicy");
+    /* the policy as recorded now (docker update may have changed it) */
+    struct ctr *now = NULL;
+    json_t *cfg = ctr_load(m->e, m->c->id, &now, NULL) == 0 ? now->cfg : m->c->cfg;
+    json_t *rp = obj(obj(cfg, "HostConfig"), "RestartPolicy");
     const char *name = json_string_value(obj(rp, "Name"));
     json_int_t max = json_integer_value(obj(rp, "MaximumRetryCount"));
-    if (name == NULL || !*name || strcmp(name, "no") == 0)
-        return false;
-    if (strcmp(name, "on-failure") == 0 && (o->code == 0 || (max > 0 && *count >= max)))
-        return false;
-    return true;
+    bool again = name != NULL && *name && strcmp(name, "no") != 0 &&
+                 !(strcmp(name, "on-failure") == 0 && (o->code == 0 || (max > 0 && *count >= max)));
+    ctr_free(now);
+    return again;
 }
 
 static void remove_container(struct mon *m)

@@ -356,7 +356,7 @@ static int add_devices(json_t *hc, json_t *out, json_t *cgroup_rules, sk_error *
 
 /* ---- resources ------------------------------------------------------------------ */
 
-static json_t *resources(json_t *hc, bool privileged)
+json_t *ctr_resources(json_t *hc, bool privileged)
 {
     json_t *r = json_object();
     json_t *dev = json_array();
@@ -502,7 +502,7 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                                 obj(cfg, "Env") ? obj(cfg, "Env") : json_array(), "cwd",
                                 wd && *wd ? wd : "/", "capabilities", caps, "noNewPrivileges", nnp,
                                 "rlimits", rl);
-    json_t *lx_pre = json_pack("{s:o}", "resources", resources(hc, privileged));
+    json_t *lx_pre = json_pack("{s:o}", "resources", ctr_resources(hc, privileged));
     json_t *mounts = base_mounts(hc, c, host_net);
     if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {
         json_decref(process);

@@ -25,6 +25,7 @@ setup() {
 }
 
 serve_start() {
+  rm -f "$T/serve.pid" # written once the server listens
   "${SK[@]}" serve -H "unix://$SOCK" --pidfile "$T/serve.pid" 2>"$T/serve.log" &
   SERVE_PID=$!
   BG_PIDS+=("$SERVE_PID")
@@ -371,4 +372,38 @@ YML
   [ -z "$(skiff ps -aq)" ]
   run docker network ls --format '{{.Name}}'
   [[ $output != *proj_back* ]]
+}
+
+@test "api: dockerode (npm) creates, attaches, starts, reads logs, execs, inspects, removes" {
+  local dir=$BATS_TEST_DIRNAME/../clients
+  command -v node >/dev/null || skip "node is not installed"
+  [[ -d $dir/node_modules/dockerode ]] || skip "dockerode is not installed (npm ci --prefix tests/clients)"
+  run timeout 60 node "$dir/dockerode.js" "$SOCK" "$IMG"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *dockerode-ok* ]]
+  [ -z "$(skiff ps -aq)" ]
+}
+
+# cg_file PID CONTROLLER V1FILE V2FILE: the path of a container's cgroup file
+cg_file() {
+  local rel
+  rel=$(awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup")
+  if [[ -n $rel ]]; then echo "/sys/fs/cgroup/$2$rel/$3"; return; fi
+  rel=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")
+  echo "/sys/fs/cgroup$rel/$4"
+}
+
+@test "api: docker update sets limits on the running container and the restart policy" {
+  docker run -d --name upd "$IMG" sleep 60
+  docker update --memory 64m --memory-swap 128m --pids-limit 50 --restart on-failure:2 upd
+  run docker inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' upd
+  [ "$output" = "67108864 50 on-failure 2" ]
+  local pid
+  pid=$(docker inspect -f '{{.State.Pid}}' upd)
+  [ "$(cat "$(cg_file "$pid" memory memory.limit_in_bytes memory.max)")" = 67108864 ]
+  [ "$(cat "$(cg_file "$pid" pids pids.max pids.max)")" = 50 ]
+  run docker update --memory 1k upd
+  [ "$status" -ne 0 ]
+  [[ $output == *"6MB"* ]]
 }
