@@ -6,6 +6,9 @@
 #   docker ps                                   hyperfine median of RUNS
 #   docker inspect CONTAINER                    (a running container)
 #   docker run --rm --network none IMG true
+#   GET /containers/json, GET /containers/ID/json   the server alone: median
+#                                   of 500 requests on fresh connections
+#                                   (bench/api_latency.py), no CLI start-up
 #
 # Engines, stores and image as set up by bench/engines.bash.  The CLI is the
 # docker CLI 28 (DOCKER_CLI, default /usr/local/bin/docker).
@@ -36,19 +39,32 @@ for s in skiff.sock podman.sock docker.sock; do
   for _ in $(seq 100); do "$CLI" -H "unix://$R/$s" version >/dev/null 2>&1 && break; sleep 0.1; done
 done
 declare -A H=([skiff]="unix://$R/skiff.sock" [docker]="unix://$R/docker.sock" [podman]="unix://$R/podman.sock")
+# crun (podman's runtime) cannot raise these rlimits here: podman's runs say so
+declare -A X=([skiff]="" [docker]="" [podman]="$(q "${PMRUN[@]}")")
 for e in skiff docker podman; do
-  "$CLI" -H "${H[$e]}" run -d --name bench-target --network none localhost/bench:1 sleep 600 >/dev/null
+  # shellcheck disable=SC2086
+  "$CLI" -H "${H[$e]}" run -d ${X[$e]} --name bench-target --network none localhost/bench:1 sleep 600 >/dev/null
 done
 
-bench() { # bench NAME ARGS...: hyperfine over the three engines
-  local n=$1 cmds=() e
+bench() { # bench NAME ARGS...: hyperfine over the three engines ("RUN" -> run + engine flags)
+  local n=$1 cmds=() e a
   shift
-  for e in skiff docker podman; do cmds+=(-n "$e" "$(q "$CLI" -H "${H[$e]}" "$@")"); done
+  for e in skiff docker podman; do
+    a=$(q "$CLI" -H "${H[$e]}" "$@")
+    cmds+=(-n "$e" "${a/RUN /run ${X[$e]} }")
+  done
   hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/$n.json" "${cmds[@]}" >/dev/null
 }
 bench ps ps
 bench inspect inspect bench-target
-bench run run --rm --network none localhost/bench:1 true
+declare -A LPS LIN
+for e in skiff docker podman; do
+  s=${H[$e]#unix://}
+  id=$("$CLI" -H "${H[$e]}" inspect -f '{{.Id}}' bench-target)
+  LPS[$e]=$(python3 "$here/api_latency.py" "$s" /v1.41/containers/json 500 | cut -d' ' -f1)
+  LIN[$e]=$(python3 "$here/api_latency.py" "$s" "/v1.41/containers/$id/json" 500 | cut -d' ' -f1)
+done
+bench run RUN --rm --network none localhost/bench:1 true
 for e in skiff docker podman; do "$CLI" -H "${H[$e]}" rm -f bench-target >/dev/null; done
 
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$T/$1.json"; }
@@ -66,4 +82,12 @@ for n in ps inspect run; do
   [[ $n == run ]] && label="run --rm --network none true"
   printf '| docker %s | ms | %.1f | %.1f | %.1f | %.2f | %.2f |\n' "$label" "$s" "$d" "$p" \
     "$(echo "$s/$d" | bc -l)" "$(echo "$s/$p" | bc -l)"
+done
+for k in LPS LIN; do
+  declare -n L=$k
+  label="GET /containers/json"
+  [[ $k == LIN ]] && label="GET /containers/ID/json"
+  printf '| API %s (server only) | ms | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$label" "${L[skiff]}" \
+    "${L[docker]}" "${L[podman]}" "$(echo "${L[skiff]}/${L[docker]}" | bc -l)" \
+    "$(echo "${L[skiff]}/${L[podman]}" | bc -l)"
 done

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,7 +60,8 @@ static int listen_unix(const char *path, struct listener *l, sk_error *err)
     mode_t old = umask(0117); /* 0660 from the start, no window */
     int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
     umask(old);
-    if (r < 0 || chmod(path, 0660) < 0 || chown(path, 0, 0) < 0 || listen(fd, 128) < 0) {
+    if (r < 0 || chmod(path, 0660) < 0 || chown(path, 0, 0) < 0 || listen(fd, 128) < 0 ||
+        fcntl(fd, F_SETFL, O_NONBLOCK) < 0) { /* spares race for each connection */
         int e = errno;
         close(fd);
         return sk_err(err, e, "unix://%s", path);
@@ -99,6 +101,8 @@ static int listen_tcp(const char *hostport, struct listener *l, sk_error *err)
         r = bind(fd, ai->ai_addr, ai->ai_addrlen);
     if (r == 0)
         r = listen(fd, 128);
+    if (r == 0)
+        r = fcntl(fd, F_SETFL, O_NONBLOCK);
     int e = errno;
     freeaddrinfo(ai);
     if (r < 0) {
@@ -157,10 +161,8 @@ static int write_pidfile(const char *path, sk_error *err)
 
 /* ---- one connection ------------------------------------------------------------------------ */
 
-static void serve_conn(const struct api_serve_opts *o, int fd)
+static void serve_conn(struct sk_engine *e, int fd)
 {
-    struct sk_engine *e = NULL;
-    sk_error err;
     struct http_conn c;
     if (http_conn_init(&c, fd) < 0)
         return;
@@ -170,56 +172,109 @@ static void serve_conn(const struct api_serve_opts *o, int fd)
         struct http_req r;
         if (http_read_request(&c, &r) <= 0)
             break;
-        if (e == NULL && sk_engine_open(o->engine, &e, &err) < 0) {
-            sk_log(SK_LOG_ERROR, "%s", err.msg);
-            c.closing = true;
-        }
         if (!r.keep_alive)
             c.closing = true;
         struct api_ctx x = {.e = e, .c = &c, .r = &r};
-        int rc = e ? api_dispatch(&x) : api_error(&x, 500, "%s", err.msg);
+        int rc = api_dispatch(&x);
         if (rc == 0 && !x.body_read && !c.hijacked && http_discard_body(&c, &r) < 0)
             rc = -1;
         http_req_clear(&r);
         if (rc < 0 || c.closing || c.hijacked)
             break;
     }
-    sk_engine_close(e);
     http_conn_free(&c);
 }
 
-/* ---- the server --------------------------------------------------------------------------- */
+/* ---- the workers ---------------------------------------------------------------------------
+ *
+ * Processes are forked ahead of the connections ("spares", as Apache's
+ * prefork): a spare opens the engine, waits on the listeners, accepts one
+ * connection, tells the server (its pid on the notify pipe, so that the
+ * server forks the next spare), serves that connection alone and exits.
+ * The fork is off the request's path; a connection still has a process of
+ * its own. */
 
-struct conns {
-    pid_t pid[MAX_CONNS];
-    size_t n;
+#define SPARES 2
+
+struct worker {
+    pid_t pid;
+    bool spare; /* not yet accepted */
 };
 
-static void reap(struct conns *cs)
+struct pool {
+    struct worker w[MAX_CONNS];
+    size_t n, spares;
+};
+
+/* A spare's life: one connection (or none when the engine cannot open). */
+static void spare_main(const struct api_serve_opts *o, struct listener *ls, size_t nl, int notify)
 {
-    pid_t p;
-    while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
-        for (size_t i = 0; i < cs->n; i++)
-            if (cs->pid[i] == p) {
-                cs->pid[i] = cs->pid[--cs->n];
-                break;
-            }
+    struct sk_engine *e = NULL;
+    sk_error err;
+    if (sk_engine_open(o->engine, &e, &err) < 0) {
+        sk_log(SK_LOG_ERROR, "%s", err.msg);
+        sleep(1); /* the server forks another: not in a tight loop */
+        return;
+    }
+    int fd = -1;
+    while (fd < 0) {
+        struct pollfd p[MAX_LISTENERS];
+        for (size_t i = 0; i < nl; i++)
+            p[i] = (struct pollfd){ls[i].fd, POLLIN, 0};
+        if (poll(p, nl, -1) < 0 && errno != EINTR)
+            break;
+        for (size_t i = 0; i < nl && fd < 0; i++)
+            if (p[i].revents & POLLIN)
+                fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC); /* EAGAIN: another spare won */
+    }
+    pid_t me = getpid();
+    if (write(notify, &me, sizeof me) != sizeof me) {
+        /* the server is gone: serve this one anyway */
+    }
+    close(notify);
+    close_listeners(ls, nl, false);
+    if (fd >= 0) {
+        serve_conn(e, fd);
+        close(fd);
+    }
+    sk_engine_close(e);
 }
 
-/* End the connections' processes: SIGTERM, then SIGKILL after 5 s. */
-static void end_conns(struct conns *cs)
+static struct worker *find(struct pool *p, pid_t pid)
 {
-    for (size_t i = 0; i < cs->n; i++)
-        kill(cs->pid[i], SIGTERM);
-    for (int t = 0; cs->n > 0 && t < 500; t++) {
-        reap(cs);
-        if (cs->n > 0)
+    for (size_t i = 0; i < p->n; i++)
+        if (p->w[i].pid == pid)
+            return &p->w[i];
+    return NULL;
+}
+
+static void reap(struct pool *p)
+{
+    pid_t pid;
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        struct worker *w = find(p, pid);
+        if (w == NULL)
+            continue;
+        if (w->spare)
+            p->spares--;
+        *w = p->w[--p->n];
+    }
+}
+
+/* End the workers: SIGTERM, then SIGKILL after 5 s. */
+static void end_workers(struct pool *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        kill(p->w[i].pid, SIGTERM);
+    for (int t = 0; p->n > 0 && t < 500; t++) {
+        reap(p);
+        if (p->n > 0)
             usleep(10000);
     }
-    for (size_t i = 0; i < cs->n; i++)
-        kill(cs->pid[i], SIGKILL);
-    while (cs->n > 0 && waitpid(-1, NULL, 0) > 0)
-        reap(cs);
+    for (size_t i = 0; i < p->n; i++)
+        kill(p->w[i].pid, SIGKILL);
+    while (p->n > 0 && waitpid(-1, NULL, 0) > 0)
+        reap(p);
 }
 
 int api_serve(const struct api_serve_opts *o, sk_error *err)
@@ -234,79 +289,80 @@ int api_serve(const struct api_serve_opts *o, sk_error *err)
     sigaddset(&mask, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
         return sk_err(err, errno, "sigprocmask");
-    _cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return sk_err(err, errno, "signalfd");
-    }
-    if (open_listeners(o->hosts, ls, &nl, err) < 0 ||
-        (o->pidfile != NULL && write_pidfile(o->pidfile, err) < 0)) {
-        close_listeners(ls, nl, true);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return -1;
-    }
-    struct conns *cs = calloc(1, sizeof *cs);
-    if (cs == NULL) {
-        close_listeners(ls, nl, true);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return sk_err(err, ENOMEM, "serve");
-    }
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), notify[2] = {-1, -1};
+    struct pool *p = calloc(1, sizeof *p);
+    int rc = -1;
+    if (sfd < 0 || p == NULL || pipe2(notify, O_CLOEXEC | O_NONBLOCK) < 0)
+        sk_err(err, p ? errno : ENOMEM, "serve");
+    else if (open_listeners(o->hosts, ls, &nl, err) == 0 &&
+             (o->pidfile == NULL || write_pidfile(o->pidfile, err) == 0))
+        rc = 0;
+    if (rc < 0)
+        goto out;
+    tzset(); /* once, not in every worker (strftime would read /etc/localtime) */
     sk_log(SK_LOG_INFO, "API listening (version 1.%d, minimum 1.%d)", API_VERSION_MAX, API_VERSION_MIN);
-    int rc = 0;
     for (bool done = false; !done;) {
-        struct pollfd p[MAX_LISTENERS + 1];
-        p[0] = (struct pollfd){sfd, POLLIN, 0};
-        for (size_t i = 0; i < nl; i++)
-            p[i + 1] = (struct pollfd){ls[i].fd, POLLIN, 0};
-        if (poll(p, nl + 1, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        pid_t server = getpid();
+        while (p->spares < SPARES && p->n < MAX_CONNS) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                /* a server killed outright takes its workers along: no spare
+                 * left listening on a socket nobody owns */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                if (getppid() != server)
+                    _exit(0);
+                close(sfd);
+                close(notify[0]);
+                free(p);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                spare_main(o, ls, nl, notify[1]);
+                return 1; /* a worker: its caller returns from main */
+            }
+            if (pid < 0) {
+                sk_warn("fork: %s", strerror(errno));
+                break;
+            }
+            p->w[p->n++] = (struct worker){pid, true};
+            p->spares++;
+        }
+        struct pollfd pf[2] = {{sfd, POLLIN, 0}, {notify[0], POLLIN, 0}};
+        if (poll(pf, 2, p->spares < SPARES ? 1000 : -1) < 0 && errno != EINTR) {
             rc = sk_err(err, errno, "poll");
             break;
         }
-        if (p[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == sizeof si)
-                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-                    done = true;
-            reap(cs);
-        }
-        for (size_t i = 0; i < nl && !done; i++) {
-            if (!(p[i + 1].revents & POLLIN))
-                continue;
-            int fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd < 0)
-                continue;
-            reap(cs);
-            if (cs->n >= MAX_CONNS) {
-                sk_warn("%d connections open: refusing one more", MAX_CONNS);
-                close(fd);
-                continue;
+        pid_t busy;
+        while (read(notify[0], &busy, sizeof busy) == sizeof busy) {
+            struct worker *w = find(p, busy);
+            if (w != NULL && w->spare) {
+                w->spare = false;
+                p->spares--;
             }
-            pid_t pid = fork();
-            if (pid == 0) {
-                close_listeners(ls, nl, false);
-                close(sfd);
-                sfd = -1;
-                free(cs);
-                sigprocmask(SIG_SETMASK, &old, NULL);
-                serve_conn(o, fd);
-                close(fd);
-                return 1;
-            }
-            if (pid > 0)
-                cs->pid[cs->n++] = pid;
-            else
-                sk_warn("fork: %s", strerror(errno));
-            close(fd);
         }
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == sizeof si)
+            if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                done = true;
+        reap(p);
+        static bool full;
+        if (!full && p->n >= MAX_CONNS && p->spares == 0)
+            sk_warn("%d connections open: no more until one ends", MAX_CONNS);
+        full = p->n >= MAX_CONNS;
     }
     close_listeners(ls, nl, true);
-    end_conns(cs);
-    free(cs);
+    nl = 0;
+    end_workers(p);
     if (o->pidfile != NULL)
         unlink(o->pidfile);
-    sigprocmask(SIG_SETMASK, &old, NULL);
     sk_log(SK_LOG_INFO, "API server stopped");
+out:
+    close_listeners(ls, nl, true);
+    free(p);
+    if (sfd >= 0)
+        close(sfd);
+    if (notify[0] >= 0)
+        close(notify[0]);
+    if (notify[1] >= 0)
+        close(notify[1]);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

@@ -139,6 +139,9 @@ int sk_mkdir_p(const char *path, mode_t mode, sk_error *err)
 {
     if (mkdir(path, mode) == 0)
         return 0; /* the common case: only the last level was missing */
+    struct stat st;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0; /* the other common case: all there */
     char buf[PATH_MAX];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return sk_err(err, ENAMETOOLONG, "mkdir %s", path);
@@ -153,7 +156,6 @@ int sk_mkdir_p(const char *path, mode_t mode, sk_error *err)
                 break;
         }
     }
-    struct stat st;
     if (stat(path, &st) < 0)
         return sk_err(err, errno, "stat %s", path);
     if (!S_ISDIR(st.st_mode))

@@ -288,6 +288,8 @@ mk_archive() {
   serve_start
   kill -KILL "$SERVE_PID"
   wait_for 10 bash -c "! kill -0 $SERVE_PID 2>/dev/null"
+  # its workers went with it: nothing listens on the socket
+  wait_for 5 bash -c "! ss -xlp | grep -qF '$SOCK'"
   serve_start
   [ "$(docker inspect -f '{{.State.Running}}' keep)" = true ]
   # a second server on the same socket is refused
