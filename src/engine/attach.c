@@ -71,9 +71,13 @@ void ctr_serve_attachers(struct ctr *c)
     json_t *v;
     json_array_foreach(p, i, v)
     {
-        int s = unix_connect(json_string_value(v), NULL);
-        if (s < 0)
+        sk_error e;
+        int s = unix_connect(json_string_value(v), &e);
+        if (s < 0) {
+            if (e.errnum == ECONNREFUSED) /* its waiter was killed: nobody listens */
+                unlink(json_string_value(v));
             continue;
+        }
         struct pollfd pf = {s, POLLIN, 0};
         char mode = 0;
         if (poll(&pf, 1, 1000) == 1 && recv(s, &mode, 1, 0) == 1 && strchr("aow", mode) != NULL) {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
@@ -163,9 +165,35 @@ static int exec_load(struct sk_engine *e, const char *id, json_t **out, sk_error
     return *out ? 0 : -1;
 }
 
+/* Records of execs that ended more than an hour ago go (docker keeps them
+ * while the container lives; nobody asks after an hour). */
+static void exec_gc(struct sk_engine *e)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/execs", e->runroot);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    time_t now = time(NULL);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0) < 0 || now - st.st_mtime < 3600)
+            continue;
+        json_t *rec = NULL;
+        char id[SK_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", SK_ID_LEN, de->d_name);
+        if (exec_load(e, id, &rec, NULL) < 0 || !json_is_true(json_object_get(rec, "Running")))
+            unlinkat(dirfd(d), de->d_name, 0);
+        json_decref(rec);
+    }
+    closedir(d);
+}
+
 int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK_ID_LEN + 1],
                    sk_error *err)
 {
+    exec_gc(e);
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
