@@ -5,7 +5,14 @@
  * The parser never trusts its input: the request line and headers are
  * limited (HTTP_MAX_HEAD bytes, HTTP_MAX_HEADERS lines), every length is
  * checked, and a malformed request is an error with the status to answer
- * (400, 413, 431, 501, 505) and one line saying why. */
+ * (400, 413, 431, 501, 505) and one line saying why.
+ *
+ * Our own rather than libmicrohttpd (DESIGN.md's suggestion): docker's
+ * clients depend on details of the hijack that MHD's upgrade API leaves to
+ * chance (the 101 in a write of its own, a chunked request body consumed
+ * before the raw stream, half-close passed on), and a connection here is a
+ * process of its own, which MHD's threading models do not offer.  The
+ * parser is small, bounded and fuzzed (tests/fuzz/fuzz_http.c). */
 #ifndef SKIFF_API_HTTP_H
 #define SKIFF_API_HTTP_H
 
