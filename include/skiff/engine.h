@@ -192,9 +192,11 @@ int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src_h
                          const char *dst, bool archive, sk_error *err);
 int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src,
                            const char *dst_host, bool archive, sk_error *err);
-/* A tar stream into a container directory, and a container path as a tar. */
+/* A tar stream into a container directory (names as they are: no
+ * whiteouts; owners kept with archive, else root's), and a container path
+ * as a tar. */
 int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst_dir, int tar_fd,
-                         sk_error *err);
+                         bool archive, sk_error *err);
 int sk_container_archive(struct sk_engine *e, const char *ref, const char *src, int out_fd,
                          sk_error *err);
 

@@ -579,7 +579,7 @@ static int archive_put(struct api_ctx *x)
         _exit(http_copy_body(x->c, x->r, p[1]) == 0 ? 0 : 1);
     }
     close(p[1]);
-    int rc = sk_container_extract(x->e, ID(x), path, p[0], &err);
+    int rc = sk_container_extract(x->e, ID(x), path, p[0], api_qbool(x, "copyUIDGID", false), &err);
     close(p[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -732,7 +732,7 @@ static int cmd_cp_run(struct cli *c, int argc, char **argv)
     else if (from)
         r = sk_container_copy_from(e, sname, *spath ? spath : "/", dst, archive, &err);
     else if (strcmp(src, "-") == 0)
-        r = sk_container_extract(e, dname, *dpath ? dpath : "/", 0, &err);
+        r = sk_container_extract(e, dname, *dpath ? dpath : "/", 0, archive, &err);
     else
         r = sk_container_copy_to(e, dname, src, *dpath ? dpath : "/", archive, &err);
     return r < 0 ? cli_fail(&err) : 0;

@@ -195,9 +195,12 @@ int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_std
     ctr_reconcile(e, c);
     if (ctr_is_running(c))
         return sk_container_attach(e, c->id, with_stdin, fd, err);
+    sk_event_container(e, c->cfg, "attach", NULL); /* docker: at the call, before the start */
     int r = ctr_wait_start(e, c, with_stdin ? 'a' : 'o', cancel_fd, fd, err);
-    if (r == 0) /* attach late rather than never */
-        return sk_container_attach(e, c->id, with_stdin, fd, err);
+    if (r == 0) { /* attach late rather than never */
+        *fd = monitor_connect(c, with_stdin ? 'a' : 'o', err);
+        r = *fd < 0 ? -1 : 1;
+    }
     return r < 0 ? -1 : 0;
 }
 

@@ -418,7 +418,7 @@ out:
 }
 
 int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst, int tar_fd,
-                         sk_error *err)
+                         bool archive, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
@@ -432,7 +432,8 @@ int sk_container_extract(struct sk_engine *e, const char *ref, const char *dst, 
         struct fd_source fs = {tar_fd};
         struct byte_source src = {fd_source_read, &fs};
         struct layer_result res;
-        rc = layer_unpack(&src, dfd, &res, err);
+        struct layer_unpack_opts lo = {.literal = true, .root_owner = !archive};
+        rc = layer_unpack_opts(&src, dfd, &lo, &res, err);
     } else {
         sk_err_prefix(err, "extraction point is not a directory");
     }

@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/strutil.h"
 
 /* env: the container's, then ours, a later KEY replacing an earlier one */
@@ -190,6 +191,25 @@ static void exec_gc(struct sk_engine *e)
     closedir(d);
 }
 
+/* docker's "exec_create: sh -c true" and friends, with the exec's id */
+static void exec_event(struct sk_engine *e, json_t *ctr_cfg, const char *what, json_t *cmd,
+                       const char *id, json_t *extra)
+{
+    struct strbuf b = {0};
+    sb_puts(&b, what);
+    size_t i;
+    json_t *v;
+    json_array_foreach(cmd, i, v)
+    {
+        sb_puts(&b, i ? " " : ": ");
+        sb_puts(&b, json_string_value(v) ?: "");
+    }
+    json_t *attrs = extra ? extra : json_object();
+    json_object_set_new(attrs, "execID", json_string(id));
+    sk_event_container(e, ctr_cfg, b.s ? b.s : what, attrs);
+    sb_free(&b);
+}
+
 int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK_ID_LEN + 1],
                    sk_error *err)
 {
@@ -229,6 +249,8 @@ int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK
         return sk_err(err, ENOMEM, "exec");
     int rc = exec_save(e, rec, err);
     json_decref(rec);
+    if (rc == 0)
+        exec_event(e, c->cfg, "exec_create", cmd, id, NULL);
     return rc;
 }
 
@@ -282,6 +304,9 @@ int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool 
                              .user = json_string_value(json_object_get(cfg, "User")),
                              .tty = json_is_true(json_object_get(cfg, "Tty")), .detach = detach,
                              .privileged = json_is_true(json_object_get(cfg, "Privileged"))};
+    struct ctr *c = NULL;
+    if (ctr_load(e, cid, &c, NULL) == 0)
+        exec_event(e, c->cfg, "exec_start", json_object_get(cfg, "Cmd"), id, NULL);
     int saved[3] = {-1, -1, -1}, status = 0, rc = 0;
     for (int i = 0; i < 3 && rc == 0; i++)
         rc = swap_fd(stdio ? stdio[i] : -1, i, &saved[i]);
@@ -296,6 +321,12 @@ int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool 
         json_object_set_new(rec, "ExitCode", json_integer(rc == 0 ? status : 126));
     sk_error ignored;
     exec_save(e, rec, &ignored); /* the exit code before the caller closes the stream */
+    if (c != NULL && !detach) {
+        char code[24];
+        snprintf(code, sizeof code, "%lld", (long long)json_integer_value(json_object_get(rec, "ExitCode")));
+        exec_event(e, c->cfg, "exec_die", NULL, id, json_pack("{s:s}", "exitCode", code));
+    }
+    ctr_free(c);
     return rc;
 }
 

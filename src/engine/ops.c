@@ -507,5 +507,8 @@ int sk_container_attach(struct sk_engine *e, const char *ref, bool with_stdin, i
     if (!ctr_is_running(c))
         return sk_err(err, 0, "You cannot attach to a stopped container, start it first");
     *fd = monitor_connect(c, with_stdin ? 'a' : 'o', err);
-    return *fd < 0 ? -1 : 0;
+    if (*fd < 0)
+        return -1;
+    sk_event_container(e, c->cfg, "attach", NULL);
+    return 0;
 }

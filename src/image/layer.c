@@ -24,6 +24,8 @@
 
 struct unpack {
     int rootfd;
+    bool literal;    /* ".wh." names are files (docker cp), not whiteouts */
+    bool root_owner; /* every entry root's, whatever the tar says */
     struct layer_pipe *pipe;
     uint64_t written;
     struct dir_time {
@@ -132,10 +134,11 @@ static int clear_name(int dirfd, const char *base, bool keep_dir, sk_error *err)
     return sk_rm_rf_at(dirfd, base, err) < 0 ? sk_err_prefix(err, "layer: replace") : 0;
 }
 
-static void set_meta(int dirfd, const char *base, struct archive_entry *e, bool symlink)
+static void set_meta(const struct unpack *u, int dirfd, const char *base, struct archive_entry *e,
+                     bool symlink)
 {
-    fchownat(dirfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-             AT_SYMLINK_NOFOLLOW);
+    fchownat(dirfd, base, u->root_owner ? 0 : (uid_t)archive_entry_uid(e),
+             u->root_owner ? 0 : (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW);
     if (!symlink)
         fchmodat(dirfd, base, archive_entry_mode(e) & 07777, 0);
     struct timespec ts[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
@@ -252,7 +255,7 @@ static int one_entry(struct unpack *u, struct archive *a, struct archive_entry *
     _cleanup_close_ int dirfd = open_parent(u->rootfd, name, &base, true, err);
     if (dirfd < 0)
         return -1;
-    if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
+    if (!u->literal && strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
         return whiteout(dirfd, base, err);
     const char *link = archive_entry_hardlink(e);
     mode_t type = archive_entry_filetype(e);
@@ -264,7 +267,7 @@ static int one_entry(struct unpack *u, struct archive *a, struct archive_entry *
     case AE_IFDIR:
         if (mkdirat(dirfd, base, 0755) < 0 && errno != EEXIST)
             return sk_err(err, errno, "layer: mkdir %s", name);
-        set_meta(dirfd, base, e, false);
+        set_meta(u, dirfd, base, e, false);
         int dfd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd >= 0) {
             set_xattrs(dfd, e);
@@ -281,7 +284,7 @@ static int one_entry(struct unpack *u, struct archive *a, struct archive_entry *
         const char *t = archive_entry_symlink(e);
         if (t == NULL || symlinkat(t, dirfd, base) < 0)
             return sk_err(err, t ? errno : EINVAL, "layer: symlink %s", name);
-        set_meta(dirfd, base, e, true);
+        set_meta(u, dirfd, base, e, true);
         return 0;
     }
     case AE_IFCHR:
@@ -295,7 +298,7 @@ static int one_entry(struct unpack *u, struct archive *a, struct archive_entry *
     default:
         return 0; /* sockets and the like are not image content */
     }
-    set_meta(dirfd, base, e, false);
+    set_meta(u, dirfd, base, e, false);
     return 0;
 }
 
@@ -319,7 +322,13 @@ static void apply_dir_times(struct unpack *u)
 
 int layer_unpack(const struct byte_source *src, int dirfd, struct layer_result *res, sk_error *err)
 {
-    struct unpack u = {.rootfd = dirfd};
+    return layer_unpack_opts(src, dirfd, NULL, res, err);
+}
+
+int layer_unpack_opts(const struct byte_source *src, int dirfd, const struct layer_unpack_opts *o,
+                      struct layer_result *res, sk_error *err)
+{
+    struct unpack u = {.rootfd = dirfd, .literal = o && o->literal, .root_owner = o && o->root_owner};
     if (sk_archive_load(err) < 0 || layer_pipe_open(&u.pipe, src, err) < 0)
         return -1;
     struct archive *a = archive_read_new();

@@ -47,6 +47,14 @@ struct layer_result {
  * digest of the whole stream when it could be read to the end ("" if not),
  * so that a caller expecting a digest can tell corruption from bad content. */
 int layer_unpack(const struct byte_source *src, int dirfd, struct layer_result *res, sk_error *err);
+/* The same for a tar that is not a layer (docker cp): literal keeps ".wh."
+ * names as files; root_owner makes every entry root's (cp without -a). */
+struct layer_unpack_opts {
+    bool literal;
+    bool root_owner;
+};
+int layer_unpack_opts(const struct byte_source *src, int dirfd, const struct layer_unpack_opts *o,
+                      struct layer_result *res, sk_error *err);
 
 /* Only hash: digest and diff id of a stream (decompressing it). */
 int layer_hash(const struct byte_source *src, struct layer_result *res, sk_error *err);

@@ -209,7 +209,13 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   docker run --rm --name ev "$IMG" true
   run docker events --since "$since" --until "$(($(date +%s) + 1))" --filter type=container \
     --filter container=ev --format '{{.Action}}'
-  [ "$(echo $output)" = "create start die destroy" ]
+  [ "$(echo $output)" = "create attach start die destroy" ]
+  # exec's events, with its exit code
+  since=$(date +%s)
+  run docker exec wk sh -c 'exit 3'
+  run docker events --since "$since" --until "$(($(date +%s) + 1))" --filter container=wk \
+    --filter event=exec_die --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+  [ "$output" = "exec_die 3" ]
 }
 
 @test "api: docker create before start loses no output; logs, timestamps, follow" {
@@ -408,4 +414,23 @@ cg_file() {
   run docker update --memory 1k upd
   [ "$status" -ne 0 ]
   [[ $output == *"6MB"* ]]
+}
+
+@test "api: docker cp into a container: root's files unless -a, .wh. names are plain files" {
+  docker run -d --name cpt "$IMG" sh -c 'mkdir -p /dst/keep && echo old >/dst/keep/x && exec sleep 60'
+  mkdir -p "$T/src/d"
+  echo data >"$T/src/d/f"
+  echo literal >"$T/src/d/.wh.keep"
+  chown -R 1234:2345 "$T/src/d"
+  docker cp "$T/src/d" cpt:/dst
+  run docker exec cpt stat -c '%u:%g %n' /dst/d/f /dst/d/.wh.keep
+  [ "${lines[0]}" = "0:0 /dst/d/f" ]
+  [ "${lines[1]}" = "0:0 /dst/d/.wh.keep" ]
+  [ "$(docker exec cpt cat /dst/d/.wh.keep)" = literal ]
+  [ "$(docker exec cpt cat /dst/keep/x)" = old ]
+  docker cp -a "$T/src/d/f" cpt:/dst/kept
+  [ "$(docker exec cpt stat -c '%u:%g' /dst/kept)" = 1234:2345 ]
+  # and back out, through GET /archive
+  docker cp cpt:/dst/d "$T/back"
+  [ "$(cat "$T/back/.wh.keep")" = literal ]
 }
