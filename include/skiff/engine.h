@@ -86,10 +86,10 @@ int sk_container_start(struct sk_engine *e, const char *ref, struct sk_start_opt
 struct sk_exit;
 int sk_wait_fd(int fd, struct sk_exit *out, sk_error *err);
 
-/* Stop: the stop signal (the container's StopSignal, else SIGTERM), then
+/* Stop: the stop signal (sig; 0: the container's StopSignal, else SIGTERM), then
  * SIGKILL after timeout seconds (< 0: the container's StopTimeout, else 10).
  * A stopped container's restart policy does not restart it. */
-int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, sk_error *err);
+int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, int sig, sk_error *err);
 int sk_container_restart(struct sk_engine *e, const char *ref, int timeout, sk_error *err);
 int sk_container_kill(struct sk_engine *e, const char *ref, int sig, sk_error *err);
 int sk_container_pause(struct sk_engine *e, const char *ref, sk_error *err);

@@ -148,8 +148,12 @@ static int stop(struct api_ctx *x)
         return 0;
     if (!running)
         return api_empty(x, 304);
+    char sname[32];
+    int sig = 0;
+    if (api_q(x, "signal", sname, sizeof sname) != NULL && *sname && (sig = sk_signal_parse(sname)) <= 0)
+        return api_error(x, 400, "Invalid signal: %s", sname);
     sk_error err;
-    if (sk_container_stop(x->e, ID(x), (int)api_qint(x, "t", -1), &err) < 0)
+    if (sk_container_stop(x->e, ID(x), (int)api_qint(x, "t", -1), sig, &err) < 0)
         return api_fail(x, &err);
     return api_empty(x, 204);
 }

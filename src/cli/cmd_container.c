@@ -46,8 +46,14 @@ static int each(struct cli *c, int argc, char **argv, int first,
     return rc;
 }
 
-static int timeout_opt(int argc, char **argv, const struct cli_cmd *cmd, int *timeout)
+struct stop_opts {
+    int timeout, sig;
+};
+
+static int timeout_opt(int argc, char **argv, const struct cli_cmd *cmd, struct stop_opts *so)
 {
+    int *timeout = &so->timeout;
+    so->sig = 0;
     static const struct option opts[] = {{"time", required_argument, NULL, 't'},
                                          {"timeout", required_argument, NULL, 't'},
                                          {"signal", required_argument, NULL, 's'},
@@ -58,7 +64,10 @@ static int timeout_opt(int argc, char **argv, const struct cli_cmd *cmd, int *ti
         if (o == 't') {
             if (sk_parse_int(optarg, timeout) < 0)
                 return cli_failf("invalid argument \"%s\" for \"-t, --time\" flag", optarg), -1;
-        } else if (o != 's') {
+        } else if (o == 's') {
+            if ((so->sig = sk_signal_parse(optarg)) <= 0)
+                return cli_failf("invalid signal: %s", optarg), -1;
+        } else {
             return cli_usage(cmd, true), -1;
         }
     }
@@ -69,17 +78,18 @@ static int timeout_opt(int argc, char **argv, const struct cli_cmd *cmd, int *ti
 
 static int do_stop(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
 {
-    return sk_container_stop(e, ref, *(int *)ud, err);
+    const struct stop_opts *so = ud;
+    return sk_container_stop(e, ref, so->timeout, so->sig, err);
 }
 
 static int do_restart(struct sk_engine *e, const char *ref, void *ud, sk_error *err)
 {
-    return sk_container_restart(e, ref, *(int *)ud, err);
+    return sk_container_restart(e, ref, ((const struct stop_opts *)ud)->timeout, err);
 }
 
 static int cmd_stop_run(struct cli *c, int argc, char **argv)
 {
-    int t;
+    struct stop_opts t;
     if (timeout_opt(argc, argv, &cmd_stop, &t) < 0)
         return 1;
     return each(c, argc, argv, optind, do_stop, &t, true);
@@ -87,7 +97,7 @@ static int cmd_stop_run(struct cli *c, int argc, char **argv)
 
 static int cmd_restart_run(struct cli *c, int argc, char **argv)
 {
-    int t;
+    struct stop_opts t;
     if (timeout_opt(argc, argv, &cmd_restart, &t) < 0)
         return 1;
     return each(c, argc, argv, optind, do_restart, &t, true);

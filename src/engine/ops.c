@@ -254,7 +254,7 @@ static int stop_signal(struct ctr *c)
     return sig > 0 ? sig : SIGTERM;
 }
 
-static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, bool removing,
+static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, int signo, bool removing,
                            sk_error *err)
 {
     if (update_state(c, removing ? json_pack("{s:b, s:b}", "ManualStop", 1, "Removing", 1)
@@ -272,8 +272,10 @@ static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, bool
     }
     int r = 1;
     char sig[16];
-    snprintf(sig, sizeof sig, "%d", stop_signal(c));
-    if (timeout > 0 && rt_kill(&e->rt, c->id, stop_signal(c), false, NULL) == 0) {
+    if (signo <= 0)
+        signo = stop_signal(c);
+    snprintf(sig, sizeof sig, "%d", signo);
+    if (timeout > 0 && rt_kill(&e->rt, c->id, signo, false, NULL) == 0) {
         sk_event_container(e, c->cfg, "kill", json_pack("{s:s}", "signal", sig));
         r = wait_gone(c, wfd, timeout * 1000);
     }
@@ -294,13 +296,13 @@ static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, bool
     return 0;
 }
 
-int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, sk_error *err)
+int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, int sig, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (load_running(e, ref, &c, err) < 0)
         return -1;
     bool was = ctr_is_running(c);
-    if (stop_locked_out(e, c, timeout, false, err) < 0)
+    if (stop_locked_out(e, c, timeout, sig, false, err) < 0)
         return -1;
     if (was)
         sk_event_container(e, c->cfg, "stop", NULL);
@@ -310,7 +312,7 @@ int sk_container_stop(struct sk_engine *e, const char *ref, int timeout, sk_erro
 int sk_container_restart(struct sk_engine *e, const char *ref, int timeout, sk_error *err)
 {
     struct sk_start_opts so = {0};
-    if (sk_container_stop(e, ref, timeout, err) < 0 || sk_container_start(e, ref, &so, err) < 0)
+    if (sk_container_stop(e, ref, timeout, 0, err) < 0 || sk_container_start(e, ref, &so, err) < 0)
         return -1;
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, NULL) == 0)
@@ -373,7 +375,7 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
                           "You cannot remove a running container %s. Stop the container before "
                           "attempting removal or force remove",
                           c->id);
-        if (stop_locked_out(e, c, 0, true, err) < 0)
+        if (stop_locked_out(e, c, 0, 0, true, err) < 0)
             return -1;
     }
     /* the monitor of a --rm container may be removing it right now: both may */

@@ -246,6 +246,10 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   run docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' c1
   [[ $output == *bridge* && $output == *n1* ]]
   docker network disconnect n1 c1
+  docker run -d --name sig "$IMG" sh -c 'trap "exit 7" USR1; while true; do sleep 0.1; done'
+  docker stop -s USR1 -t 5 sig
+  [ "$(docker inspect -f '{{.State.ExitCode}}' sig)" = 7 ]
+  docker rm sig
   docker rename c1 c2
   docker pause c2
   [ "$(docker inspect -f '{{.State.Status}}' c2)" = paused ]
