@@ -438,3 +438,14 @@ cg_file() {
   docker cp cpt:/dst/d "$T/back"
   [ "$(cat "$T/back/.wh.keep")" = literal ]
 }
+
+@test "api: testcontainers-node (npm): exposed port, log wait, exec, stop" {
+  local dir=$BATS_TEST_DIRNAME/../clients
+  command -v node >/dev/null || skip "node is not installed"
+  [[ -d $dir/node_modules/testcontainers ]] || skip "testcontainers is not installed (npm ci --prefix tests/clients)"
+  TESTCONTAINERS_RYUK_DISABLED=true run timeout 90 node "$dir/testcontainers.js" "$IMG"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *testcontainers-ok* ]]
+  [ -z "$(skiff ps -aq)" ]
+}
