@@ -77,6 +77,23 @@ static int config_of(struct api_ctx *x, const char *ref, json_t **cfg)
     return 0;
 }
 
+struct raw_logs {
+    int fd;
+    bool tty;
+};
+
+/* A log entry on a hijacked connection: framed unless the container has a terminal. */
+static int raw_log_entry(void *ud, int stream, const char *time, const char *data, size_t len)
+{
+    (void)time;
+    struct raw_logs *rl = ud;
+    unsigned char h[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+                          (unsigned char)(len >> 8), (unsigned char)len};
+    if (!rl->tty && http_write_all(rl->fd, h, sizeof h) < 0)
+        return 1;
+    return http_write_all(rl->fd, data, len) < 0 ? 1 : 0;
+}
+
 static int attach(struct api_ctx *x)
 {
     const char *ref = x->param[0];
@@ -95,8 +112,14 @@ static int attach(struct api_ctx *x)
     x->body_read = true;
     if (http_hijack(x->c, x->r, api_stream_type(x, tty)) < 0)
         return -1;
-    if (!stream)
-        return -1; /* logs only: not kept in the attach stream; the log endpoint has them */
+    if (logs) { /* what it printed so far, then (with stream) what it prints */
+        struct raw_logs rl = {x->c->fd, tty};
+        struct sk_logs_opts lo = {.stdout_ = api_qbool(x, "stdout", false),
+                                  .stderr_ = api_qbool(x, "stderr", false), .tail = -1};
+        sk_error err;
+        if (sk_container_logs(x->e, ref, &lo, raw_log_entry, &rl, &err) < 0 || !stream)
+            return -1;
+    }
     int fd;
     sk_error err;
     if (sk_container_attach_wait(x->e, ref, in, x->c->fd, &fd, &err) < 0)

@@ -326,6 +326,15 @@ ct.kill()
 assert ct.wait()["StatusCode"] == 137
 ct.remove()
 assert any("localhost/busybox:latest" in i.tags for i in c.images.list())
+# a terminal's size, set while it runs; attach with logs=1 replays the output
+import time
+t = c.containers.run(img, ["sh", "-c", "echo early; sleep 1; stty size"], detach=True, tty=True)
+time.sleep(0.3)
+t.resize(height=33, width=101)
+assert t.wait()["StatusCode"] == 0
+assert b"33 101" in t.logs(), t.logs()
+assert b"early" in t.attach(logs=True, stream=False)
+t.remove()
 print("py-ok")
 PY
   [ "$status" -eq 0 ]
