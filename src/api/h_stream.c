@@ -113,6 +113,10 @@ static int attach(struct api_ctx *x)
     if (http_hijack(x->c, x->r, api_stream_type(x, tty)) < 0)
         return -1;
     if (logs) { /* what it printed so far, then (with stream) what it prints */
+        /* docker-py reads the response head through a buffer and then the
+         * socket under it: bytes that arrive with the head are lost.  The
+         * live stream comes later by nature; the replay waits a moment. */
+        usleep(100000);
         struct raw_logs rl = {x->c->fd, tty};
         struct sk_logs_opts lo = {.stdout_ = api_qbool(x, "stdout", false),
                                   .stderr_ = api_qbool(x, "stderr", false), .tail = -1};

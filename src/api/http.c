@@ -389,39 +389,37 @@ static int64_t chunk_size(struct http_conn *c, bool first)
     return size;
 }
 
+/* left bytes of the body to the callback; -1 when the body ended early or
+ * the callback failed (*cb_failed). */
+static int copy_n(struct http_conn *c, int64_t left, int (*cb)(void *ud, const char *p, size_t n),
+                  void *ud, bool *cb_failed)
+{
+    char tmp[65536];
+    while (left > 0) {
+        ssize_t n = conn_read(c, tmp, left < (int64_t)sizeof tmp ? (size_t)left : sizeof tmp);
+        if (n <= 0)
+            return -1;
+        left -= n;
+        if (cb(ud, tmp, (size_t)n) < 0)
+            return *cb_failed = true, -1;
+    }
+    return 0;
+}
+
 /* Feed the body to a callback in pieces; -1 when malformed or the
  * callback failed (*cb_failed tells which). */
 static int each_piece(struct http_conn *c, const struct http_req *r,
                       int (*cb)(void *ud, const char *p, size_t n), void *ud, bool *cb_failed)
 {
-    char tmp[65536];
     *cb_failed = false;
-    if (!r->chunked) {
-        int64_t left = r->content_length > 0 ? r->content_length : 0;
-        while (left > 0) {
-            ssize_t n = conn_read(c, tmp, left < (int64_t)sizeof tmp ? (size_t)left : sizeof tmp);
-            if (n <= 0)
-                return -1;
-            left -= n;
-            if (cb(ud, tmp, (size_t)n) < 0)
-                return *cb_failed = true, -1;
-        }
-        return 0;
-    }
+    if (!r->chunked)
+        return copy_n(c, r->content_length > 0 ? r->content_length : 0, cb, ud, cb_failed);
     for (bool first = true;; first = false) {
         int64_t left = chunk_size(c, first);
-        if (left < 0)
+        if (left <= 0)
+            return (int)left; /* 0: the last chunk; -1: malformed */
+        if (copy_n(c, left, cb, ud, cb_failed) < 0)
             return -1;
-        if (left == 0)
-            return 0;
-        while (left > 0) {
-            ssize_t n = conn_read(c, tmp, left < (int64_t)sizeof tmp ? (size_t)left : sizeof tmp);
-            if (n <= 0)
-                return -1;
-            left -= n;
-            if (cb(ud, tmp, (size_t)n) < 0)
-                return *cb_failed = true, -1;
-        }
     }
 }
 

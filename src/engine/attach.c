@@ -92,26 +92,6 @@ void ctr_serve_attachers(struct ctr *c)
     json_decref(p);
 }
 
-static int recv_one_fd(int sock)
-{
-    char data[64];
-    struct iovec iov = {data, sizeof data};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof u.buf};
-    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-        return -1;
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    if (cm == NULL || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-        return -1;
-    int fd;
-    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-    return fd;
-}
-
 static int listen_pending(struct ctr *c, char *path, size_t cap, sk_error *err)
 {
     char rnd[9];
@@ -157,7 +137,7 @@ int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd,
             int s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
             struct pollfd ps = {s, POLLIN, 0};
             if (s >= 0 && send(s, &mode, 1, MSG_NOSIGNAL) == 1 && poll(&ps, 1, 5000) == 1 &&
-                (*fd = recv_one_fd(s)) >= 0)
+                (*fd = recv_fd(s)) >= 0)
                 rc = 1;
             if (s >= 0)
                 close(s);

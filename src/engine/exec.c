@@ -68,17 +68,26 @@ static int set_user(struct sk_engine *e, struct ctr *c, const char *user, struct
     return 0;
 }
 
-int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
-                      int *status, sk_error *err)
+/* The container an exec goes into: running, not paused. */
+static int find_running(struct sk_engine *e, const char *ref, struct ctr **out, sk_error *err)
 {
-    _cleanup_(ctr_freep) struct ctr *c = NULL;
-    if (ctr_find(e, ref, &c, err) < 0)
+    if (ctr_find(e, ref, out, err) < 0)
         return -1;
+    struct ctr *c = *out;
     ctr_reconcile(e, c);
     if (strcmp(ctr_status(c), "paused") == 0)
         return sk_err(err, 0, "Container %s is paused, unpause the container before exec", c->id);
     if (!ctr_is_running(c))
         return sk_err(err, 0, "Container %s is not running", c->id);
+    return 0;
+}
+
+int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
+                      int *status, sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (find_running(e, ref, &c, err) < 0)
+        return -1;
     if (o->cmd == NULL || o->cmd[0] == NULL)
         return sk_err(err, 0, "No exec command specified");
     struct oci_process p;
@@ -215,13 +224,8 @@ int sk_exec_create(struct sk_engine *e, const char *ref, json_t *cfg, char id[SK
 {
     exec_gc(e);
     _cleanup_(ctr_freep) struct ctr *c = NULL;
-    if (ctr_find(e, ref, &c, err) < 0)
+    if (find_running(e, ref, &c, err) < 0)
         return -1;
-    ctr_reconcile(e, c);
-    if (strcmp(ctr_status(c), "paused") == 0)
-        return sk_err(err, 0, "Container %s is paused, unpause the container before exec", c->id);
-    if (!ctr_is_running(c))
-        return sk_err(err, 0, "Container %s is not running", c->id);
     json_t *cmd = json_object_get(cfg, "Cmd");
     if (!json_is_array(cmd) || json_array_size(cmd) == 0)
         return sk_err(err, 0, "No exec command specified");

@@ -32,6 +32,7 @@
 #include "engine/monitor.h"
 #include "network/dns.h"
 #include "runtime/state.h"
+#include "runtime/sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -286,26 +287,6 @@ static bool pump(struct mon *m, int *fd, int stream)
 }
 
 /* ---- the container -------------------------------------------------------------- */
-
-static int recv_fd(int sock)
-{
-    char data[256];
-    struct iovec iov = {data, sizeof data};
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof u.buf};
-    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
-        return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (c == NULL || c->cmsg_type != SCM_RIGHTS)
-        return -1;
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
 
 static int listen_unix(const char *path, sk_error *err)
 {

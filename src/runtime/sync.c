@@ -113,6 +113,26 @@ int send_fd(int sock, int fd, const char *name)
     return send_with_fd(sock, &iov, 1, fd);
 }
 
+int recv_fd(int sock)
+{
+    char data[256];
+    struct iovec iov = {data, sizeof data};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                         .msg_controllen = sizeof u.buf};
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+        return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
 int unix_connect(const char *path, sk_error *err)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};

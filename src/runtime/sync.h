@@ -48,6 +48,8 @@ void sync_child_fail(int sock, int errnum, const char *fmt, ...)
 
 /* Send an fd over a unix socket the way runc does for --console-socket. */
 int send_fd(int sock, int fd, const char *name);
+/* Receive one sent that way (the payload dropped); -1 when none came. */
+int recv_fd(int sock);
 /* Connect to a unix stream socket (--console-socket, a seccomp listener). */
 int unix_connect(const char *path, sk_error *err);
 /* Parent side: wait for `want`, turning SYNC_ERROR and EOF into errors. */
