@@ -41,9 +41,14 @@ static int create(struct api_ctx *x)
     return api_json(x, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
 }
 
+static bool ctr_match(void *ud, json_t *row, json_t *filters, const char **bad)
+{
+    return sk_container_matches(ud, row, filters, bad);
+}
+
 static int list(struct api_ctx *x)
 {
-    json_t *filters, *rows = NULL;
+    json_t *filters, *rows = NULL, *out;
     if (api_filters(x, &filters) < 0)
         return 0;
     bool all = api_qbool(x, "all", false) || json_object_get(filters, "status") ||
@@ -54,25 +59,8 @@ static int list(struct api_ctx *x)
         json_decref(filters);
         return api_fail(x, &err);
     }
-    json_t *out = json_array();
-    size_t i;
-    json_t *row;
-    const char *bad = NULL;
-    json_array_foreach(rows, i, row)
-    {
-        if (limit > 0 && (long long)json_array_size(out) >= limit)
-            break;
-        if (sk_container_matches(x->e, row, filters, &bad))
-            json_array_append(out, row);
-        if (bad != NULL)
-            break;
-    }
-    json_decref(rows);
-    json_decref(filters);
-    if (bad != NULL) {
-        json_decref(out);
-        return api_error(x, 400, "invalid filter '%s'", bad);
-    }
+    if (api_keep_matching(x, rows, filters, limit > 0 ? (size_t)limit : 0, ctr_match, x->e, &out) < 0)
+        return 0;
     return api_json(x, 200, out);
 }
 

@@ -19,34 +19,24 @@ static int net_fail(struct api_ctx *x, const sk_error *err)
     return api_fail(x, err);
 }
 
+static bool net_match(void *ud, json_t *n, json_t *filters, const char **bad)
+{
+    (void)ud;
+    return sk_network_matches(n, filters, bad);
+}
+
 static int net_list(struct api_ctx *x)
 {
-    json_t *filters;
+    json_t *filters, *all = NULL, *out;
     if (api_filters(x, &filters) < 0)
         return 0;
     sk_error err;
-    json_t *all = NULL;
     if (sk_network_list(x->e, &all, &err) < 0) {
         json_decref(filters);
         return api_fail(x, &err);
     }
-    json_t *out = json_array();
-    const char *bad = NULL;
-    size_t i;
-    json_t *n;
-    json_array_foreach(all, i, n)
-    {
-        if (sk_network_matches(n, filters, &bad))
-            json_array_append(out, n);
-        if (bad != NULL)
-            break;
-    }
-    json_decref(all);
-    json_decref(filters);
-    if (bad != NULL) {
-        json_decref(out);
-        return api_error(x, 400, "invalid filter '%s'", bad);
-    }
+    if (api_keep_matching(x, all, filters, 0, net_match, NULL, &out) < 0)
+        return 0;
     return api_json(x, 200, out);
 }
 

@@ -14,36 +14,27 @@ static int vol_fail(struct api_ctx *x, const sk_error *err)
     return api_fail(x, err);
 }
 
+static bool vol_match(void *ud, json_t *v, json_t *filters, const char **bad)
+{
+    (void)ud;
+    return sk_volume_matches(v, filters, bad);
+}
+
 static int vol_list(struct api_ctx *x)
 {
-    json_t *filters;
+    json_t *filters, *all = NULL, *out;
     if (api_filters(x, &filters) < 0)
         return 0;
     sk_error err;
-    json_t *all = NULL;
     if (sk_volume_list(x->e, &all, &err) < 0) {
         json_decref(filters);
         return api_fail(x, &err);
     }
-    json_t *out = json_array();
-    const char *bad = NULL;
+    if (api_keep_matching(x, all, filters, 0, vol_match, NULL, &out) < 0)
+        return 0;
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v)
-    {
-        if (sk_volume_matches(v, filters, &bad)) {
-            json_object_del(v, "InUse");
-            json_array_append(out, v);
-        }
-        if (bad != NULL)
-            break;
-    }
-    json_decref(all);
-    json_decref(filters);
-    if (bad != NULL) {
-        json_decref(out);
-        return api_error(x, 400, "invalid filter '%s'", bad);
-    }
+    json_array_foreach(out, i, v) json_object_del(v, "InUse");
     return api_json(x, 200, json_pack("{s:o, s:[]}", "Volumes", out, "Warnings"));
 }
 

@@ -208,6 +208,32 @@ int api_filters(struct api_ctx *x, json_t **out)
     return 0;
 }
 
+int api_keep_matching(struct api_ctx *x, json_t *list, json_t *filters, size_t limit, api_match match,
+                      void *ud, json_t **out)
+{
+    *out = json_array();
+    const char *bad = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if ((limit > 0 && json_array_size(*out) >= limit) || bad != NULL)
+            break;
+        if (match(ud, v, filters, &bad) && bad == NULL)
+            json_array_append(*out, v);
+    }
+    int rc = 0;
+    if (bad != NULL) {
+        api_error(x, 400, "invalid filter '%s'", bad);
+        json_decref(*out);
+        *out = NULL;
+        rc = -1;
+    }
+    json_decref(list);
+    json_decref(filters);
+    return rc;
+}
+
 const char *api_filter_first(json_t *filters, const char *kind)
 {
     return json_string_value(json_array_get(json_object_get(filters, kind), 0));
