@@ -117,6 +117,15 @@ struct sk_exit {
  * until it is removed ("removed"), or until its next exit ("next-exit"). */
 int sk_container_wait(struct sk_engine *e, const char *ref, const char *condition,
                       struct sk_exit *out, sk_error *err);
+/* Told once a wait or an attach is registered (a start from now on cannot
+ * be missed): docker's clients start the container only after the server
+ * has answered the wait's or the attach's head. */
+struct sk_ready {
+    void (*fn)(void *ud);
+    void *ud;
+};
+int sk_container_wait_ready(struct sk_engine *e, const char *ref, const char *condition,
+                            const struct sk_ready *ready, struct sk_exit *out, sk_error *err);
 
 /* docker's inspect object. */
 int sk_container_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
@@ -151,7 +160,7 @@ int sk_container_attach(struct sk_engine *e, const char *ref, bool with_stdin, i
  * then starts): waits for its start by anyone and gets its stream from the
  * first byte.  Gives up when cancel_fd (may be -1) is hung up on. */
 int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_stdin, int cancel_fd,
-                             int *fd, sk_error *err);
+                             const struct sk_ready *ready, int *fd, sk_error *err);
 /* The size of a running container's terminal (ignored without one). */
 int sk_container_resize(struct sk_engine *e, const char *ref, int rows, int cols, sk_error *err);
 

@@ -206,8 +206,21 @@ static int rename_(struct api_ctx *x)
     return api_empty(x, 204);
 }
 
-/* The response head goes out at once (the CLI starts the container only
- * after it has it); the body when the wait is over. */
+struct head_out {
+    struct api_ctx *x;
+    bool sent, failed;
+};
+
+static void wait_head(void *ud)
+{
+    struct head_out *h = ud;
+    h->sent = true;
+    h->x->c->closing = true;
+    h->failed = http_chunked_begin(h->x->c, 200, "application/json", NULL) < 0;
+}
+
+/* The response head goes out once the wait is registered (the CLI starts
+ * the container only after it has it); the body when the wait is over. */
 static int wait_(struct api_ctx *x)
 {
     char cond[32] = "not-running";
@@ -220,12 +233,16 @@ static int wait_(struct api_ctx *x)
     sk_error err;
     if (sk_container_resolve(x->e, ID(x), id, &err) < 0)
         return api_fail(x, &err);
-    x->c->closing = true;
-    if (http_chunked_begin(x->c, 200, "application/json", NULL) < 0)
-        return -1;
+    struct head_out h = {.x = x};
+    struct sk_ready ready = {wait_head, &h};
     struct sk_exit ex;
     json_t *body;
-    if (sk_container_wait(x->e, id, cond, &ex, &err) < 0)
+    int wr = sk_container_wait_ready(x->e, id, cond, &ready, &ex, &err);
+    if (!h.sent)
+        return wr < 0 ? api_fail(x, &err) : -1;
+    if (h.failed)
+        return -1;
+    if (wr < 0)
         body = json_pack("{s:i, s:{s:s}}", "StatusCode", -1, "Error", "Message", err.msg);
     else if (strcmp(ex.reason, "runtime_error") == 0)
         body = json_pack("{s:i, s:{s:s}}", "StatusCode", ex.code, "Error", "Message", "runtime error");

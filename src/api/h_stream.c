@@ -94,6 +94,21 @@ static int raw_log_entry(void *ud, int stream, const char *time, const char *dat
     return http_write_all(rl->fd, data, len) < 0 ? 1 : 0;
 }
 
+struct hijack_ctx {
+    struct api_ctx *x;
+    const char *ctype;
+    bool done, failed;
+};
+
+static void hijack_now(void *ud)
+{
+    struct hijack_ctx *h = ud;
+    if (h->done)
+        return;
+    h->done = true;
+    h->failed = http_hijack(h->x->c, h->x->r, h->ctype) < 0;
+}
+
 static int attach(struct api_ctx *x)
 {
     const char *ref = x->param[0];
@@ -110,8 +125,10 @@ static int attach(struct api_ctx *x)
     if (http_discard_body(x->c, x->r) < 0) /* dockerode sends a chunked empty body */
         return -1;
     x->body_read = true;
-    if (http_hijack(x->c, x->r, api_stream_type(x, tty)) < 0)
-        return -1;
+    if (!stream || logs) { /* nothing to register first */
+        if (http_hijack(x->c, x->r, api_stream_type(x, tty)) < 0)
+            return -1;
+    }
     if (logs) { /* what it printed so far, then (with stream) what it prints */
         /* docker-py reads the response head through a buffer and then the
          * socket under it: bytes that arrive with the head are lost.  The
@@ -124,10 +141,18 @@ static int attach(struct api_ctx *x)
         if (sk_container_logs(x->e, ref, &lo, raw_log_entry, &rl, &err) < 0 || !stream)
             return -1;
     }
+    /* the 101 once the attach is registered: the client starts the
+     * container after it, and no output is missed */
+    struct hijack_ctx hc = {x, api_stream_type(x, tty), x->c->hijacked, false};
+    struct sk_ready ready = {hijack_now, &hc};
     int fd;
     sk_error err;
-    if (sk_container_attach_wait(x->e, ref, in, x->c->fd, &fd, &err) < 0)
+    if (sk_container_attach_wait(x->e, ref, in, x->c->fd, &ready, &fd, &err) < 0)
+        return hc.done ? -1 : api_fail(x, &err);
+    if (hc.failed) {
+        close(fd);
         return -1;
+    }
     api_splice(x->c, fd, in && once);
     close(fd);
     return -1;

@@ -116,13 +116,15 @@ static int listen_pending(struct ctr *c, char *path, size_t cap, sk_error *err)
     return fd;
 }
 
-int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd, int *fd,
-                   sk_error *err)
+int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd,
+                   const struct sk_ready *ready, int *fd, sk_error *err)
 {
     char path[PATH_MAX];
     _cleanup_close_ int l = listen_pending(c, path, sizeof path, err);
     if (l < 0)
         return -1;
+    bool told = false;
+    ctr_tell_ready(ready, &told);
     char started[64];
     snprintf(started, sizeof started, "%s", json_string_value(json_object_get(c->state, "StartedAt")) ?: "");
     int rc = -1;
@@ -167,16 +169,21 @@ int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd,
 }
 
 int sk_container_attach_wait(struct sk_engine *e, const char *ref, bool with_stdin, int cancel_fd,
-                             int *fd, sk_error *err)
+                             const struct sk_ready *ready, int *fd, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
     ctr_reconcile(e, c);
-    if (ctr_is_running(c))
-        return sk_container_attach(e, c->id, with_stdin, fd, err);
+    bool told = false;
+    if (ctr_is_running(c)) {
+        if (sk_container_attach(e, c->id, with_stdin, fd, err) < 0)
+            return -1;
+        ctr_tell_ready(ready, &told);
+        return 0;
+    }
     sk_event_container(e, c->cfg, "attach", NULL); /* docker: at the call, before the start */
-    int r = ctr_wait_start(e, c, with_stdin ? 'a' : 'o', cancel_fd, fd, err);
+    int r = ctr_wait_start(e, c, with_stdin ? 'a' : 'o', cancel_fd, ready, fd, err);
     if (r == 0) { /* attach late rather than never */
         *fd = monitor_connect(c, with_stdin ? 'a' : 'o', err);
         r = *fd < 0 ? -1 : 1;

@@ -71,8 +71,15 @@ void ctr_serve_attachers(struct ctr *c);
  * in mode ('a', 'o', 'w') from before its first instruction, 0 when it was
  * started by someone who did not see us (or ended meanwhile), -1 on error
  * (cancel_fd hung up, the container gone). */
-int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd, int *fd,
-                   sk_error *err);
+int ctr_wait_start(struct sk_engine *e, struct ctr *c, char mode, int cancel_fd,
+                   const struct sk_ready *ready, int *fd, sk_error *err);
+/* Tell ready (may be NULL) once. */
+static inline void ctr_tell_ready(const struct sk_ready *ready, bool *told)
+{
+    if (ready != NULL && ready->fn != NULL && !*told)
+        ready->fn(ready->ud);
+    *told = true;
+}
 
 /* ---- state.c ---- */
 const char *ctr_status(struct ctr *c);     /* "created", "running", ... */

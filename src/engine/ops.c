@@ -452,6 +452,13 @@ static void exit_from_state(struct ctr *c, struct sk_exit *out)
 int sk_container_wait(struct sk_engine *e, const char *ref, const char *condition,
                       struct sk_exit *out, sk_error *err)
 {
+    return sk_container_wait_ready(e, ref, condition, NULL, out, err);
+}
+
+int sk_container_wait_ready(struct sk_engine *e, const char *ref, const char *condition,
+                            const struct sk_ready *ready, struct sk_exit *out, sk_error *err)
+{
+    bool told = false;
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (load_running(e, ref, &c, err) < 0)
         return -1;
@@ -463,7 +470,8 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
     bool have = false;
     if ((next || strcmp(ctr_status(c), "created") == 0) && !ctr_is_running(c)) {
         int wfd = -1;
-        int r = ctr_wait_start(e, c, 'w', -1, &wfd, err);
+        int r = ctr_wait_start(e, c, 'w', -1, ready, &wfd, err);
+        told = true;
         if (r < 0)
             return removed ? (memset(out, 0, sizeof *out), 0) : -1;
         if (r == 1) {
@@ -475,6 +483,7 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
     }
     if (!have && ctr_is_running(c)) {
         int wfd = monitor_connect(c, 'w', NULL);
+        ctr_tell_ready(ready, &told);
         have = wfd >= 0 && monitor_wait(wfd, -1, &ex, NULL) == 0;
         if (wfd >= 0)
             close(wfd);
@@ -493,6 +502,7 @@ int sk_container_wait(struct sk_engine *e, const char *ref, const char *conditio
     } else if (!have) {
         memset(&ex, 0, sizeof ex); /* removed meanwhile (--rm) and its end unknown */
     }
+    ctr_tell_ready(ready, &told);
     /* removed: how it ended, once it is gone (docker run --rm's exit code) */
     while (removed && ctr_reload_state(c, NULL) == 0)
         usleep(20000);
