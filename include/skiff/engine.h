@@ -324,7 +324,15 @@ void sk_event(struct sk_engine *e, const char *type, const char *action, const c
 int sk_events(struct sk_engine *e, int64_t since, int64_t until, json_t *filters, bool follow,
               int (*sink)(void *ud, json_t *event), void *ud, sk_error *err);
 
-/* The entry point of the monitor process (`skiff monitor`, internal). */
-int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait);
+/* The entry point of the monitor process (`skiff monitor`, internal):
+ * SK_MONITOR_ATTACH_WAIT waits for "go" on sync_fd before the container
+ * runs; SK_MONITOR_RESUME takes a running or ended container back from
+ * skiff-monitor (sync_fd unused); SK_MONITOR_HEALTH_CHECK and SK_MONITOR_DNS
+ * are skiff-monitor's helpers (a health check; the name server). */
+#define SK_MONITOR_ATTACH_WAIT 1
+#define SK_MONITOR_RESUME 2
+#define SK_MONITOR_HEALTH_CHECK 4 /* one health check (for skiff-monitor) */
+#define SK_MONITOR_DNS 8 /* the name server for a while (for skiff-monitor) */
+int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, int flags);
 
 #endif

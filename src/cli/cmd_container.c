@@ -532,12 +532,20 @@ static int cmd_container_prune_run(struct cli *c, int argc, char **argv)
 
 static int cmd_monitor_run(struct cli *c, int argc, char **argv)
 {
-    bool attach_wait = argc > 2 && strcmp(argv[1], "--attach-wait") == 0;
-    if (argc != (attach_wait ? 3 : 2))
+    int flags = 0;
+    if (argc > 2 && strcmp(argv[1], "--attach-wait") == 0)
+        flags = SK_MONITOR_ATTACH_WAIT;
+    else if (argc > 2 && strcmp(argv[1], "--resume") == 0)
+        flags = SK_MONITOR_RESUME;
+    else if (argc > 2 && strcmp(argv[1], "--health-check") == 0)
+        flags = SK_MONITOR_HEALTH_CHECK;
+    else if (argc > 2 && strcmp(argv[1], "--dns") == 0)
+        flags = SK_MONITOR_DNS;
+    if (argc != (flags ? 3 : 2))
         return cli_usage(&cmd_monitor, true);
     struct sk_engine_opts o = {.root = c->root, .runroot = c->runroot, .insecure = c->insecure,
                                .log_level = c->log_level};
-    return sk_monitor_main(&o, argv[attach_wait ? 2 : 1], 3, attach_wait);
+    return sk_monitor_main(&o, argv[flags ? 2 : 1], 3, flags);
 }
 
 const struct cli_cmd cmd_stop = {"stop", "[OPTIONS] CONTAINER [CONTAINER...]",
@@ -602,7 +610,7 @@ const struct cli_cmd cmd_container_prune = {"container prune", "[OPTIONS]",
                                             "      --filter filter   Provide filter values (label=K[=V], label!=K[=V], until=TIME)\n"
                                             "  -f, --force           Do not prompt for confirmation\n",
                                             cmd_container_prune_run};
-const struct cli_cmd cmd_monitor = {"monitor", "[--attach-wait] ID",
+const struct cli_cmd cmd_monitor = {"monitor", "[--attach-wait|--resume|--health-check|--dns] ID",
                                     "(internal) The monitor of one container", "", cmd_monitor_run};
 
 /* ---- exec ------------------------------------------------------------------------------------ */

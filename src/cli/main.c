@@ -170,25 +170,32 @@ static int insecure_from_env(struct cli *c)
     return 0;
 }
 
+/* $VAR = the helper binary next to us, else in libexecdir (unless set). */
+static void helper_path(const char *var, const char *name)
+{
+    if (getenv(var) != NULL)
+        return;
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
+    if (slash != NULL) {
+        *slash = '\0';
+        snprintf(path, sizeof path, "%s/%s", self, name);
+    }
+    if (slash == NULL || access(path, X_OK) < 0)
+        snprintf(path, sizeof path, "%s/%s", SKIFF_LIBEXECDIR, name);
+    setenv(var, path, 0);
+}
+
 int main(int argc, char **argv)
 {
     /* writes to a closed pipe fail with EPIPE instead of killing us; every
      * process we start gets default dispositions back */
     signal(SIGPIPE, SIG_IGN);
-    /* skiff-init lives next to us (a build tree) or in libexecdir; found
-     * now, before a sealed re-exec hides where we came from */
-    if (getenv("SKIFF_INIT_PATH") == NULL) {
-        char self[4096], init[4200];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
-        if (slash != NULL) {
-            *slash = '\0';
-            snprintf(init, sizeof init, "%s/skiff-init", self);
-        }
-        if (slash == NULL || access(init, X_OK) < 0)
-            snprintf(init, sizeof init, "%s/skiff-init", SKIFF_LIBEXECDIR);
-        setenv("SKIFF_INIT_PATH", init, 0);
-    }
+    /* skiff-init and skiff-monitor live next to us (a build tree) or in
+     * libexecdir; found now, before a sealed re-exec hides where we came from */
+    helper_path("SKIFF_INIT_PATH", "skiff-init");
+    helper_path("SKIFF_MONITOR_CORE", "skiff-monitor");
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)

@@ -139,10 +139,12 @@ int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err);
 int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
                     sk_error *err);
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
-/* On a user-defined network: the name server at 127.0.0.11 (the monitor's). */
+/* On a user-defined network: the name server at 127.0.0.11 (the monitor's);
+ * on the sockets fds[0], fds[1] (dns_adopt) unless fds is NULL. */
 bool ctr_net_wants_dns(struct ctr *c);
 struct dns_server;
-int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out, sk_error *err);
+int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct dns_server **out,
+                     sk_error *err);
 void ctr_net_dns_close(struct dns_server *d);
 /* docker's network connect/disconnect events for each of its networks */
 void ctr_net_events(struct sk_engine *e, struct ctr *c, const char *action);

@@ -3,18 +3,21 @@
 #include "engine/health.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/strutil.h"
 
 #define DEFAULT_NS (30LL * 1000000000LL)
@@ -68,6 +71,13 @@ static void arm(struct health *h, int64_t ns)
     if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
         its.it_value.tv_nsec = 1;
     timerfd_settime(h->timer_fd, 0, &its, NULL);
+}
+
+/* The delay to the next check after one that has ended. */
+static int64_t next_delay(const struct health *h)
+{
+    bool starting = strcmp(h->status, "starting") == 0 && now_ns() - h->container_start_ns < h->start_period;
+    return starting ? h->start_interval : h->interval;
 }
 
 static void save(struct sk_engine *e, struct ctr *c, json_t *health)
@@ -225,8 +235,7 @@ bool health_reaped(struct health *h, struct sk_engine *e, struct ctr *c, pid_t p
         snprintf(action, sizeof action, "health_status: %s", h->status);
         sk_event_container(e, c->cfg, action, NULL);
     }
-    bool starting = strcmp(h->status, "starting") == 0 && now_ns() - h->container_start_ns < h->start_period;
-    arm(h, starting ? h->start_interval : h->interval);
+    arm(h, next_delay(h));
     return true;
 }
 
@@ -251,4 +260,46 @@ void health_free(struct health *h)
     if (h->out_fd >= 0)
         close(h->out_fd);
     h->timer_fd = h->out_fd = -1;
+}
+
+int64_t health_check_once(struct health *h, struct sk_engine *e, struct ctr *c)
+{
+    json_t *rec = json_object_get(c->state, "Health");
+    const char *st = json_string_value(json_object_get(rec, "Status"));
+    h->status = st && strcmp(st, "healthy") == 0 ? "healthy" : st && strcmp(st, "unhealthy") == 0 ? "unhealthy" : "starting";
+    h->streak = (int)json_integer_value(json_object_get(rec, "FailingStreak"));
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    int64_t started = sk_parse_rfc3339(json_string_value(json_object_get(c->state, "StartedAt")));
+    int64_t since = (int64_t)rt.tv_sec * 1000000000LL + rt.tv_nsec - started;
+    h->container_start_ns = now_ns() - (started > 0 && since > 0 ? since : 0);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sig = signalfd(-1, &chld, SFD_CLOEXEC);
+    if (sig < 0)
+        return h->interval;
+    spawn_check(h, e, c);
+    for (bool done = h->pid <= 0; !done;) {
+        struct pollfd p[3] = {{sig, POLLIN, 0}, {h->timer_fd, POLLIN, 0}, {h->out_fd, POLLIN, 0}};
+        if (poll(p, 3, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents)
+            health_tick(h, e, c); /* out of time: the check is ended */
+        if (p[2].revents)
+            health_read(h);
+        if (p[0].revents) {
+            struct signalfd_siginfo si;
+            int status;
+            pid_t pid;
+            if (read(sig, &si, sizeof si) < 0 && errno != EAGAIN) {
+                /* nothing to do: the children are looked for below */
+            }
+            while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                done = health_reaped(h, e, c, pid, status) || done;
+        }
+    }
+    close(sig);
+    return next_delay(h);
 }

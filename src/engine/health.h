@@ -4,7 +4,8 @@
  * | ["NONE"], Interval, Timeout, StartPeriod, StartInterval (ns), Retries.
  * Each check is a fork of the monitor that runs the command inside the
  * container (the runtime's exec) with its output on a pipe; the monitor
- * reaps it.  State.Health {Status starting|healthy|unhealthy, FailingStreak,
+ * reaps it.  Under skiff-monitor (moncore.c), each check is a `skiff monitor
+ * --health-check ID` of its own that does the same once.  State.Health {Status starting|healthy|unhealthy, FailingStreak,
  * Log: the last five results} is written to state.json, and a change of
  * status is an event ("health_status: healthy").
  */
@@ -45,6 +46,10 @@ void health_tick(struct health *h, struct sk_engine *e, struct ctr *c);
 void health_read(struct health *h);
 /* A child was reaped: true when it was the check (then recorded). */
 bool health_reaped(struct health *h, struct sk_engine *e, struct ctr *c, pid_t pid, int status);
+/* One check now, to its end (`skiff monitor --health-check`, run by
+ * skiff-monitor on its timer): the status and streak so far come from the
+ * record.  Returns when the next check is due (ns from now). */
+int64_t health_check_once(struct health *h, struct sk_engine *e, struct ctr *c);
 /* The container stopped: stop checking. */
 void health_stop(struct health *h);
 void health_free(struct health *h);

@@ -1,20 +1,47 @@
-/* logfile.c - docker's json-file log format. */
+/* logfile.c - docker's json-file log format: the writer.  No JSON library:
+ * the monitor's steady state (moncore.c) links this without one. */
 #define _GNU_SOURCE
 #include "engine/logfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "runtime/state.h"
-#include "util/cleanup.h"
 
 #define PARTIAL_MAX (16 * 1024)
+
+void logfile_now(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* The length of the UTF-8 sequence at s (1-4), 0 when it is not one
+ * (overlong forms, surrogates and values past U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || len > n || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (len == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0;
+    if (len == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return len;
+}
 
 int64_t logfile_parse_size(const char *s)
 {
@@ -90,22 +117,69 @@ static void rotate(struct logfile *l)
     }
 }
 
+/* docker's jsonlog encoding of a string: raw UTF-8, Go's escapes (<, >, &
+ * and U+2028/9 too), and U+FFFD for bytes that are not UTF-8. */
+static void put_json_string(struct strbuf *b, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    sb_add(b, "\"", 1);
+    size_t i = 0, run = 0; /* run: bytes from s + i - run on that go out as they are */
+    while (i < n) {
+        unsigned c = s[i];
+        const char *esc = NULL;
+        char u[8];
+        size_t len = 1;
+        if (c == '"' || c == '\\') {
+            u[0] = '\\', u[1] = (char)c, u[2] = '\0';
+            esc = u;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            u[0] = '\\', u[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't', u[2] = '\0';
+            esc = u;
+        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
+            esc = u;
+        } else if (c >= 0x80) {
+            len = utf8_len(s + i, n - i);
+            if (len == 0) {
+                esc = "\\ufffd";
+                len = 1;
+            } else if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+                esc = s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029";
+            }
+        }
+        if (esc != NULL) {
+            sb_add(b, (const char *)s + i - run, run);
+            run = 0;
+            sb_puts(b, esc);
+        } else {
+            run += len;
+        }
+        i += len;
+    }
+    sb_add(b, (const char *)s + i - run, run);
+    sb_add(b, "\"", 1);
+}
+
 static void entry(struct logfile *l, int stream, const char *data, size_t len)
 {
     char now[40];
-    rt_now_rfc3339(now, sizeof now);
-    json_t *e = json_pack("{s:s%, s:s, s:s}", "log", data, len, "stream",
-                          stream == 2 ? "stderr" : "stdout", "time", now);
-    char *text = e ? json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(e);
-    if (text == NULL)
+    logfile_now(now, sizeof now);
+    struct strbuf *b = &l->partial[0]; /* the line being made */
+    b->len = 0;
+    sb_puts(b, "{\"log\":");
+    put_json_string(b, (const unsigned char *)data, len);
+    sb_puts(b, stream == 2 ? ",\"stream\":\"stderr\",\"time\":\"" : ",\"stream\":\"stdout\",\"time\":\"");
+    sb_puts(b, now);
+    sb_puts(b, "\"}\n");
+    if (b->oom)
         return;
-    size_t n = strlen(text);
-    text[n] = '\n';
     rotate(l);
-    if (l->fd >= 0 && write(l->fd, text, n + 1) == (ssize_t)(n + 1))
-        l->size += n + 1;
-    free(text);
+    if (l->fd >= 0 && write(l->fd, b->s, b->len) == (ssize_t)b->len)
+        l->size += b->len;
+    if (b->cap > 64 * 1024) { /* a long line once: do not keep its buffer */
+        sb_free(b);
+    }
 }
 
 void logfile_write(struct logfile *l, int stream, const char *data, size_t len)
@@ -144,63 +218,4 @@ void logfile_close(struct logfile *l)
     if (l->fd >= 0)
         close(l->fd);
     l->fd = -1;
-}
-
-static int read_one(const char *path, uint64_t *pos,
-                    int (*fn)(void *, int, const char *, const char *, size_t), void *ud,
-                    sk_error *err)
-{
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return errno == ENOENT ? 0 : sk_err(err, errno, "log %s", path);
-    if (pos != NULL && *pos > 0 && fseeko(f, (off_t)*pos, SEEK_SET) < 0) {
-        fclose(f);
-        return sk_err(err, errno, "log %s", path);
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int rc = 0;
-    off_t done = pos ? (off_t)*pos : 0;
-    while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
-        if (line[n - 1] != '\n')
-            break; /* a line still being written: read it next time */
-        done += n;
-        json_t *e = json_loadb(line, (size_t)n, 0, NULL);
-        const char *log = json_string_value(json_object_get(e, "log"));
-        const char *stream = json_string_value(json_object_get(e, "stream"));
-        const char *time = json_string_value(json_object_get(e, "time"));
-        if (log != NULL)
-            rc = fn(ud, stream && strcmp(stream, "stderr") == 0 ? 2 : 1, time ? time : "", log,
-                    json_string_length(json_object_get(e, "log")));
-        json_decref(e);
-    }
-    free(line);
-    fclose(f);
-    if (pos != NULL)
-        *pos = (uint64_t)done;
-    return rc < 0 ? -1 : rc;
-}
-
-int logfile_read(const char *path, bool all_rotated, uint64_t *pos,
-                 int (*fn)(void *ud, int stream, const char *time, const char *data, size_t len),
-                 void *ud, sk_error *err)
-{
-    if (all_rotated) {
-        char rp[4200];
-        int last = 0;
-        for (int i = 1; i < 100; i++) {
-            snprintf(rp, sizeof rp, "%s.%d", path, i);
-            if (access(rp, F_OK) < 0)
-                break;
-            last = i;
-        }
-        for (int i = last; i >= 1; i--) {
-            snprintf(rp, sizeof rp, "%s.%d", path, i);
-            int r = read_one(rp, NULL, fn, ud, err);
-            if (r != 0)
-                return r;
-        }
-    }
-    return read_one(path, pos, fn, ud, err);
 }

@@ -1,6 +1,9 @@
 /* logfile.h - docker's json-file log: one JSON object a line,
  *   {"log":"hello\n","stream":"stdout","time":"2026-11-22T10:00:00.123456789Z"}
- * rotated by size into <file>.1, <file>.2, ... (internal). */
+ * rotated by size into <file>.1, <file>.2, ... (internal).  The strings
+ * are encoded as docker's jsonlog does: UTF-8 as it is, <, >, & and control
+ * characters escaped, bytes that are not UTF-8 as U+FFFD.
+ * The writer (logfile.c) needs no JSON library; the reader is logread.c. */
 #ifndef SKIFF_ENGINE_LOGFILE_H
 #define SKIFF_ENGINE_LOGFILE_H
 
@@ -16,7 +19,8 @@ struct logfile {
     int fd;
     uint64_t size, max_size; /* 0: no rotation */
     int max_files;           /* kept, the current one included */
-    struct strbuf partial[3]; /* per stream: a line not yet ended */
+    struct strbuf partial[3]; /* [1], [2] per stream: a line not yet ended;
+                               * [0] the entry being encoded */
 };
 
 /* Open for appending; max-size / max-file as docker's --log-opt values
@@ -29,6 +33,9 @@ void logfile_write(struct logfile *l, int stream, const char *data, size_t len);
 /* Write what is pending (at the end of the output). */
 void logfile_flush(struct logfile *l);
 void logfile_close(struct logfile *l);
+
+/* The time as the log has it: 2026-11-22T10:00:00.123456789Z */
+void logfile_now(char *buf, size_t cap);
 
 /* "10m" -> bytes; -1 when not a size. */
 int64_t logfile_parse_size(const char *s);

@@ -30,6 +30,7 @@
 #include "engine/health.h"
 #include "engine/logfile.h"
 #include "engine/monitor.h"
+#include "engine/monloop.h"
 #include "network/dns.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
@@ -40,35 +41,19 @@
 #include "util/strbuf.h"
 #include "util/strutil.h"
 
-#define MAX_CLIENTS 32
-#define CLIENT_BUF_MAX (8u << 20)
-
-struct client {
-    int fd;
-    char mode;    /* 0 until the first byte */
-    bool read_eof; /* it closed its side: output still goes to it */
-    struct strbuf out;
-    size_t off;
-};
+/* A name server started by skiff-monitor ends after this long without a question. */
+#define DNS_IDLE_MS 30000
 
 struct mon {
     struct sk_engine *e;
     struct ctr *c;
     int sync_fd;
     bool attach_wait;
-    int listen_fd, sig_fd;
-    int out_fd, err_fd, in_fd; /* the container's stdio, our ends (-1 when closed) */
-    bool tty;
-    pid_t pid;
-    struct logfile log;
-    struct client cl[MAX_CLIENTS];
-    int wstatus;
-    bool exited;
+    struct monloop l; /* the output, attach clients, reaping; l.held: the host ports held */
     struct health h;
     json_t *ports;  /* published: docker's NetworkSettings.Ports */
-    int *port_fds;  /* the host ports held */
-    size_t nport_fds;
     struct dns_server *dns; /* 127.0.0.11 on a user-defined network */
+    int dns_fd[2];
 };
 
 static json_t *obj(json_t *o, const char *k)
@@ -108,182 +93,6 @@ static void set_state(struct mon *m, json_t *fields)
     if (lock >= 0)
         close(lock);
     json_decref(fields);
-}
-
-/* ---- attach clients ------------------------------------------------------------ */
-
-static void client_close(struct client *cl)
-{
-    if (cl->fd >= 0)
-        close(cl->fd);
-    sb_free(&cl->out);
-    memset(cl, 0, sizeof *cl);
-    cl->fd = -1;
-}
-
-static void client_flush(struct client *cl)
-{
-    while (cl->fd >= 0 && cl->off < cl->out.len) {
-        ssize_t w = send(cl->fd, cl->out.s + cl->off, cl->out.len - cl->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (w <= 0) {
-            client_close(cl);
-            return;
-        }
-        cl->off += (size_t)w;
-    }
-    if (cl->fd >= 0 && cl->off == cl->out.len) {
-        cl->out.len = 0;
-        cl->off = 0;
-    }
-}
-
-static void client_send(struct client *cl, const void *data, size_t len)
-{
-    if (cl->out.len - cl->off + len > CLIENT_BUF_MAX) {
-        client_close(cl); /* too slow a reader: it would hold the container back */
-        return;
-    }
-    sb_add(&cl->out, data, len);
-    client_flush(cl);
-}
-
-static void broadcast(struct mon *m, int stream, const char *data, size_t len)
-{
-    unsigned char hdr[8] = {(unsigned char)stream, 0, 0, 0, (unsigned char)(len >> 24),
-                            (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len};
-    for (int i = 0; i < MAX_CLIENTS; i++) {
-        struct client *cl = &m->cl[i];
-        if (cl->fd < 0 || (cl->mode != 'a' && cl->mode != 'o'))
-            continue;
-        if (!m->tty)
-            client_send(cl, hdr, sizeof hdr);
-        if (cl->fd >= 0)
-            client_send(cl, data, len);
-    }
-}
-
-static void accept_client(struct mon *m)
-{
-    int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0)
-        return;
-    struct ucred cred;
-    socklen_t cl = sizeof cred;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
-        close(fd); /* only root may attach (the socket is 0600 too) */
-        return;
-    }
-    for (int i = 0; i < MAX_CLIENTS; i++)
-        if (m->cl[i].fd < 0) {
-            m->cl[i].fd = fd;
-            return;
-        }
-    close(fd);
-}
-
-static void accept_pending(struct mon *m)
-{
-    for (int k = 0; k < 4; k++) {
-        struct pollfd p = {m->listen_fd, POLLIN, 0};
-        if (poll(&p, 1, k == 0 ? 1000 : 0) != 1)
-            break;
-        accept_client(m);
-    }
-    for (int i = 0; i < MAX_CLIENTS; i++) {
-        struct client *cl = &m->cl[i];
-        struct pollfd p = {cl->fd, POLLIN, 0};
-        char mode;
-        if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, 1000) != 1)
-            continue;
-        if (recv(cl->fd, &mode, 1, MSG_DONTWAIT) == 1 && strchr("aowr", mode))
-            cl->mode = mode;
-        else
-            client_close(cl);
-    }
-}
-
-static void close_stdin(struct mon *m)
-{
-    if (m->in_fd >= 0 && !m->tty) { /* a terminal has no end of input to give */
-        close(m->in_fd);
-        m->in_fd = -1;
-    }
-}
-
-static void client_input(struct mon *m, struct client *cl)
-{
-    static char buf[16384];
-    ssize_t n = recv(cl->fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (n == 0 && cl->mode == 'a') {
-        close_stdin(m); /* the client closed its side: so does the container's stdin */
-        cl->read_eof = true;
-        return;
-    }
-    if (n <= 0) {
-        client_close(cl);
-        return;
-    }
-    size_t off = 0;
-    if (cl->mode == 0) {
-        cl->mode = buf[0];
-        off = 1;
-        if (!strchr("aowr", cl->mode)) {
-            client_close(cl);
-            return;
-        }
-    }
-    if (cl->mode == 'r' && off >= (size_t)n)
-        return; /* the size comes next */
-    if (cl->mode == 'r') { /* "ROWS COLS": the terminal's new size */
-        buf[(size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1] = '\0';
-        unsigned rows = 0, cols = 0;
-        if (m->tty && m->out_fd >= 0 && sscanf(buf + off, "%u %u", &rows, &cols) == 2 && rows &&
-            cols && rows < 10000 && cols < 10000) {
-            struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-            ioctl(m->out_fd, TIOCSWINSZ, &ws);
-        }
-        client_close(cl);
-        return;
-    }
-    if (cl->mode == 'a' && m->in_fd >= 0 && off < (size_t)n) {
-        /* stdin is a pipe or the pty: a blocking write is bounded by the container reading it */
-        size_t len = (size_t)n - off;
-        const char *p = buf + off;
-        while (len > 0) {
-            ssize_t w = write(m->in_fd, p, len);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            p += w;
-            len -= (size_t)w;
-        }
-    }
-}
-
-/* ---- output ----------------------------------------------------------------------- */
-
-/* Read what one stream has: false at its end. */
-static bool pump(struct mon *m, int *fd, int stream)
-{
-    static char buf[16384]; /* small: every page the monitor touches stays with it */
-    ssize_t n = read(*fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return true;
-    if (n <= 0) { /* EOF, or EIO from a pty whose other side closed */
-        close(*fd);
-        *fd = -1;
-        return false;
-    }
-    logfile_write(&m->log, stream, buf, (size_t)n);
-    broadcast(m, stream, buf, (size_t)n);
-    return true;
 }
 
 /* ---- the container -------------------------------------------------------------- */
@@ -339,7 +148,7 @@ static int create_process(struct mon *m, const char *bundle, sk_error *err)
     if (devnull < 0)
         return sk_err(err, errno, "/dev/null");
     rt_delete(&m->e->rt, m->c->id, true, NULL); /* what a dead monitor left */
-    if (m->tty) {
+    if (m->l.tty) {
         snprintf(sockpath, sizeof sockpath, "%s.c", m->c->sockbase);
         if ((console = listen_unix(sockpath, err)) < 0)
             goto out;
@@ -365,7 +174,7 @@ static int create_process(struct mon *m, const char *bundle, sk_error *err)
     dup2(devnull, 2);
     if (rc < 0)
         goto out;
-    if (m->tty) {
+    if (m->l.tty) {
         struct pollfd p = {console, POLLIN, 0};
         int c = poll(&p, 1, 10000) == 1 ? accept4(console, NULL, NULL, SOCK_CLOEXEC) : -1;
         int master = c >= 0 ? recv_fd(c) : -1;
@@ -375,18 +184,18 @@ static int create_process(struct mon *m, const char *bundle, sk_error *err)
             rc = sk_err(err, 0, "the container's terminal did not arrive");
             goto out;
         }
-        m->out_fd = master;
-        m->in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        m->l.out_fd = master;
+        m->l.in_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
     } else {
-        m->out_fd = out[0];
-        m->err_fd = errp[0];
-        m->in_fd = open_stdin ? in[1] : -1;
+        m->l.out_fd = out[0];
+        m->l.err_fd = errp[0];
+        m->l.in_fd = open_stdin ? in[1] : -1;
         out[0] = errp[0] = in[1] = -1;
     }
-    if (m->out_fd >= 0)
-        fcntl(m->out_fd, F_SETFL, O_NONBLOCK);
-    if (m->err_fd >= 0)
-        fcntl(m->err_fd, F_SETFL, O_NONBLOCK);
+    if (m->l.out_fd >= 0)
+        fcntl(m->l.out_fd, F_SETFL, O_NONBLOCK);
+    if (m->l.err_fd >= 0)
+        fcntl(m->l.err_fd, F_SETFL, O_NONBLOCK);
 out:
     for (int i = 0; i < 2; i++) {
         if (in[i] >= 0)
@@ -429,11 +238,11 @@ static int start_error_code(const char *msg)
 static void unpublish(struct mon *m)
 {
     ctr_net_unpublish(m->e, m->c, m->ports);
-    for (size_t i = 0; i < m->nport_fds; i++)
-        close(m->port_fds[i]);
-    free(m->port_fds);
-    m->port_fds = NULL;
-    m->nport_fds = 0;
+    for (size_t i = 0; i < m->l.nheld; i++)
+        close(m->l.held[i]);
+    free(m->l.held);
+    m->l.held = NULL;
+    m->l.nheld = 0;
     json_decref(m->ports);
     m->ports = NULL;
 }
@@ -441,8 +250,8 @@ static void unpublish(struct mon *m)
 static int start_container(struct mon *m, sk_error *err)
 {
     char rootfs[PATH_MAX], bundle[PATH_MAX + 16];
-    m->tty = json_is_true(obj(obj(m->c->cfg, "Config"), "Tty"));
-    m->out_fd = m->err_fd = m->in_fd = -1;
+    m->l.tty = json_is_true(obj(obj(m->c->cfg, "Config"), "Tty"));
+    m->l.out_fd = m->l.err_fd = m->l.in_fd = -1;
     /* under the container's lock: a cp into the stopped container finishes first */
     int lock = ctr_lock(m->c, err);
     int mounted = lock < 0 ? -1 : ctr_mount_rootfs(m->e, m->c, rootfs, sizeof rootfs, err);
@@ -455,12 +264,12 @@ static int start_container(struct mon *m, sk_error *err)
         return -1;
     }
     if (ctr_net_setup(m->e, m->c, err) < 0 ||
-        (m->dns == NULL && ctr_net_wants_dns(m->c) && ctr_net_dns_open(m->e, m->c, &m->dns, err) < 0) ||
+        (m->dns == NULL && ctr_net_wants_dns(m->c) && ctr_net_dns_open(m->e, m->c, NULL, &m->dns, err) < 0) ||
         write_bundle(m, rootfs, bundle, sizeof bundle, err) < 0 || create_process(m, bundle, err) < 0) {
         ctr_umount_rootfs(m->c, NULL);
         return -1;
     }
-    m->pid = runtime_pid(m);
+    m->l.pid = runtime_pid(m);
     report(m, "created");
     if (m->attach_wait) {
         /* the caller attaches now; "go" lets the process run */
@@ -474,9 +283,9 @@ static int start_container(struct mon *m, sk_error *err)
         }
         /* the attach connections wait in the backlog: take them, and what
          * they want, before the first byte of output */
-        accept_pending(m);
+        monloop_accept_pending(&m->l);
     }
-    if (ctr_net_publish(m->e, m->c, &m->ports, &m->port_fds, &m->nport_fds, err) < 0 ||
+    if (ctr_net_publish(m->e, m->c, &m->ports, &m->l.held, &m->l.nheld, err) < 0 ||
         rt_start(&m->e->rt, m->c->id, err) < 0) {
         unpublish(m);
         rt_delete(&m->e->rt, m->c->id, true, NULL);
@@ -486,13 +295,13 @@ static int start_container(struct mon *m, sk_error *err)
     char now[40];
     sk_now(now, sizeof now);
     set_state(m, json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:i, s:b, s:o}", "Status", "running", "Pid",
-                           (int)m->pid, "PidStart", (json_int_t)rt_pid_start_time(m->pid),
+                           (int)m->l.pid, "PidStart", (json_int_t)rt_pid_start_time(m->l.pid),
                            "StartedAt", now, "FinishedAt", "0001-01-01T00:00:00Z", "Error", "",
                            "ExitCode", 0, "OOMKilled", 0, "Ports", m->ports ? json_incref(m->ports) : json_object()));
     ctr_net_events(m->e, m->c, "connect");
     sk_event_container(m->e, m->c->cfg, "start", NULL);
     health_start(&m->h, m->e, m->c);
-    report(m, "running %d", (int)m->pid);
+    report(m, "running %d", (int)m->l.pid);
     if (m->sync_fd >= 0) {
         close(m->sync_fd);
         m->sync_fd = -1;
@@ -503,98 +312,58 @@ static int start_container(struct mon *m, sk_error *err)
     return 0;
 }
 
-/* The exit status, on record the moment it is known: if this monitor dies
- * before it has finished up, ctr_reconcile still has the real exit code. */
-static void write_exit_file(struct mon *m, int st)
+static void on_health_tick(void *ud)
 {
-    char path[PATH_MAX + 16], now[40], text[160];
-    sk_now(now, sizeof now);
-    snprintf(path, sizeof path, "%s/exit.json", m->c->rundir);
-    int n = snprintf(text, sizeof text, "{\"ExitCode\":%d,\"Signal\":%d,\"FinishedAt\":\"%s\"}",
-                     WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st),
-                     WIFSIGNALED(st) ? WTERMSIG(st) : 0, now);
-    sk_write_atomic(path, text, (size_t)n, 0600, 0, NULL);
+    struct mon *m = ud;
+    health_tick(&m->h, m->e, m->c);
 }
 
-static void reap(struct mon *m)
+static void on_health_output(void *ud)
 {
-    struct signalfd_siginfo si;
-    while (read(m->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+    health_read(&((struct mon *)ud)->h);
+}
+
+static void on_dns(void *ud)
+{
+    dns_serve(((struct mon *)ud)->dns);
+}
+
+static void on_reaped(void *ud, pid_t pid, int status)
+{
+    struct mon *m = ud;
+    health_reaped(&m->h, m->e, m->c, pid, status);
+}
+
+static void on_ended(void *ud)
+{
+    health_stop(&((struct mon *)ud)->h);
+}
+
+/* What the loop watches besides the container: health checks, names. */
+static void set_hooks(struct mon *m)
+{
+    struct monloop *l = &m->l;
+    l->nhooks = 0;
+    l->ud = m;
+    l->reaped = on_reaped;
+    l->ended = on_ended;
+    if (m->h.enabled) {
+        l->hooks[l->nhooks++] = (struct mon_hook){&m->h.timer_fd, true, on_health_tick};
+        l->hooks[l->nhooks++] = (struct mon_hook){&m->h.out_fd, false, on_health_output};
     }
-    int st;
-    pid_t p;
-    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-        if (p == m->pid) {
-            m->wstatus = st;
-            m->exited = true;
-            health_stop(&m->h);
-            write_exit_file(m, st);
-        } else {
-            health_reaped(&m->h, m->e, m->c, p, st);
-        }
-    }
+    m->dns_fd[0] = m->dns_fd[1] = -1;
+    if (m->dns != NULL)
+        dns_fds(m->dns, m->dns_fd);
+    for (int i = 0; i < 2; i++)
+        if (m->dns_fd[i] >= 0)
+            l->hooks[l->nhooks++] = (struct mon_hook){&m->dns_fd[i], false, on_dns};
 }
 
 /* Serve until the container's process is gone and its output drained. */
 static void loop(struct mon *m)
 {
-    for (;;) {
-        struct pollfd p[8 + MAX_CLIENTS];
-        int n = 0;
-        p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m->out_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m->err_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m->exited ? -1 : m->h.timer_fd, POLLIN, 0};
-        p[n++] = (struct pollfd){m->h.out_fd, POLLIN, 0};
-        int dfd[2] = {-1, -1};
-        if (m->dns != NULL)
-            dns_fds(m->dns, dfd);
-        p[n++] = (struct pollfd){dfd[0], POLLIN, 0};
-        p[n++] = (struct pollfd){dfd[1], POLLIN, 0};
-        for (int i = 0; i < MAX_CLIENTS; i++) {
-            struct client *cl = &m->cl[i];
-            short ev = cl->read_eof ? 0 : POLLIN;
-            if (cl->fd >= 0 && cl->off < cl->out.len)
-                ev |= POLLOUT;
-            p[n++] = (struct pollfd){cl->fd, ev, 0};
-        }
-        bool drained = m->out_fd < 0 && m->err_fd < 0;
-        if (m->exited && drained)
-            return;
-        /* after the exit, output still in the pipes is read without waiting */
-        int r = poll(p, (nfds_t)n, m->exited ? 200 : -1);
-        if (r < 0 && errno != EINTR)
-            return;
-        if (r == 0 && m->exited)
-            return; /* a process outside the container holds the pipe: stop waiting */
-        if (p[0].revents)
-            reap(m);
-        if (p[1].revents)
-            accept_client(m);
-        if (p[2].revents)
-            pump(m, &m->out_fd, 1);
-        if (p[3].revents)
-            pump(m, &m->err_fd, 2);
-        if (p[4].revents)
-            health_tick(&m->h, m->e, m->c);
-        if (p[5].revents)
-            health_read(&m->h);
-        if (p[6].revents || p[7].revents)
-            dns_serve(m->dns);
-        for (int i = 0; i < MAX_CLIENTS; i++) {
-            struct pollfd *q = &p[8 + i];
-            struct client *cl = &m->cl[i];
-            if (q->fd < 0 || cl->fd != q->fd)
-                continue;
-            if (q->revents & POLLOUT)
-                client_flush(cl);
-            if (cl->fd >= 0 && (q->revents & (POLLHUP | POLLERR)) && cl->read_eof)
-                client_close(cl);
-            else if (cl->fd >= 0 && (q->revents & (POLLIN | POLLHUP | POLLERR)))
-                client_input(m, cl);
-        }
-    }
+    set_hooks(m);
+    monloop_run(&m->l);
 }
 
 /* ---- the end ----------------------------------------------------------------------- */
@@ -615,7 +384,7 @@ static void finish(struct mon *m, struct outcome *o)
         if (waitpid(m->h.pid, &st, 0) == m->h.pid)
             m->h.pid = 0;
     }
-    int st = m->wstatus;
+    int st = m->l.wstatus;
     if (WIFSIGNALED(st)) {
         o->code = 128 + WTERMSIG(st);
         o->reason = "signal";
@@ -629,11 +398,11 @@ static void finish(struct mon *m, struct outcome *o)
         o->oom = true;
         o->reason = "oom_killed";
     }
-    logfile_flush(&m->log);
+    logfile_flush(&m->l.log);
     rt_delete(&m->e->rt, m->c->id, true, NULL);
     ctr_umount_rootfs(m->c, NULL);
     unpublish(m);
-    int *fds[] = {&m->out_fd, &m->err_fd, &m->in_fd};
+    int *fds[] = {&m->l.out_fd, &m->l.err_fd, &m->l.in_fd};
     for (int i = 0; i < 3; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -663,25 +432,7 @@ static void notify(struct mon *m, const struct outcome *o, bool waiters)
     snprintf(line, sizeof line,
              "{\"ExitCode\":%d,\"Reason\":\"%s\",\"Signal\":\"%s\",\"OOMKilled\":%s}\n", o->code,
              o->reason, o->signal, o->oom ? "true" : "false");
-    for (int i = 0; i < MAX_CLIENTS; i++) {
-        struct client *cl = &m->cl[i];
-        if (cl->fd < 0 || (cl->mode == 'w') != waiters)
-            continue;
-        if (cl->mode == 'w')
-            sb_puts(&cl->out, line);
-        /* blocking now: the rest of the output must arrive */
-        int fl = fcntl(cl->fd, F_GETFL);
-        fcntl(cl->fd, F_SETFL, fl & ~O_NONBLOCK);
-        struct timeval tv = {5, 0};
-        setsockopt(cl->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        while (cl->fd >= 0 && cl->off < cl->out.len) {
-            ssize_t w = send(cl->fd, cl->out.s + cl->off, cl->out.len - cl->off, MSG_NOSIGNAL);
-            if (w <= 0)
-                break;
-            cl->off += (size_t)w;
-        }
-        client_close(cl);
-    }
+    monloop_flush(&m->l, waiters, line, true);
 }
 
 /* docker's restart policies; the delay doubles from 100 ms up to a minute
@@ -730,17 +481,170 @@ static int setup_signals(struct mon *m)
         return -1;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
-    m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    return m->sig_fd < 0 ? -1 : 0;
+    m->l.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return m->l.sig_fd < 0 ? -1 : 0;
 }
 
-int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, bool attach_wait)
+/* Hand the running container to skiff-monitor (moncore.c), a small static
+ * binary exec'ed in this process, which comes back by exec when the
+ * container has ended (`monitor --resume`).  Returns only when it cannot
+ * (no such binary). */
+static void to_core(struct mon *m, const struct timespec *t0, int delay_ms)
 {
-    struct mon m = {.sync_fd = sync_fd, .listen_fd = -1, .sig_fd = -1, .out_fd = -1, .err_fd = -1,
-                    .in_fd = -1};
-    for (int i = 0; i < MAX_CLIENTS; i++)
-        m.cl[i].fd = -1;
-    m.attach_wait = attach_wait;
+    static char text[1 << 16];
+    const char *core = getenv("SKIFF_MONITOR_CORE");
+    const char *argv[48];
+    char health[80], dns[32];
+    int n = 0;
+    if (core == NULL || *core == '\0' || access(core, X_OK) < 0)
+        return;
+    argv[n++] = "skiff-monitor";
+    int fds[3] = {-1, -1, -1}; /* what goes along besides the loop's */
+    if (m->h.enabled) { /* the checks' timer, armed */
+        snprintf(health, sizeof health, "%d,%lld,%lld", m->h.timer_fd, (long long)m->h.interval,
+                 (long long)m->h.start_interval);
+        argv[n++] = "--health";
+        argv[n++] = health;
+        fds[0] = m->h.timer_fd;
+    }
+    if (m->dns != NULL) { /* the name server's sockets */
+        dns_fds(m->dns, fds + 1);
+        snprintf(dns, sizeof dns, "%d,%d", fds[1], fds[2]);
+        argv[n++] = "--dns";
+        argv[n++] = dns;
+    }
+    argv[n++] = "--";
+    if (monitor_argv(m->e, m->c->id, "--resume", argv + n, sizeof argv / sizeof argv[0] - (size_t)n) < 0)
+        return;
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, 0) < 0)
+            goto back;
+    m->l.exe_fd = rt_sealed_exe_fd();
+    if (m->l.exe_fd < 0)
+        m->l.exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (m->l.exe_fd < 0)
+        return;
+    snprintf(m->l.user, sizeof m->l.user, "%lld %ld %d", (long long)t0->tv_sec, t0->tv_nsec, delay_ms);
+    logfile_flush(&m->l.log);
+    if (monloop_export(&m->l, text, sizeof text) == 0 && setenv(MON_STATE_ENV, text, 1) == 0)
+        execve(core, (char *const *)argv, environ);
+    fprintf(stderr, "skiff monitor %.12s: %s: %s\n", m->c->id, core, strerror(errno));
+back:
+    unsetenv(MON_STATE_ENV);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    monloop_cloexec(&m->l);
+    close(m->l.exe_fd);
+    m->l.exe_fd = -1;
+}
+
+/* Back from skiff-monitor: the loop as it left it. */
+static int resume(struct mon *m, struct timespec *t0, int *delay_ms, sk_error *err)
+{
+    const char *text = getenv(MON_STATE_ENV);
+    if (text == NULL || monloop_import(&m->l, text) < 0)
+        return sk_err(err, 0, "resume: no state from skiff-monitor");
+    unsetenv(MON_STATE_ENV);
+    monloop_cloexec(&m->l);
+    if (m->l.exe_fd >= 0)
+        close(m->l.exe_fd);
+    m->l.exe_fd = -1;
+    long long sec = 0;
+    long nsec = 0;
+    if (sscanf(m->l.user, "%lld %ld %d", &sec, &nsec, delay_ms) == 3) {
+        t0->tv_sec = (time_t)sec;
+        t0->tv_nsec = nsec;
+    }
+    m->ports = json_incref(obj(m->c->state, "Ports"));
+    return 0;
+}
+
+/* The first start: the record says this monitor is the container's. */
+static int take_over(struct mon *m, const char *sock, sk_error *err)
+{
+    /* one monitor per container: a second start finds the first alive */
+    int lock = ctr_lock(m->c, err);
+    if (lock < 0)
+        return -1;
+    int rc = ctr_reload_state(m->c, err);
+    if (rc == 0 && ctr_monitor_alive(m->c))
+        rc = sk_err(err, 0, "container %.12s is already running", m->c->id);
+    if (rc == 0 && (m->l.listen_fd = listen_unix(sock, err)) < 0)
+        rc = -1;
+    if (rc == 0) {
+        json_object_set_new(m->c->state, "MonitorPid", json_integer(getpid()));
+        json_object_set_new(m->c->state, "MonitorStart", json_integer((json_int_t)rt_pid_start_time(getpid())));
+        rc = ctr_save_state(m->c, err);
+    }
+    close(lock);
+    return rc;
+}
+
+/* `skiff monitor --health-check ID`: one check, for skiff-monitor; the exit
+ * status says which interval comes next (0 the interval, 1 the start
+ * interval: still starting). */
+static int check_once(const struct sk_engine_opts *o, const char *id)
+{
+    struct sk_engine *e = NULL;
+    struct ctr *c = NULL;
+    struct health h;
+    sk_error err;
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* skiff-monitor ends it with the container */
+    if (sk_engine_open(o, &e, &err) < 0 || ctr_load(e, id, &c, &err) < 0) {
+        fprintf(stderr, "skiff monitor --health-check: %s\n", err.msg);
+        sk_engine_close(e);
+        return 2;
+    }
+    int rc = 2;
+    if (health_init(&h, obj(c->cfg, "Config"))) {
+        rc = health_check_once(&h, e, c) == h.interval ? 0 : 1;
+        health_free(&h);
+    }
+    ctr_free(c);
+    sk_engine_close(e);
+    return rc;
+}
+
+/* `skiff monitor --dns ID`: the name server's sockets are fds 3 and 4 (from
+ * skiff-monitor, when a question came); served until none has come for a
+ * while. */
+static int serve_names(const struct sk_engine_opts *o, const char *id)
+{
+    struct sk_engine *e = NULL;
+    struct ctr *c = NULL;
+    struct dns_server *d = NULL;
+    sk_error err;
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* skiff-monitor ends it with the container */
+    if (sk_engine_open(o, &e, &err) < 0 || ctr_load(e, id, &c, &err) < 0 ||
+        ctr_net_dns_open(e, c, (const int[]){3, 4}, &d, &err) < 0) {
+        fprintf(stderr, "skiff monitor --dns: %s\n", err.msg);
+        ctr_free(c);
+        sk_engine_close(e);
+        return 1;
+    }
+    for (;;) {
+        struct pollfd p[2] = {{3, POLLIN, 0}, {4, POLLIN, 0}};
+        int r = poll(p, 2, DNS_IDLE_MS);
+        if (r == 0 || (r < 0 && errno != EINTR))
+            break;
+        dns_serve(d);
+    }
+    ctr_net_dns_close(d);
+    ctr_free(c);
+    sk_engine_close(e);
+    return 0;
+}
+
+int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd, int flags)
+{
+    if (flags & SK_MONITOR_HEALTH_CHECK)
+        return check_once(o, id);
+    if (flags & SK_MONITOR_DNS)
+        return serve_names(o, id);
+    bool resumed = flags & SK_MONITOR_RESUME;
+    struct mon m = {.sync_fd = resumed ? -1 : sync_fd, .attach_wait = flags & SK_MONITOR_ATTACH_WAIT};
+    monloop_init(&m.l);
     sk_error err;
     signal(SIGPIPE, SIG_IGN);
     if (chdir("/") < 0 || setup_signals(&m) < 0) {
@@ -751,60 +655,57 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
     prctl(PR_SET_NAME, "skiff-monitor");
     if (sk_engine_open(o, &m.e, &err) < 0 || ctr_load(m.e, id, &m.c, &err) < 0) {
         report(&m, "error %s", err.msg);
+        fprintf(stderr, "skiff monitor: %s\n", err.msg);
         return 1;
     }
     json_t *lc = obj(obj(obj(m.c->cfg, "HostConfig"), "LogConfig"), "Config");
+    const char *max_size = json_string_value(obj(lc, "max-size"));
+    const char *max_file = json_string_value(obj(lc, "max-file"));
     char logpath[PATH_MAX + 80], sock[PATH_MAX + 16];
     snprintf(logpath, sizeof logpath, "%s/%s-json.log", m.c->dir, m.c->id);
     snprintf(sock, sizeof sock, "%s.a", m.c->sockbase);
-    if (sk_mkdir_p(m.c->rundir, 0700, &err) < 0 ||
-        logfile_open(&m.log, logpath, json_string_value(obj(lc, "max-size")),
-                     json_string_value(obj(lc, "max-file")), &err) < 0 ||
-        (m.listen_fd = listen_unix(sock, &err)) < 0) {
-        report(&m, "error %s", err.msg);
-        return 1;
-    }
-    /* one monitor per container: a second start finds the first alive */
-    int lock = ctr_lock(m.c, &err);
-    if (lock < 0 || ctr_reload_state(m.c, &err) < 0) {
-        report(&m, "error %s", err.msg);
-        return 1;
-    }
-    if (ctr_monitor_alive(m.c)) {
-        close(lock);
-        report(&m, "error container %.12s is already running", m.c->id);
-        return 1;
-    }
-    json_object_set_new(m.c->state, "MonitorPid", json_integer(getpid()));
-    json_object_set_new(m.c->state, "MonitorStart", json_integer((json_int_t)rt_pid_start_time(getpid())));
-    int saved = ctr_save_state(m.c, &err);
-    close(lock);
-    if (saved < 0) {
-        report(&m, "error %s", err.msg);
-        return 1;
-    }
-    health_init(&m.h, obj(m.c->cfg, "Config"));
-    int restarts = (int)json_integer_value(obj(m.c->state, "RestartCount"));
+    snprintf(m.l.exit_path, sizeof m.l.exit_path, "%s/exit.json", m.c->rundir);
+    struct timespec t0 = {0, 0};
     int delay_ms = 100;
+    if (sk_mkdir_p(m.c->rundir, 0700, &err) < 0 ||
+        (resumed ? resume(&m, &t0, &delay_ms, &err) : take_over(&m, sock, &err)) < 0 ||
+        logfile_open(&m.l.log, logpath, max_size, max_file, &err) < 0) {
+        report(&m, "error %s", err.msg);
+        fprintf(stderr, "skiff monitor %.12s: %s\n", m.c->id, err.msg);
+        return 1;
+    }
+    snprintf(m.l.log_max_size, sizeof m.l.log_max_size, "%s", max_size ? max_size : "");
+    snprintf(m.l.log_max_file, sizeof m.l.log_max_file, "%s", max_file ? max_file : "");
+    health_init(&m.h, obj(m.c->cfg, "Config"));
+    if (resumed && !m.l.exited) { /* skiff-monitor could not take over: all is ours again */
+        health_start(&m.h, m.e, m.c);
+        if (ctr_net_wants_dns(m.c) && ctr_net_dns_open(m.e, m.c, NULL, &m.dns, &err) < 0)
+            fprintf(stderr, "skiff monitor %.12s: %s\n", m.c->id, err.msg);
+    }
+    int restarts = (int)json_integer_value(obj(m.c->state, "RestartCount"));
     for (;;) {
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (start_container(&m, &err) < 0) {
-            report(&m, "error %s", err.msg);
-            char now[40];
-            sk_now(now, sizeof now);
-            set_state(&m, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s}", "Status",
-                                    restarts ? "exited" : "created", "Pid", 0, "ExitCode",
-                                    start_error_code(err.msg), "Error", err.msg, "FinishedAt", now,
-                                    "Reason", "runtime_error"));
-            break;
+        if (!resumed) {
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            if (start_container(&m, &err) < 0) {
+                report(&m, "error %s", err.msg);
+                char now[40];
+                sk_now(now, sizeof now);
+                set_state(&m, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s}", "Status",
+                                        restarts ? "exited" : "created", "Pid", 0, "ExitCode",
+                                        start_error_code(err.msg), "Error", err.msg, "FinishedAt", now,
+                                        "Reason", "runtime_error"));
+                break;
+            }
+            m.l.exited = false;
+            to_core(&m, &t0, delay_ms);
         }
-        m.exited = false;
-        loop(&m);
-        if (!m.exited) { /* the loop failed: the process still needs its reaping */
+        resumed = false;
+        if (!m.l.exited)
+            loop(&m);
+        if (!m.l.exited) { /* the loop failed: the process still needs its reaping */
             int st;
-            if (waitpid(m.pid, &st, 0) == m.pid)
-                m.wstatus = st;
+            if (waitpid(m.l.pid, &st, 0) == m.l.pid)
+                m.l.wstatus = st;
         }
         struct outcome out;
         finish(&m, &out);
@@ -832,10 +733,10 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
             break;
         }
     }
-    logfile_close(&m.log);
+    monloop_free(&m.l);
     health_free(&m.h);
     ctr_net_dns_close(m.dns);
-    close(m.listen_fd);
+    close(m.l.listen_fd);
     unlink(sock);
     if (json_is_true(obj(obj(m.c->cfg, "HostConfig"), "AutoRemove")) && access(m.c->dir, F_OK) == 0)
         remove_container(&m); /* it never ran */

@@ -18,11 +18,20 @@
  *   "error MESSAGE\n"     it could not start (the monitor exits)
  * With --attach-wait it waits after "created" for "go\n" from the caller,
  * which connects to the socket meanwhile, so that no output is missed.
+ *
+ * Once the container runs, the monitor execs skiff-monitor (moncore.c, with
+ * what it needs in $SKIFF_MONITOR_CORE) in the same process, which serves
+ * the same protocol; at the container's end that execs `skiff monitor
+ * --resume ID` back (monloop.h).
  */
 #ifndef SKIFF_ENGINE_MONITOR_H
 #define SKIFF_ENGINE_MONITOR_H
 
 #include "engine/engine_int.h"
+
+/* `skiff [global options] monitor [flag] ID` in argv (cap entries with the
+ * NULL): the number of arguments, -1 when they do not fit. */
+int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const char **argv, size_t cap);
 
 /* Connect to a container's monitor in a mode; -1 when it is not there. */
 int monitor_connect(struct ctr *c, char mode, sk_error *err);

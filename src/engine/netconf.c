@@ -302,7 +302,8 @@ static char **upstreams(struct ctr *c)
     return v;
 }
 
-int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out, sk_error *err)
+int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct dns_server **out,
+                     sk_error *err)
 {
     struct dns_ctx *x = malloc(sizeof *x); /* lives as long as the monitor */
     if (x == NULL)
@@ -311,7 +312,8 @@ int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, struct dns_server **out
     char path[PATH_MAX];
     net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
     _cleanup_strv_ char **up = upstreams(c);
-    if (dns_open(path, up, dns_lookup, x, out, err) < 0) {
+    if ((fds ? dns_adopt(fds[0], fds[1], up, dns_lookup, x, out, err)
+             : dns_open(path, up, dns_lookup, x, out, err)) < 0) {
         free(x);
         return -1;
     }

@@ -56,12 +56,13 @@ static int load_running(struct sk_engine *e, const char *ref, struct ctr **out, 
 
 /* ---- start --------------------------------------------------------------------------- */
 
-/* fork twice (the monitor belongs to nobody), exec `skiff monitor ID` with a
- * socket to us as fd 3.  Everything the child does is async-signal-safe. */
-static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, sk_error *err)
+int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const char **argv, size_t cap)
 {
-    const char *argv[32];
-    int n = 0;
+    size_t n = 0, need = 10 + (flag != NULL);
+    for (size_t i = 0; e->insecure && e->insecure[i]; i++)
+        need += 2;
+    if (need > cap)
+        return -1;
     argv[n++] = "skiff";
     argv[n++] = "--root";
     argv[n++] = e->root;
@@ -69,15 +70,25 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
     argv[n++] = e->runroot;
     argv[n++] = "--log-level";
     argv[n++] = e->log_level;
-    for (size_t i = 0; e->insecure && e->insecure[i] && n < 24; i++) {
+    for (size_t i = 0; e->insecure && e->insecure[i]; i++) {
         argv[n++] = "--insecure-registry";
         argv[n++] = e->insecure[i];
     }
     argv[n++] = "monitor";
-    if (attach_wait)
-        argv[n++] = "--attach-wait";
-    argv[n++] = c->id;
+    if (flag != NULL)
+        argv[n++] = flag;
+    argv[n++] = id;
     argv[n] = NULL;
+    return (int)n;
+}
+
+/* fork twice (the monitor belongs to nobody), exec `skiff monitor ID` with a
+ * socket to us as fd 3.  Everything the child does is async-signal-safe. */
+static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, sk_error *err)
+{
+    const char *argv[48];
+    if (monitor_argv(e, c->id, attach_wait ? "--attach-wait" : NULL, argv, sizeof argv / sizeof argv[0]) < 0)
+        return sk_err(err, E2BIG, "too many --insecure-registry options");
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return sk_err(err, errno, "socketpair");

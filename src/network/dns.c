@@ -138,18 +138,26 @@ static int upstream_addr(const char *s, struct sockaddr_in6 *a)
     return 0;
 }
 
-int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
-             struct dns_server **out, sk_error *err)
+static struct dns_server *server_new(char *const *upstreams, dns_lookup_fn lookup, void *ud)
 {
     struct dns_server *d = calloc(1, sizeof *d);
     if (d == NULL)
-        return sk_err(err, ENOMEM, "dns");
+        return NULL;
     d->listen_fd = d->up_fd = -1;
     d->lookup = lookup;
     d->ud = ud;
     for (size_t i = 0; upstreams && upstreams[i] && d->nup < MAX_UPSTREAMS; i++)
         if (upstream_addr(upstreams[i], &d->up[d->nup]) == 0)
             d->nup++;
+    return d;
+}
+
+int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+             struct dns_server **out, sk_error *err)
+{
+    struct dns_server *d = server_new(upstreams, lookup, ud);
+    if (d == NULL)
+        return sk_err(err, ENOMEM, "dns");
     /* the upstream side in our namespace, dual-stack */
     d->up_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int off = 0;
@@ -173,6 +181,25 @@ int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, v
         dns_close(d);
         return -1;
     }
+    *out = d;
+    return 0;
+}
+
+int dns_adopt(int listen_fd, int up_fd, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+              struct dns_server **out, sk_error *err)
+{
+    int domain = 0, type = 0;
+    socklen_t len = sizeof domain;
+    if (getsockopt(listen_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_INET ||
+        getsockopt(up_fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof type}) < 0 || type != SOCK_DGRAM)
+        return sk_err(err, EBADF, "dns: the sockets handed on");
+    struct dns_server *d = server_new(upstreams, lookup, ud);
+    if (d == NULL)
+        return sk_err(err, ENOMEM, "dns");
+    d->listen_fd = listen_fd;
+    d->up_fd = up_fd;
+    fcntl(listen_fd, F_SETFL, O_NONBLOCK);
+    fcntl(up_fd, F_SETFL, O_NONBLOCK);
     *out = d;
     return 0;
 }

@@ -3,8 +3,10 @@
  * container's network namespace, for the names of the containers (and
  * their aliases) on the container's networks, and forwards every other
  * question to upstream servers from the host's namespace (so that even a
- * host resolver on 127.0.0.53 serves containers).  It lives in the
- * container's monitor: two sockets in its poll loop, no process of its own.
+ * host resolver on 127.0.0.53 serves containers).  Its two sockets live in
+ * the container's monitor; the full monitor serves them in its poll loop,
+ * skiff-monitor (the steady state) hands them to a `skiff monitor --dns`
+ * started when a question comes and ending when none has come for a while.
  *
  * The packet code is pure and fuzzed: a question is hostile input. */
 #ifndef SKIFF_NETWORK_DNS_H
@@ -46,6 +48,10 @@ struct dns_server;
  * IPv6 addresses ("10.0.0.53"), reached from the caller's namespace. */
 int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
              struct dns_server **out, sk_error *err);
+/* A server on the two sockets dns_open made, handed on to this process
+ * (dns_fds); they are the server's now. */
+int dns_adopt(int listen_fd, int up_fd, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+              struct dns_server **out, sk_error *err);
 void dns_close(struct dns_server *d);
 /* The ud given to dns_open (the caller's to free). */
 void *dns_userdata(struct dns_server *d);

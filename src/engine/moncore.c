@@ -1,0 +1,244 @@
+/* moncore.c - skiff-monitor: a monitor's steady state, alone (monloop.h).
+ *
+ *   skiff-monitor [--health FD,INTERVAL,START-INTERVAL] [--dns FD,FD] -- SKIFF-ARGV...
+ *   (with SKIFF_MONITOR_STATE in the environment)
+ *
+ * The full monitor (`skiff monitor`, monitor.c) creates and starts the
+ * container, then execs this small static binary in its own process; the
+ * container stays its child.  This serves the log, the attach clients and
+ * the reaping until the container's process has ended and its output is
+ * drained, then execs SKIFF-ARGV (`skiff ... monitor --resume ID`, through
+ * the fd named in the state) with the state updated, which records how the
+ * container ended and applies the restart policy and --rm.  Should this not
+ * be able to take over, it goes back at once with the container still
+ * running, and the full monitor carries on with the loop itself.
+ *
+ * What needs the engine runs as a helper: SKIFF-ARGV with --resume replaced.
+ *   --health: the timerfd FD says when a check is due; each is a `monitor
+ *     --health-check ID` whose exit status says which interval (ns) comes
+ *     next: 0 INTERVAL, 1 START-INTERVAL (still starting).
+ *   --dns: the name server's sockets (listening, upstream); when a question
+ *     comes, a `monitor --dns ID` gets them as fds 3 and 4 and serves until
+ *     none has come for a while.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/monloop.h"
+
+static char state[1 << 16];
+
+struct helper {
+    char **argv; /* SKIFF-ARGV with flag for --resume */
+    pid_t pid;   /* running */
+    int fds[2];  /* handed on as 3 and 4 (-1: none) */
+};
+
+struct core {
+    int exe_fd;
+    struct helper check, dns;
+    int timer_fd; /* health checks */
+    long long interval, start_interval;
+    int dns_fds[2];
+    int dns_poll; /* dns_fds[0] while no helper serves them, else -1 */
+};
+
+/* SKIFF-ARGV with --resume as flag (a copy). */
+static char **helper_argv(char **back, const char *flag)
+{
+    size_t n = 0;
+    while (back[n] != NULL)
+        n++;
+    char **argv = calloc(n + 1, sizeof *argv);
+    bool found = false;
+    for (size_t i = 0; argv != NULL && i < n; i++) {
+        found |= strcmp(back[i], "--resume") == 0;
+        argv[i] = strcmp(back[i], "--resume") == 0 ? (char *)flag : back[i];
+    }
+    if (!found) {
+        free(argv);
+        return NULL;
+    }
+    return argv;
+}
+
+static void spawn(struct core *k, struct helper *h)
+{
+    h->pid = fork();
+    if (h->pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int exe = fcntl(k->exe_fd, F_DUPFD_CLOEXEC, 10);
+        if (exe < 0)
+            _exit(127);
+        if (h->fds[0] >= 0) { /* to 3 and 4, by way of fds out of their way */
+            int a = fcntl(h->fds[0], F_DUPFD, 10), b = fcntl(h->fds[1], F_DUPFD, 10);
+            if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+                _exit(127);
+            close(a);
+            close(b);
+        }
+        syscall(SYS_execveat, exe, "", h->argv, environ, AT_EMPTY_PATH);
+        _exit(127);
+    }
+    if (h->pid < 0)
+        h->pid = 0;
+}
+
+static void end(struct helper *h)
+{
+    if (h->pid > 0) {
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+        h->pid = 0;
+    }
+}
+
+static void arm(int fd, long long ns)
+{
+    struct itimerspec its = {{0, 0}, {(time_t)(ns / 1000000000LL), ns % 1000000000LL}};
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+        its.it_value.tv_nsec = 1;
+    timerfd_settime(fd, 0, &its, NULL);
+}
+
+static void check_due(void *ud)
+{
+    struct core *k = ud;
+    uint64_t ticks;
+    if (read(k->timer_fd, &ticks, sizeof ticks) < 0 || k->check.pid > 0)
+        return;
+    spawn(k, &k->check);
+    if (k->check.pid == 0)
+        arm(k->timer_fd, k->interval); /* try again at the next interval */
+}
+
+static void question(void *ud)
+{
+    struct core *k = ud;
+    spawn(k, &k->dns);
+    if (k->dns.pid > 0)
+        k->dns_poll = -1; /* its now, until it ends */
+}
+
+static void reaped(void *ud, pid_t pid, int status)
+{
+    struct core *k = ud;
+    if (pid == k->check.pid) {
+        k->check.pid = 0;
+        bool starting = WIFEXITED(status) && WEXITSTATUS(status) == 1;
+        arm(k->timer_fd, starting ? k->start_interval : k->interval);
+    } else if (pid == k->dns.pid) {
+        k->dns.pid = 0;
+        k->dns_poll = k->dns_fds[0];
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            /* it failed: what it left unanswered is dropped (the client
+             * asks again), not the cause of another one at once */
+            char buf[512];
+            while (recv(k->dns_fds[0], buf, sizeof buf, MSG_DONTWAIT) >= 0) {
+            }
+        }
+    } /* else left behind by the container, or by a helper */
+}
+
+static void ended(void *ud)
+{
+    struct core *k = ud;
+    end(&k->check);
+    end(&k->dns);
+}
+
+/* The options before "--": the helpers as the loop's hooks. */
+static bool setup(struct monloop *m, struct core *k, const char *health, const char *dns, char **back)
+{
+    *k = (struct core){.exe_fd = m->exe_fd, .timer_fd = -1, .dns_fds = {-1, -1}, .dns_poll = -1,
+                       .check.fds = {-1, -1}, .dns.fds = {-1, -1}};
+    m->ud = k;
+    m->reaped = reaped;
+    m->ended = ended;
+    if (health != NULL) {
+        if (sscanf(health, "%d,%lld,%lld", &k->timer_fd, &k->interval, &k->start_interval) != 3 ||
+            k->timer_fd < 0 || k->interval <= 0 || k->start_interval <= 0 ||
+            (k->check.argv = helper_argv(back, "--health-check")) == NULL)
+            return false;
+        fcntl(k->timer_fd, F_SETFD, FD_CLOEXEC);
+        m->hooks[m->nhooks++] = (struct mon_hook){&k->timer_fd, true, check_due};
+    }
+    if (dns != NULL) {
+        if (sscanf(dns, "%d,%d", &k->dns_fds[0], &k->dns_fds[1]) != 2 || k->dns_fds[0] < 0 ||
+            k->dns_fds[1] < 0 || (k->dns.argv = helper_argv(back, "--dns")) == NULL)
+            return false;
+        for (int i = 0; i < 2; i++) {
+            fcntl(k->dns_fds[i], F_SETFD, FD_CLOEXEC);
+            k->dns.fds[i] = k->dns_fds[i];
+        }
+        k->dns_poll = k->dns_fds[0];
+        m->hooks[m->nhooks++] = (struct mon_hook){&k->dns_poll, true, question};
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    int back = 1;
+    const char *health = NULL, *dns = NULL;
+    for (; back < argc && strcmp(argv[back], "--") != 0; back++) {
+        if (strcmp(argv[back], "--health") == 0 && back + 1 < argc)
+            health = argv[++back];
+        else if (strcmp(argv[back], "--dns") == 0 && back + 1 < argc)
+            dns = argv[++back];
+    }
+    const char *text = getenv(MON_STATE_ENV);
+    if (back + 1 >= argc || text == NULL) {
+        fprintf(stderr, "skiff-monitor: internal to skiff (the monitor's steady state)\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct monloop m;
+    monloop_init(&m);
+    bool imported = strlen(text) < sizeof state && monloop_import(&m, text) == 0 && m.exe_fd >= 0;
+    if (imported) {
+        monloop_cloexec(&m);
+        char path[sizeof m.log.path];
+        memcpy(path, m.log.path, sizeof path);
+        sk_error err;
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD); /* blocked already: the full monitor blocked it */
+        m.sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+        struct core k;
+        bool ok = setup(&m, &k, health, dns, argv + back + 1) && m.sig_fd >= 0 &&
+                  logfile_open(&m.log, path, m.log_max_size[0] ? m.log_max_size : NULL,
+                               m.log_max_file[0] ? m.log_max_file : NULL, &err) == 0;
+        if (ok && !m.exited) {
+            monloop_reap(&m); /* an end that came during the exec */
+            monloop_run(&m);
+        }
+        ended(&k);
+        free(k.check.argv);
+        free(k.dns.argv);
+        logfile_close(&m.log);
+        monloop_flush(&m, false, NULL, false);
+    }
+    /* back to the full monitor: with the end, or, when this could not take
+     * over, with the container still running */
+    if (imported && monloop_export(&m, state, sizeof state) == 0)
+        text = state;
+    setenv(MON_STATE_ENV, text, 1);
+    if (m.exe_fd >= 0)
+        syscall(SYS_execveat, m.exe_fd, "", argv + back + 1, environ, AT_EMPTY_PATH);
+    fprintf(stderr, "skiff-monitor: cannot go back to skiff: %s\n", strerror(errno));
+    return 1;
+}
