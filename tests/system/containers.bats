@@ -297,6 +297,39 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$(skiff inspect -f '{{.State.ExitCode}} {{.State.FinishedAt}} {{.State.Error}}' "$id")" = "42 2026-01-01T00:00:00Z " ]
 }
 
+@test "a running container's monitor is skiff-monitor: stdin, logs, health checks, the end; without it the full monitor serves" {
+  id=$(skiff run -d -i --name core1 --health-cmd true --health-interval 200ms "$IMG" \
+    sh -c 'echo first; read x; echo "got $x"; printf "\377\376bad <&>\n"; exec sleep 100')
+  mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
+  [[ $(readlink "/proc/$mon/exe") == */skiff-monitor ]]
+  [ "$(cat "/proc/$mon/comm")" = skiff-monitor ]
+  # (attach passes the TERM of timeout on: the KILL ends it)
+  echo hello | timeout -k 1 2 "${SK[@]}" attach core1 >"$T/attach.out" 2>&1 || true
+  wait_until '[ "$(skiff inspect -f {{.State.Health.Status}} core1)" = healthy ]'
+  wait_until 'skiff logs core1 | grep -q bad'
+  # bytes that are not UTF-8 are U+FFFD, as docker's json-file has them
+  [ "$(skiff logs core1)" = "$(printf 'first\ngot hello\n\357\277\275\357\277\275bad <&>')" ]
+  grep -qF '"log":"\ufffd\ufffdbad \u003c\u0026\u003e\n"' "$T/root/containers/$id/$id-json.log"
+  # the same process all along: the check ran as a helper, the monitor is the container's parent
+  [ "$(jq .MonitorPid "$T/root/containers/$id/state.json")" = "$mon" ]
+  [ "$(ps -o ppid= -p "$(skiff inspect -f '{{.State.Pid}}' core1)" | tr -d ' ')" = "$mon" ]
+  skiff stop -t 1 core1 >/dev/null
+  [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' core1)" = "exited 137" ]
+  ! kill -0 "$mon" 2>/dev/null
+  # without skiff-monitor the full monitor serves alone, the same way
+  export SKIFF_MONITOR_CORE=/nonexistent
+  id=$(skiff run -d --name full1 --health-cmd true --health-interval 200ms "$IMG" sh -c 'echo one; exec sleep 100')
+  mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
+  [[ $(readlink "/proc/$mon/exe") != */skiff-monitor ]]
+  wait_until '[ "$(skiff inspect -f {{.State.Health.Status}} full1)" = healthy ]'
+  [ "$(skiff logs full1)" = one ]
+  run skiff run --rm "$IMG" sh -c 'echo two; exit 3'
+  [ "$status" -eq 3 ] && [ "$output" = two ]
+  skiff stop -t 1 full1 >/dev/null
+  [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' full1)" = "exited 137" ]
+  unset SKIFF_MONITOR_CORE
+}
+
 @test "50 concurrent run -d: unique names and ids, every record readable" {
   local pids=()
   for i in $(seq 50); do

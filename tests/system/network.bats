@@ -331,6 +331,16 @@ PY
   [[ $output == *"Name:	outside.test"*"Address: 198.18.0.77"* ]]
   run skiff run --rm --network dnsnet "$IMG" sh -c 'timeout 5 wget -q -O- http://alpha/; exit $?'
   [ "$output" = hello-from-skiff ]
+  # the name server runs when asked (a helper of alpha's skiff-monitor); a
+  # helper killed is started again with the next question
+  b=$(skiff run -d --network dnsnet "$IMG" sleep 100)
+  skiff exec "$b" nslookup alpha >/dev/null
+  helper=$(pgrep -f "monitor --dns $b")
+  [ -n "$helper" ]
+  [ "$(ps -o ppid= -p "$helper" | tr -d ' ')" = "$(jq .MonitorPid "$T/root/containers/$b/state.json")" ]
+  kill -9 "$helper"
+  run skiff exec "$b" nslookup db
+  [ "$(grep -c "Address: $ipa" <<<"$output")" -eq 1 ]
   # the default bridge has no name server of skiff's: the host's resolv.conf
   run skiff run --rm "$IMG" cat /etc/resolv.conf
   [[ $output != *127.0.0.11* ]]
