@@ -81,7 +81,7 @@ int print_inspected(const char *format, json_t *objects);
 
 extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd_image_prune,
     cmd_save, cmd_load, cmd_import, cmd_system_df, cmd_image_history, cmd_pull, cmd_login,
-    cmd_logout, cmd_run, cmd_create, cmd_start, cmd_attach, cmd_stop, cmd_kill, cmd_rm,
+    cmd_logout, cmd_update, cmd_run, cmd_create, cmd_start, cmd_attach, cmd_stop, cmd_kill, cmd_rm,
     cmd_restart, cmd_wait, cmd_pause, cmd_unpause, cmd_rename, cmd_ps, cmd_inspect,
     cmd_container_inspect, cmd_logs, cmd_container_prune, cmd_monitor, cmd_exec, cmd_cp, cmd_top, cmd_stats, cmd_port, cmd_diff, cmd_export, cmd_events, cmd_volume_create, cmd_volume_ls,
     cmd_volume_inspect, cmd_volume_rm, cmd_volume_prune, cmd_network_create, cmd_network_ls,

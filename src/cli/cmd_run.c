@@ -182,7 +182,7 @@ enum {
     O_INIT, O_STOPSIG, O_STOPTIME, O_ULIMIT, O_SYSCTL, O_SHM, O_GROUPADD, O_PULL, O_PLATFORM,
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
-    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE,
+    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO,
 };
 
 static const struct option run_opts[] = {
@@ -299,6 +299,58 @@ static int parse_duration(const char *s, int64_t *ns)
     return 0;
 }
 
+/* The resource flags run, create and update share, into a HostConfig (an
+ * update body): 1 when o was one, 0 when not, -1 on error. */
+static int parse_resource(int o, const char *optarg, json_t *hc, sk_error *err)
+{
+    int64_t n;
+    switch (o) {
+    case 'm': case O_MEMSWAP: case O_MEMRES: case O_SHM:
+        if (strcmp(optarg, "-1") == 0 && o == O_MEMSWAP)
+            n = -1;
+        else if (parse_bytes(optarg, &n) < 0)
+            return sk_err(err, 0, "invalid size: '%s'", optarg);
+        json_object_set_new(hc, o == 'm' ? "Memory" : o == O_MEMSWAP ? "MemorySwap"
+                                : o == O_MEMRES ? "MemoryReservation" : "ShmSize", json_integer(n));
+        return 1;
+    case O_CPUS: {
+        char *end;
+        double v = strtod(optarg, &end);
+        if (*end || v <= 0)
+            return sk_err(err, 0, "invalid argument \"%s\" for \"--cpus\" flag", optarg);
+        json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9)));
+        return 1;
+    }
+    case 'c': case O_CPUQUOTA: case O_CPUPERIOD: case O_PIDS: {
+        int64_t v;
+        if (sk_parse_i64(optarg, &v) < 0)
+            return sk_err(err, 0, "invalid argument \"%s\"", optarg);
+        json_object_set_new(hc, o == 'c' ? "CpuShares" : o == O_CPUQUOTA ? "CpuQuota"
+                                : o == O_CPUPERIOD ? "CpuPeriod" : "PidsLimit", json_integer(v));
+        return 1;
+    }
+    case O_CPUSET: json_object_set_new(hc, "CpusetCpus", json_string(optarg)); return 1;
+    case O_RESTART: {
+        char name[64];
+        int max = 0;
+        if (sscanf(optarg, "%63[^:]:%d", name, &max) < 1)
+            return sk_err(err, 0, "invalid restart policy format");
+        json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", name,
+                                                           "MaximumRetryCount", max));
+        return 1;
+    }
+    case O_CPUSETMEMS: json_object_set_new(hc, "CpusetMems", json_string(optarg)); return 1;
+    case O_BLKIO: {
+        int w;
+        if (sk_parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
+            return sk_err(err, 0, "invalid argument \"%s\" for \"--blkio-weight\" flag", optarg);
+        json_object_set_new(hc, "BlkioWeight", json_integer(w));
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
 static int parse_run(int argc, char **argv, struct run_args *a, const struct cli_cmd *cmd,
                      sk_error *err)
 {
@@ -310,7 +362,6 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
     _cleanup_json_ json_t *aliases = json_array();
     a->sig_proxy = true;
     int o;
-    int64_t n;
     while ((o = getopt_long(argc, argv, "+e:l:w:u:h:itdv:m:c:p:P", run_opts, NULL)) != -1) {
         switch (o) {
         case O_NAME: a->name = optarg; break;
@@ -342,31 +393,6 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         case 'v': push(hc, "Binds", optarg); break;
         case O_MOUNT: if (parse_mount(hc, optarg, err) < 0) return -1; break;
         case O_READONLY: json_object_set_new(hc, "ReadonlyRootfs", json_true()); break;
-        case 'm': case O_MEMSWAP: case O_MEMRES: case O_SHM:
-            if (strcmp(optarg, "-1") == 0 && o == O_MEMSWAP)
-                n = -1;
-            else if (parse_bytes(optarg, &n) < 0)
-                return sk_err(err, 0, "invalid size: '%s'", optarg);
-            json_object_set_new(hc, o == 'm' ? "Memory" : o == O_MEMSWAP ? "MemorySwap"
-                                    : o == O_MEMRES ? "MemoryReservation" : "ShmSize", json_integer(n));
-            break;
-        case O_CPUS: {
-            char *end;
-            double v = strtod(optarg, &end);
-            if (*end || v <= 0)
-                return sk_err(err, 0, "invalid argument \"%s\" for \"--cpus\" flag", optarg);
-            json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9)));
-            break;
-        }
-        case 'c': case O_CPUQUOTA: case O_CPUPERIOD: case O_PIDS: {
-            int64_t v;
-            if (sk_parse_i64(optarg, &v) < 0)
-                return sk_err(err, 0, "invalid argument \"%s\"", optarg);
-            json_object_set_new(hc, o == 'c' ? "CpuShares" : o == O_CPUQUOTA ? "CpuQuota"
-                                    : o == O_CPUPERIOD ? "CpuPeriod" : "PidsLimit", json_integer(v));
-            break;
-        }
-        case O_CPUSET: json_object_set_new(hc, "CpusetCpus", json_string(optarg)); break;
         case O_CAPADD: push(hc, "CapAdd", optarg); break;
         case O_CAPDROP: push(hc, "CapDrop", optarg); break;
         case O_PRIV: json_object_set_new(hc, "Privileged", json_true()); break;
@@ -384,15 +410,6 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             }
             push(hc, "SecurityOpt", optarg);
             break;
-        case O_RESTART: {
-            char name[64];
-            int max = 0;
-            if (sscanf(optarg, "%63[^:]:%d", name, &max) < 1)
-                return sk_err(err, 0, "invalid restart policy format");
-            json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", name,
-                                                               "MaximumRetryCount", max));
-            break;
-        }
         case O_INIT: json_object_set_new(hc, "Init", json_true()); break;
         case O_STOPSIG: json_object_set_new(b, "StopSignal", json_string(optarg)); break;
         case O_STOPTIME: {
@@ -480,7 +497,14 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         case O_ALIAS: json_array_append_new(aliases, json_string(optarg)); break;
         case O_DETACHKEYS: break;
         case 'H': return 1;
-        default: return cli_usage(cmd, true) ? 2 : 2;
+        default: {
+            int r = parse_resource(o, optarg, hc, err);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                return cli_usage(cmd, true) ? 2 : 2;
+            break;
+        }
         }
     }
     if (optind >= argc)
@@ -903,6 +927,73 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "  -u, --user string            Username or UID (format: <name|uid>[:<group|gid>])\n"          \
     "  -v, --volume list            Bind mount a volume (/host:/container[:ro])\n"                 \
     "  -w, --workdir string         Working directory inside the container\n"
+
+/* ---- update ------------------------------------------------------------------------------ */
+
+static const struct option update_opts[] = {
+    {"memory", required_argument, NULL, 'm'},
+    {"memory-swap", required_argument, NULL, O_MEMSWAP},
+    {"memory-reservation", required_argument, NULL, O_MEMRES},
+    {"cpus", required_argument, NULL, O_CPUS},
+    {"cpu-shares", required_argument, NULL, 'c'},
+    {"cpu-quota", required_argument, NULL, O_CPUQUOTA},
+    {"cpu-period", required_argument, NULL, O_CPUPERIOD},
+    {"cpuset-cpus", required_argument, NULL, O_CPUSET},
+    {"cpuset-mems", required_argument, NULL, O_CPUSETMEMS},
+    {"pids-limit", required_argument, NULL, O_PIDS},
+    {"blkio-weight", required_argument, NULL, O_BLKIO},
+    {"restart", required_argument, NULL, O_RESTART},
+    {"help", no_argument, NULL, 'H'},
+    {0},
+};
+
+static int cmd_update_run(struct cli *c, int argc, char **argv)
+{
+    sk_error err;
+    _cleanup_json_ json_t *body = json_object();
+    int o;
+    while ((o = getopt_long(argc, argv, "+m:c:", update_opts, NULL)) != -1) {
+        int r = o == 'H' ? 0 : parse_resource(o, optarg, body, &err);
+        if (r < 0)
+            return cli_fail(&err);
+        if (r == 0)
+            return cli_usage(&cmd_update, o != 'H');
+    }
+    if (optind >= argc)
+        return cli_usage(&cmd_update, true);
+    if (json_object_size(body) == 0)
+        return cli_failf("you must provide one or more flags when using this command");
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
+        return cli_fail(&err);
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        if (sk_container_update(e, argv[i], body, &err) < 0) {
+            fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+            rc = 1;
+        } else {
+            printf("%s\n", argv[i]);
+        }
+    }
+    return rc;
+}
+
+const struct cli_cmd cmd_update = {
+    "update", "[OPTIONS] CONTAINER [CONTAINER...]",
+    "Update configuration of one or more containers",
+    "      --blkio-weight uint16    Block IO (relative weight), between 10 and 1000, or 0 to disable\n"
+    "      --cpu-period int         Limit CPU CFS (Completely Fair Scheduler) period\n"
+    "      --cpu-quota int          Limit CPU CFS (Completely Fair Scheduler) quota\n"
+    "  -c, --cpu-shares int         CPU shares (relative weight)\n"
+    "      --cpus decimal           Number of CPUs\n"
+    "      --cpuset-cpus string     CPUs in which to allow execution (0-3, 0,1)\n"
+    "      --cpuset-mems string     MEMs in which to allow execution (0-3, 0,1)\n"
+    "  -m, --memory bytes           Memory limit\n"
+    "      --memory-reservation b   Memory soft limit\n"
+    "      --memory-swap bytes      Swap limit equal to memory plus swap: -1 to enable unlimited swap\n"
+    "      --pids-limit int         Tune container pids limit (set -1 for unlimited)\n"
+    "      --restart string         Restart policy to apply when a container exits\n",
+    cmd_update_run};
 
 const struct cli_cmd cmd_run = {
     "run", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image",

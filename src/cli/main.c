@@ -23,7 +23,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_kill,    &cmd_rm,         &cmd_ps,      &cmd_logs,          &cmd_inspect,
     &cmd_exec,    &cmd_wait,       &cmd_attach,  &cmd_pause,         &cmd_unpause,
     &cmd_rename,  &cmd_cp,         &cmd_top,     &cmd_stats,         &cmd_port,
-    &cmd_diff,    &cmd_export,     &cmd_events,
+    &cmd_diff,    &cmd_export,     &cmd_events,  &cmd_update,
     &cmd_volume_create, &cmd_volume_ls, &cmd_volume_inspect, &cmd_volume_rm, &cmd_volume_prune,
     &cmd_network_create, &cmd_network_ls, &cmd_network_inspect, &cmd_network_rm, &cmd_network_prune,
     &cmd_network_connect, &cmd_network_disconnect,

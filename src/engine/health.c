@@ -80,16 +80,19 @@ static int64_t next_delay(const struct health *h)
     return starting ? h->start_interval : h->interval;
 }
 
-static void save(struct sk_engine *e, struct ctr *c, json_t *health)
+/* Status "starting", no failures; the results so far stay (as docker's). */
+static void save_starting(struct ctr *c)
 {
     int lock = ctr_lock(c, NULL);
     if (ctr_reload_state(c, NULL) == 0) {
-        json_object_set(c->state, "Health", health);
+        json_t *log = json_object_get(json_object_get(c->state, "Health"), "Log");
+        log = json_is_array(log) ? json_incref(log) : json_array();
+        json_object_set_new(c->state, "Health", json_pack("{s:s, s:i, s:o}", "Status", "starting",
+                                                          "FailingStreak", 0, "Log", log));
         ctr_save_state(c, NULL);
     }
     if (lock >= 0)
         close(lock);
-    (void)e;
 }
 
 void health_start(struct health *h, struct sk_engine *e, struct ctr *c)
@@ -99,9 +102,8 @@ void health_start(struct health *h, struct sk_engine *e, struct ctr *c)
     h->status = "starting";
     h->streak = 0;
     h->container_start_ns = now_ns();
-    json_t *health = json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
-    save(e, c, health);
-    json_decref(health);
+    save_starting(c);
+    (void)e;
     /* docker runs the first check one interval after the start (start
      * interval while in the start period) */
     arm(h, h->start_period > 0 ? h->start_interval : h->interval);

@@ -41,6 +41,8 @@
 #include "util/strbuf.h"
 #include "util/strutil.h"
 
+/* How long a container's first moments are served in process. */
+#define HANDOFF_MS 200
 /* A name server started by skiff-monitor ends after this long without a question. */
 #define DNS_IDLE_MS 30000
 
@@ -363,8 +365,20 @@ static void set_hooks(struct mon *m)
 static void loop(struct mon *m)
 {
     set_hooks(m);
+    m->l.deadline_ms = 0;
     monloop_run(&m->l);
 }
+
+/* Whether the loop can go to skiff-monitor as it is now: no output still
+ * owed to a client, no health check of ours running. */
+static bool can_hand_over(struct mon *m)
+{
+    for (int i = 0; i < MON_MAX_CLIENTS; i++)
+        if (m->l.cl[i].fd >= 0 && (m->l.cl[i].off < m->l.cl[i].out.len || m->l.cl[i].mode == 0))
+            return false;
+    return m->h.pid <= 0;
+}
+
 
 /* ---- the end ----------------------------------------------------------------------- */
 
@@ -581,6 +595,23 @@ static int take_over(struct mon *m, const char *sock, sk_error *err)
     return rc;
 }
 
+/* The first moments in process (a short-lived container ends without two
+ * more execs), then skiff-monitor's. */
+static void serve(struct mon *m, const struct timespec *t0, int delay_ms)
+{
+    set_hooks(m);
+    for (int tries = 0; !m->l.exited && tries < 50; tries++) {
+        m->l.deadline_ms = sk_monotonic_ms() + HANDOFF_MS;
+        monloop_run(&m->l);
+        if (!m->l.exited && can_hand_over(m)) {
+            to_core(m, t0, delay_ms); /* returns when it cannot be */
+            break;
+        }
+    }
+    if (!m->l.exited)
+        loop(m);
+}
+
 /* `skiff monitor --health-check ID`: one check, for skiff-monitor; the exit
  * status says which interval comes next (0 the interval, 1 the start
  * interval: still starting). */
@@ -697,7 +728,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
                 break;
             }
             m.l.exited = false;
-            to_core(&m, &t0, delay_ms);
+            serve(&m, &t0, delay_ms);
         }
         resumed = false;
         if (!m.l.exited)

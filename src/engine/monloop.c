@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CLIENT_BUF_MAX (8u << 20)
@@ -249,6 +250,13 @@ void monloop_reap(struct monloop *m)
     }
 }
 
+int64_t sk_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void monloop_run(struct monloop *m)
 {
     enum { FIXED = 4 };
@@ -275,11 +283,20 @@ void monloop_run(struct monloop *m)
         if (m->exited && drained)
             return;
         /* after the exit, output still in the pipes is read without waiting */
-        int r = poll(p, (nfds_t)n, m->exited ? 200 : -1);
+        int timeout = m->exited ? 200 : -1;
+        if (!m->exited && m->deadline_ms > 0) {
+            int64_t left = m->deadline_ms - sk_monotonic_ms();
+            if (left <= 0)
+                return;
+            timeout = (int)left;
+        }
+        int r = poll(p, (nfds_t)n, timeout);
         if (r < 0 && errno != EINTR)
             return;
         if (r == 0 && m->exited)
             return; /* a process outside the container holds the pipe: stop waiting */
+        if (r == 0)
+            continue; /* the deadline: seen at the top */
         if (p[0].revents)
             monloop_reap(m);
         if (p[1].revents)

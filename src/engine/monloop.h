@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "engine/logfile.h"
@@ -55,6 +56,7 @@ struct monloop {
     size_t nheld;
     int exe_fd;  /* the binary to go back to (moncore) */
     char user[64]; /* the full monitor's own, handed on as it is */
+    int64_t deadline_ms; /* monloop_run returns then (sk_monotonic_ms); 0: none */
     struct mon_hook hooks[4];
     int nhooks;
     void (*reaped)(void *ud, pid_t pid, int status); /* another child */
@@ -63,8 +65,10 @@ struct monloop {
 };
 
 void monloop_init(struct monloop *m);
-/* Serve until the container's process is gone and its output drained. */
+/* Serve until the container's process is gone and its output drained, or
+ * until the deadline. */
 void monloop_run(struct monloop *m);
+int64_t sk_monotonic_ms(void);
 /* Reap what has ended (the container's process is recorded). */
 void monloop_reap(struct monloop *m);
 /* Take the clients waiting in the listen backlog and what each wants

@@ -407,14 +407,6 @@ YML
 }
 
 # cg_file PID CONTROLLER V1FILE V2FILE: the path of a container's cgroup file
-cg_file() {
-  local rel
-  rel=$(awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup")
-  if [[ -n $rel ]]; then echo "/sys/fs/cgroup/$2$rel/$3"; return; fi
-  rel=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")
-  echo "/sys/fs/cgroup$rel/$4"
-}
-
 @test "api: docker update sets limits on the running container and the restart policy" {
   docker run -d --name upd "$IMG" sleep 60
   docker update --memory 64m --memory-swap 128m --pids-limit 50 --restart on-failure:2 upd

@@ -301,7 +301,8 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   id=$(skiff run -d -i --name core1 --health-cmd true --health-interval 200ms "$IMG" \
     sh -c 'echo first; read x; echo "got $x"; printf "\377\376bad <&>\n"; exec sleep 100')
   mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
-  [[ $(readlink "/proc/$mon/exe") == */skiff-monitor ]]
+  # the first moments are the full monitor's (a short-lived container ends there)
+  wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
   [ "$(cat "/proc/$mon/comm")" = skiff-monitor ]
   # (attach passes the TERM of timeout on: the KILL ends it)
   echo hello | timeout -k 1 2 "${SK[@]}" attach core1 >"$T/attach.out" 2>&1 || true
@@ -328,6 +329,26 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   skiff stop -t 1 full1 >/dev/null
   [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' full1)" = "exited 137" ]
   unset SKIFF_MONITOR_CORE
+}
+
+@test "update: limits of a running container at once, the restart policy; bad values refused" {
+  id=$(skiff run -d --name upd "$IMG" sleep 60)
+  [ "$(skiff update -m 64m --memory-swap 128m --pids-limit 50 --cpus 0.5 --restart on-failure:2 upd)" = upd ]
+  [ "$(skiff inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' upd)" = "67108864 50 500000000 on-failure:2" ]
+  pid=$(skiff inspect -f '{{.State.Pid}}' upd)
+  [ "$(cat "$(cg_file "$pid" memory memory.limit_in_bytes memory.max)")" = 67108864 ]
+  [ "$(cat "$(cg_file "$pid" pids pids.max pids.max)")" = 50 ]
+  run skiff update upd
+  [ "$status" -eq 1 ]
+  [[ $output == *"one or more flags"* ]]
+  run skiff update -m 1k upd
+  [ "$status" -eq 1 ]
+  [[ $output == *"6MB"* ]]
+  run skiff update --restart sometimes upd
+  [[ $output == *"invalid restart policy"* ]]
+  run skiff update -m 64m nosuch
+  [ "$status" -eq 1 ]
+  [[ $output == *"No such container: nosuch"* ]]
 }
 
 @test "50 concurrent run -d: unique names and ids, every record readable" {

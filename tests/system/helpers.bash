@@ -129,3 +129,12 @@ podman_ulimits() {
   ((u > 32768)) && u=32768
   echo "--ulimit nofile=$n:$n --ulimit nproc=$u:$u"
 }
+
+# cg_file PID CONTROLLER V1-FILE V2-FILE: a process's cgroup file (v1 or v2)
+cg_file() {
+  local rel
+  rel=$(awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup")
+  if [[ -n $rel ]]; then echo "/sys/fs/cgroup/$2$rel/$3"; return; fi
+  rel=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")
+  echo "/sys/fs/cgroup$rel/$4"
+}

@@ -334,10 +334,12 @@ PY
   # the name server runs when asked (a helper of alpha's skiff-monitor); a
   # helper killed is started again with the next question
   b=$(skiff run -d --network dnsnet "$IMG" sleep 100)
+  mon=$(jq .MonitorPid "$T/root/containers/$b/state.json")
+  wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
   skiff exec "$b" nslookup alpha >/dev/null
   helper=$(pgrep -f "monitor --dns $b")
   [ -n "$helper" ]
-  [ "$(ps -o ppid= -p "$helper" | tr -d ' ')" = "$(jq .MonitorPid "$T/root/containers/$b/state.json")" ]
+  [ "$(ps -o ppid= -p "$helper" | tr -d ' ')" = "$mon" ]
   kill -9 "$helper"
   run skiff exec "$b" nslookup db
   [ "$(grep -c "Address: $ipa" <<<"$output")" -eq 1 ]
