@@ -223,7 +223,8 @@ int sk_container_changes(struct sk_engine *e, const char *ref, json_t **out, sk_
 int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, json_t **out,
                      sk_error *err);
 /* One sample, shaped like the Docker API's stats (cpu_stats.cpu_usage.total_usage
- * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0). */
+ * in ns, memory_stats.usage/limit, pids_stats.current, networks.eth0,
+ * blkio_stats.io_service_bytes_recursive [{major, minor, op, value}]). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
 /* Does a list object (sk_container_list) pass docker's filters {"kind":
@@ -253,6 +254,15 @@ int sk_image_filter(struct sk_engine *e, json_t *rows, json_t *filters, json_t *
                     sk_error *err);
 /* docker pull: registry_pull with the engine's insecure registries (o's
  * are ignored), then a "pull" event. */
+/* docker load / save / import through the image store (image/archive.h),
+ * with their events: image load (one per image), save, import. */
+struct byte_source;
+struct import_opts;
+int sk_image_load(struct sk_engine *e, const struct byte_source *src, json_t **loaded, sk_error *err);
+int sk_image_save(struct sk_engine *e, char *const *names, size_t n, int fd, sk_error *err);
+int sk_image_import(struct sk_engine *e, const struct byte_source *src, const struct import_opts *o,
+                    char id[72], sk_error *err);
+
 struct pull_opts;
 struct pull_result;
 int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *o,

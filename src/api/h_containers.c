@@ -400,8 +400,6 @@ static json_t *sample(struct api_ctx *x, sk_error *err)
     json_t *mem = json_object_get(s, "memory_stats");
     json_object_set_new(mem, "stats", json_pack("{s:I, s:I}", "inactive_file", (json_int_t)0, "cache",
                                                 json_integer_value(json_object_get(mem, "cache"))));
-    json_object_set_new(s, "blkio_stats", json_pack("{s:n, s:n}", "io_service_bytes_recursive",
-                                                    "io_serviced_recursive"));
     const char *name = json_string_value(json_object_get(s, "name"));
     if (name != NULL && name[0] != '/') {
         char n[300];

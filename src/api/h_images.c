@@ -552,7 +552,7 @@ static int with_body(struct api_ctx *x, int (*fn)(void *ud, const struct byte_so
 }
 
 struct import_job {
-    struct image_store *s;
+    struct sk_engine *e;
     struct import_opts o;
     char id[72];
 };
@@ -560,7 +560,7 @@ struct import_job {
 static int run_import(void *ud, const struct byte_source *src, sk_error *err)
 {
     struct import_job *j = ud;
-    return image_import(j->s, src, &j->o, j->id, err);
+    return sk_image_import(j->e, src, &j->o, j->id, err);
 }
 
 /* fromSrc=- : the body is a root filesystem tar */
@@ -600,7 +600,8 @@ static int img_import(struct api_ctx *x, const char *from)
         arch[strcspn(arch, "/")] = '\0';
     }
     struct import_job j = {.o = {name, changes, message, arch}};
-    if ((j.s = sk_engine_images(x->e, &err)) == NULL || with_body(x, run_import, &j, &err) < 0)
+    j.e = x->e;
+    if (with_body(x, run_import, &j, &err) < 0)
         return api_fail(x, &err);
     if (http_chunked_begin(x->c, 200, "application/json", NULL) < 0 ||
         send_line(x, json_pack("{s:s}", "status", j.id)) < 0)
@@ -619,14 +620,14 @@ static int img_create(struct api_ctx *x)
 }
 
 struct load_job {
-    struct image_store *s;
+    struct sk_engine *e;
     json_t *loaded;
 };
 
 static int run_load(void *ud, const struct byte_source *src, sk_error *err)
 {
     struct load_job *j = ud;
-    return image_load(j->s, src, &j->loaded, err);
+    return sk_image_load(j->e, src, &j->loaded, err);
 }
 
 /* the body is a docker-save tar (or an OCI layout); quiet changes nothing:
@@ -635,7 +636,8 @@ static int img_load(struct api_ctx *x)
 {
     sk_error err;
     struct load_job j = {0};
-    if ((j.s = sk_engine_images(x->e, &err)) == NULL || with_body(x, run_load, &j, &err) < 0)
+    j.e = x->e;
+    if (with_body(x, run_load, &j, &err) < 0)
         return api_fail(x, &err);
     int rc = http_chunked_begin(x->c, 200, "application/json", NULL);
     size_t i;
@@ -654,7 +656,7 @@ static int img_load(struct api_ctx *x)
 /* ---- save --------------------------------------------------------------------------------- */
 
 struct save_job {
-    struct image_store *s;
+    struct sk_engine *e;
     char **names;
     int fd;
     int rc;
@@ -664,7 +666,7 @@ struct save_job {
 static void *run_save(void *arg)
 {
     struct save_job *j = arg;
-    j->rc = image_save(j->s, j->names, sk_strv_len(j->names), j->fd, &j->err);
+    j->rc = sk_image_save(j->e, j->names, sk_strv_len(j->names), j->fd, &j->err);
     close(j->fd);
     return NULL;
 }
@@ -686,7 +688,7 @@ static int save(struct api_ctx *x, char **names)
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         return api_error(x, 500, "pipe: %s", strerror(errno));
-    struct save_job j = {.s = s, .names = names, .fd = fds[1]};
+    struct save_job j = {.e = x->e, .names = names, .fd = fds[1]};
     pthread_t t;
     if (pthread_create(&t, NULL, run_save, &j) != 0) {
         close(fds[0]);

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "image/archive.h"
+#include "skiff/engine.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 
@@ -28,8 +29,8 @@ static int cmd_save_run(struct cli *c, int argc, char **argv)
     if (output == NULL && isatty(1))
         return cli_failf("cowardly refusing to save to a terminal. Use the -o flag or redirect");
     sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     int fd = 1;
     char tmp[4200];
@@ -39,7 +40,7 @@ static int cmd_save_run(struct cli *c, int argc, char **argv)
         if (fd < 0)
             return cli_failf("failed to save to %s: %s", output, strerror(errno));
     }
-    int r = image_save(s, argv + optind, (size_t)(argc - optind), fd, &err);
+    int r = sk_image_save(e, argv + optind, (size_t)(argc - optind), fd, &err);
     if (output != NULL) {
         close(fd);
         if (r == 0 && rename(tmp, output) < 0)
@@ -74,13 +75,13 @@ static int cmd_load_run(struct cli *c, int argc, char **argv)
     if (fd < 0)
         return cli_failf("open %s: %s", input ? input : "stdin", strerror(errno));
     sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     struct fd_source fs = {fd};
     struct byte_source src = {fd_source_read, &fs};
     json_t *loaded = NULL;
-    if (image_load(s, &src, &loaded, &err) < 0)
+    if (sk_image_load(e, &src, &loaded, &err) < 0)
         return cli_fail(&err);
     size_t i;
     json_t *l;
@@ -132,14 +133,14 @@ static int cmd_import_run(struct cli *c, int argc, char **argv)
         message = msg;
     }
     sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL)
+    struct sk_engine *e = cli_engine(c, &err);
+    if (e == NULL)
         return cli_fail(&err);
     struct fd_source fs = {fd};
     struct byte_source src = {fd_source_read, &fs};
     struct import_opts io = {ref, changes, message, arch};
     char id[72];
-    if (image_import(s, &src, &io, id, &err) < 0)
+    if (sk_image_import(e, &src, &io, id, &err) < 0)
         return cli_fail(&err);
     printf("%s\n", id);
     return 0;

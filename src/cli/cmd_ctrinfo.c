@@ -140,12 +140,22 @@ static int cmd_stats_run(struct cli *c, int argc, char **argv)
             snprintf(pids, sizeof pids, "%llu", (unsigned long long)u64(b, "pids_stats", "current", NULL));
             snprintf(usage, sizeof usage, "%s / %s", memu, meml);
             snprintf(net, sizeof net, "%s / %s", rx, tx);
+            uint64_t io[2] = {0, 0}; /* read, write */
+            json_t *dev;
+            size_t k;
+            json_array_foreach(json_object_get(json_object_get(b, "blkio_stats"), "io_service_bytes_recursive"), k, dev)
+                io[strcmp(json_string_value(json_object_get(dev, "op")) ?: "", "write") == 0] +=
+                    (uint64_t)json_integer_value(json_object_get(dev, "value"));
+            char ior[32], iow[32], block[80];
+            human_size(io[0], ior, sizeof ior);
+            human_size(io[1], iow, sizeof iow);
+            snprintf(block, sizeof block, "%s / %s", ior, iow);
             const char *name = json_string_value(json_object_get(b, "name"));
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID",
                                                   id, "Container", id, "Name",
                                                   name && name[0] == '/' ? name + 1 : name ? name : "",
                                                   "CPUPerc", cpus, "MemUsage", usage, "MemPerc", memp,
-                                                  "NetIO", net, "BlockIO", "0B / 0B"));
+                                                  "NetIO", net, "BlockIO", block));
             json_object_set_new(json_array_get(rows, json_array_size(rows) - 1), "PIDs", json_string(pids));
             json_decref(b);
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "image/archive.h"
 #include "image/image.h"
 #include "image/reference.h"
 #include "image/registry.h"
@@ -169,6 +170,42 @@ int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *
     if (registry_pull(s, ref, &po, res, err) < 0)
         return -1;
     sk_event(e, "image", "pull", res->name, json_pack("{s:s}", "name", res->name));
+    return 0;
+}
+
+int sk_image_load(struct sk_engine *e, const struct byte_source *src, json_t **loaded, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    if (s == NULL || image_load(s, src, loaded, err) < 0)
+        return -1;
+    size_t i;
+    json_t *l;
+    json_array_foreach(*loaded, i, l) {
+        /* "Loaded image: busybox:latest" or "Loaded image ID: sha256:..." */
+        const char *line = json_string_value(l), *colon = line ? strstr(line, ": ") : NULL;
+        if (colon != NULL)
+            sk_event(e, "image", "load", colon + 2, json_pack("{s:s}", "name", colon + 2));
+    }
+    return 0;
+}
+
+int sk_image_save(struct sk_engine *e, char *const *names, size_t n, int fd, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    if (s == NULL || image_save(s, names, n, fd, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        sk_event(e, "image", "save", names[i], json_pack("{s:s}", "name", names[i]));
+    return 0;
+}
+
+int sk_image_import(struct sk_engine *e, const struct byte_source *src, const struct import_opts *o,
+                    char id[72], sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    if (s == NULL || image_import(s, src, o, id, err) < 0)
+        return -1;
+    sk_event(e, "image", "import", id, o->ref ? json_pack("{s:s}", "name", o->ref) : NULL);
     return 0;
 }
 

@@ -85,7 +85,18 @@ int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_er
                      "pids_stats", "current", (json_int_t)st.pids_current, "limit",
                      (json_int_t)(st.pids_limit > (uint64_t)INT64_MAX ? 0 : st.pids_limit), "networks", "eth0", "rx_bytes", (json_int_t)rx,
                      "tx_bytes", (json_int_t)tx);
-    return *out ? 0 : sk_err(err, ENOMEM, "stats");
+    if (*out == NULL)
+        return sk_err(err, ENOMEM, "stats");
+    /* docker's blkio_stats: an entry per device and direction */
+    json_t *io = json_array();
+    for (size_t i = 0; i < st.n_io; i++)
+        for (int w = 0; w < 2; w++)
+            json_array_append_new(io, json_pack("{s:i, s:i, s:s, s:I}", "major", (int)st.io[i].major, "minor",
+                                                (int)st.io[i].minor, "op", w ? "write" : "read", "value",
+                                                (json_int_t)(w ? st.io[i].write_bytes : st.io[i].read_bytes)));
+    json_object_set_new(*out, "blkio_stats", json_pack("{s:o, s:n}", "io_service_bytes_recursive", io,
+                                                       "io_serviced_recursive"));
+    return 0;
 }
 
 /* ---- top -------------------------------------------------------------------------------- */

@@ -469,6 +469,11 @@ JSON
   [[ ${lines[0]} == "CONTAINER ID   NAME"*"CPU %"*"MEM USAGE / LIMIT"*"PIDS" ]]
   [[ ${lines[1]} == "${id:0:12}   "*"iB / "*"iB"*" 1" ]]
   [ "$(skiff stats --no-stream --format '{{.PIDs}}' "$id")" = 1 ]
+  # BLOCK I/O: what the container's cgroup read and wrote (8 MiB synced here)
+  io=$(skiff run -d "$IMG" sh -c 'dd if=/dev/zero of=/w bs=1M count=8 conv=fsync 2>/dev/null; exec sleep 100')
+  wait_until '[[ $(skiff stats --no-stream --format "{{.BlockIO}}" '"$io"') == *" / "*MB ]]'
+  w=$(skiff stats --no-stream --format '{{.BlockIO}}' "$io")
+  awk -v w="${w#* / }" 'BEGIN { exit !(w + 0 >= 8) }'
   run skiff diff "$id"
   [ "$output" = "$(printf 'C /bin\nD /bin/vi\nC /etc\nA /etc/newdir\nA /newfile')" ]
   skiff export -o "$T/fs.tar" "$id"

@@ -224,7 +224,7 @@ make_oci_layout() {
   [ "$status" -eq 125 ]
 }
 
-@test "image events: tag, untag, delete" {
+@test "image events: tag, untag, delete, save, load, import" {
   import_busybox >/dev/null
   t0=$(date +%s.%N)
   skiff tag localhost/busybox:latest ev/one:1
@@ -237,4 +237,14 @@ make_oci_layout() {
   [ "$output" = "$(printf 'tag docker.io/ev/one:1\ntag docker.io/ev/two:2\nuntag ev/one:1\nuntag localhost/busybox:latest\nuntag ev/two:2\ndelete %s' "$id")" ]
   run skiff events --since "$t0" --until "$t1" --filter event=delete --format '{{.Actor.ID}}'
   [ "$output" = "$id" ]
+  # save, load, import
+  bid=$(import_busybox)
+  t2=$(date +%s.%N)
+  skiff save -o "$T/s.tar" localhost/busybox:latest
+  skiff rmi localhost/busybox:latest >/dev/null
+  skiff load -i "$T/s.tar" >/dev/null
+  iid=$(import_busybox ev/imp:1)
+  t3=$(date +%s.%N)
+  run skiff events --since "$t2" --until "$t3" --filter type=image --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}'
+  [ "$output" = "$(printf 'save localhost/busybox:latest localhost/busybox:latest\nuntag %s localhost/busybox:latest\ndelete %s %s\nload localhost/busybox:latest localhost/busybox:latest\nimport %s ev/imp:1' "$bid" "$bid" "$bid" "$iid")" ]
 }

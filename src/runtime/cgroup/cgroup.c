@@ -126,6 +126,47 @@ uint64_t cg_stat_field(const char *dir, const char *file, const char *key)
     return 0;
 }
 
+static struct cg_io *io_device(struct cg_stats *st, unsigned major, unsigned minor)
+{
+    for (size_t i = 0; i < st->n_io; i++)
+        if (st->io[i].major == major && st->io[i].minor == minor)
+            return &st->io[i];
+    if (st->n_io == CG_IO_DEVICES)
+        return NULL;
+    st->io[st->n_io] = (struct cg_io){.major = major, .minor = minor};
+    return &st->io[st->n_io++];
+}
+
+void cg_read_io(const char *dir, const char *file, bool v2, struct cg_stats *st)
+{
+    char path[PATH_MAX];
+    _cleanup_free_ char *buf = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (sk_read_file(path, 1 << 20, &buf, NULL, NULL) < 0)
+        return;
+    for (char *l = buf, *next; l != NULL && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        unsigned major, minor;
+        char op[16];
+        unsigned long long v;
+        struct cg_io *io;
+        if (sscanf(l, "%u:%u", &major, &minor) != 2 || (io = io_device(st, major, minor)) == NULL)
+            continue;
+        if (v2) {
+            const char *r = strstr(l, " rbytes="), *w = strstr(l, " wbytes=");
+            io->read_bytes += r ? strtoull(r + 8, NULL, 10) : 0;
+            io->write_bytes += w ? strtoull(w + 8, NULL, 10) : 0;
+        } else if (sscanf(l, "%*u:%*u %15s %llu", op, &v) == 2) {
+            if (strcmp(op, "Read") == 0)
+                io->read_bytes += v;
+            else if (strcmp(op, "Write") == 0)
+                io->write_bytes += v;
+        }
+    }
+}
+
 /* ---- host layout ----------------------------------------------------- */
 
 static const char *const known_controllers[] = {

@@ -38,11 +38,17 @@ struct cg_host {
 
 struct cgroup;
 
+#define CG_IO_DEVICES 16
 struct cg_stats {
     uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
     uint64_t memory_usage, memory_limit, memory_max_usage, memory_cache;
     uint64_t oom_kills;
     uint64_t pids_current, pids_limit;
+    struct cg_io {
+        unsigned major, minor;
+        uint64_t read_bytes, write_bytes;
+    } io[CG_IO_DEVICES]; /* bytes read and written per block device */
+    size_t n_io;
 };
 
 struct cg_ops {
@@ -141,6 +147,9 @@ int cg_rmdir(const char *dir, sk_error *err);
 bool cg_has_file(const char *dir, const char *file);
 /* The number after "key " in a flat-keyed file such as memory.stat; 0 if absent. */
 uint64_t cg_stat_field(const char *dir, const char *file, const char *key);
+/* Block I/O bytes per device into st: v1's blkio.throttle.io_service_bytes
+ * ("8:0 Read 4096" lines) or v2's io.stat ("8:0 rbytes=4096 wbytes=0 ..."). */
+void cg_read_io(const char *dir, const char *file, bool v2, struct cg_stats *st);
 /* The v1 directory of the hierarchy holding controller (NULL if none). */
 const char *cg_v1_dir(const struct cgroup *cg, const char *controller);
 

@@ -376,6 +376,8 @@ static int v1_stats(struct cgroup *cg, struct cg_stats *st, sk_error *err)
         cg_read_u64(d, "pids.current", &st->pids_current);
         cg_read_u64(d, "pids.max", &st->pids_limit);
     }
+    if ((d = cg_v1_dir(cg, "blkio")) != NULL)
+        cg_read_io(d, cg_has_file(d, "blkio.throttle.io_service_bytes_recursive") ? "blkio.throttle.io_service_bytes_recursive" : "blkio.throttle.io_service_bytes", false, st);
     return 0;
 }
 

@@ -282,6 +282,7 @@ static int v2_stats(struct cgroup *cg, struct cg_stats *st, sk_error *err)
     st->cpu_system_ns = cg_stat_field(d, "cpu.stat", "system_usec") * 1000;
     cg_read_u64(d, "pids.current", &st->pids_current);
     cg_read_u64(d, "pids.max", &st->pids_limit);
+    cg_read_io(d, "io.stat", true, st);
     return 0;
 }
 
