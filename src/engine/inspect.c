@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -404,8 +405,13 @@ int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs
     struct log_ctx x = {.o = o, .sink = sink, .ud = ud, .keep = o->tail};
     if (o->tail >= 0)
         x.ring = json_array();
-    uint64_t pos = 0;
-    int r = logfile_read(path, true, &pos, emit, &x, err);
+    struct log_pos pos = {0};
+    struct stat st;
+    if (stat(path, &st) == 0) { /* the file the first read starts in */
+        pos.dev = st.st_dev;
+        pos.ino = st.st_ino;
+    }
+    int r = logfile_read(path, true, &pos.pos, emit, &x, err);
     if (x.ring != NULL) {
         size_t i;
         json_t *en;
@@ -418,11 +424,12 @@ int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs
     while (r == 0 && o->follow) {
         ctr_reconcile(e, c);
         bool running = ctr_reload_state(c, NULL) == 0 && ctr_is_running(c);
-        uint64_t before = pos;
-        r = logfile_read(path, false, &pos, emit, &x, err);
-        if (r != 0 || (!running && pos == before))
+        struct log_pos before = pos;
+        r = logfile_follow(path, &pos, emit, &x, err);
+        bool same = pos.pos == before.pos && pos.ino == before.ino;
+        if (r != 0 || (!running && same))
             break;
-        if (pos == before)
+        if (same)
             usleep(50000);
     }
     return r < 0 ? -1 : 0;

@@ -47,4 +47,16 @@ int logfile_read(const char *path, bool all_rotated, uint64_t *pos,
                  int (*fn)(void *ud, int stream, const char *time, const char *data, size_t len),
                  void *ud, sk_error *err);
 
+/* Following a log: where reading goes on, in which file. */
+struct log_pos {
+    uint64_t pos;
+    unsigned long long dev, ino; /* 0: not known yet */
+};
+/* What was added since p (the first call: from p->pos of the current file),
+ * also across a rotation (the rest of the old file, now <path>.1, then the
+ * new one) or a truncation. */
+int logfile_follow(const char *path, struct log_pos *p,
+                   int (*fn)(void *ud, int stream, const char *time, const char *data, size_t len),
+                   void *ud, sk_error *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int read_one(const char *path, uint64_t *pos,
@@ -66,4 +67,30 @@ int logfile_read(const char *path, bool all_rotated, uint64_t *pos,
         }
     }
     return read_one(path, pos, fn, ud, err);
+}
+
+int logfile_follow(const char *path, struct log_pos *p,
+                   int (*fn)(void *ud, int stream, const char *time, const char *data, size_t len),
+                   void *ud, sk_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return errno == ENOENT ? 0 : sk_err(err, errno, "log %s", path); /* being rotated */
+    if (p->ino != 0 && (st.st_ino != p->ino || st.st_dev != p->dev)) {
+        /* rotated: the rest of the file being read is <path>.1 now */
+        char old[4200];
+        struct stat os;
+        snprintf(old, sizeof old, "%s.1", path);
+        if (stat(old, &os) == 0 && os.st_ino == p->ino && os.st_dev == p->dev) {
+            int r = read_one(old, &p->pos, fn, ud, err);
+            if (r != 0)
+                return r;
+        }
+        p->pos = 0;
+    } else if ((uint64_t)st.st_size < p->pos) {
+        p->pos = 0; /* truncated (max-file 1) */
+    }
+    p->ino = st.st_ino;
+    p->dev = st.st_dev;
+    return read_one(path, &p->pos, fn, ud, err);
 }

@@ -216,6 +216,13 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ -e "$log.1" ] && [ ! -e "$log.2" ]
   [ "$(stat -c %s "$log.1")" -le 2500 ]
   [ "$(skiff logs "$id" | tail -1)" = "line 199 padding padding" ]
+  # logs -f goes on across rotations: every line, in order, once (a line
+  # every 20 ms, a rotation every ~80 lines, a 50 ms poll)
+  id=$(skiff create --log-opt max-size=2k --log-opt max-file=3 "$IMG" sh -c 'sleep 0.3; i=0; while [ $i -lt 300 ]; do echo "line $i padding padding"; i=$((i+1)); usleep 20000; done')
+  skiff start "$id" >/dev/null
+  skiff logs -f "$id" >"$T/follow.out"
+  [ "$(wc -l <"$T/follow.out")" -eq 300 ]
+  [ "$(cat "$T/follow.out")" = "$(i=0; while [ $i -lt 300 ]; do echo "line $i padding padding"; i=$((i+1)); done)" ]
 }
 
 @test "kill, pause/unpause, rm refusing a running container" {
