@@ -255,6 +255,14 @@ static const struct option run_opts[] = {
     {0},
 };
 
+/* docker's detach keys: "ctrl-p,ctrl-q" (the default with a terminal), a
+ * letter, or ctrl-<a-z, @, [, \, ], ^, _>, comma-separated. */
+struct detach_keys {
+    unsigned char seq[16];
+    size_t len, matched;
+};
+static int parse_detach_keys(const char *spec, struct detach_keys *dk, sk_error *err);
+
 struct run_args {
     json_t *body;
     const char *name;
@@ -263,6 +271,7 @@ struct run_args {
     const char *platform;
     const char *image;
     char **cmd;
+    const char *detach_keys;
 };
 
 /* Go durations for health checks: "30s", "1m30s", "500ms" -> ns. */
@@ -495,7 +504,13 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
         }
         case O_IP: ip = optarg; break;
         case O_ALIAS: json_array_append_new(aliases, json_string(optarg)); break;
-        case O_DETACHKEYS: break;
+        case O_DETACHKEYS: {
+            struct detach_keys dk;
+            if (parse_detach_keys(optarg, &dk, err) < 0)
+                return -1;
+            a->detach_keys = optarg;
+            break;
+        }
         case 'H': return 1;
         default: {
             int r = parse_resource(o, optarg, hc, err);
@@ -607,10 +622,57 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+
+static int parse_detach_keys(const char *spec, struct detach_keys *dk, sk_error *err)
+{
+    memset(dk, 0, sizeof *dk);
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        int c;
+        if (strncmp(k, "ctrl-", 5) == 0 && strlen(k) == 6 &&
+            ((k[5] >= 'a' && k[5] <= 'z') || strchr("@[\\]^_", k[5])))
+            c = (k[5] >= 'a' && k[5] <= 'z' ? k[5] - 'a' + 'A' : k[5]) & 0x1f;
+        else if (strlen(k) == 1 && k[0] > ' ' && k[0] < 0x7f)
+            c = k[0];
+        else
+            return sk_err(err, 0, "Invalid detach keys (%s) provided", spec);
+        if (dk->len == sizeof dk->seq)
+            return sk_err(err, 0, "Invalid detach keys (%s) provided", spec);
+        dk->seq[dk->len++] = (unsigned char)c;
+    }
+    return dk->len ? 0 : sk_err(err, 0, "Invalid detach keys (%s) provided", spec);
+}
+
+/* Input for the container, watched for the detach keys: what to send goes
+ * to out (up to 2n bytes); true when they were typed. */
+static bool detach_scan(struct detach_keys *dk, const char *in, size_t n, char *out, size_t *outn)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)in[i];
+        if (dk->len && b == dk->seq[dk->matched]) {
+            if (++dk->matched == dk->len) {
+                *outn = k;
+                return true;
+            }
+            continue;
+        }
+        memcpy(out + k, dk->seq, dk->matched); /* a start that was not it */
+        k += dk->matched;
+        dk->matched = dk->len && b == dk->seq[0];
+        if (!dk->matched)
+            out[k++] = (char)b;
+    }
+    *outn = k;
+    return false;
+}
+
 /* Copy the stream to our stdout/stderr (demultiplexed without a tty) and
- * our stdin to it, until the monitor closes it. */
-static void pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct sk_engine *e,
-                          const char *id, bool proxy)
+ * our stdin to it, until the monitor closes it; false when the detach keys
+ * (dk, may be NULL) were typed. */
+static bool pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct sk_engine *e,
+                          const char *id, bool proxy, struct detach_keys *dk)
 {
     char buf[65536];
     size_t have = 0;
@@ -620,7 +682,7 @@ static void pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
         if (poll(p, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            return;
+            return true;
         }
         if (p[2].revents & POLLIN) {
             struct signalfd_siginfo si;
@@ -629,20 +691,24 @@ static void pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
                     sk_container_kill(e, id, (int)si.ssi_signo, NULL);
         }
         if (p[1].revents & (POLLIN | POLLHUP)) {
-            char in[16384];
+            char in[16384], out[2 * sizeof in];
             ssize_t n = read(0, in, sizeof in);
+            size_t outn = (size_t)(n > 0 ? n : 0);
+            bool detach = n > 0 && dk != NULL && detach_scan(dk, in, (size_t)n, out, &outn);
+            if (n > 0 && outn > 0 && !write_all(fd, dk ? out : in, outn))
+                in_open = false;
+            if (detach)
+                return false;
             if (n <= 0) {
                 in_open = false;
                 shutdown(fd, SHUT_WR);
-            } else if (!write_all(fd, in, (size_t)n)) {
-                in_open = false;
             }
         }
         if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         ssize_t n = read(fd, buf + have, sizeof buf - have);
         if (n <= 0)
-            return;
+            return true;
         if (tty) {
             write_all(1, buf, (size_t)n);
             continue;
@@ -653,7 +719,7 @@ static void pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
             const unsigned char *h = (const unsigned char *)buf + off;
             size_t len = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
             if (len > sizeof buf - 8)
-                return; /* not our framing */
+                return true; /* not our framing */
             if (have - off - 8 < len)
                 break;
             write_all(h[0] == 2 ? 2 : 1, (const char *)h + 8, len);
@@ -686,13 +752,26 @@ static int start_failure(const sk_error *err)
     return 126; /* there, but it cannot run */
 }
 
+/* The detach keys of an attach: keys (NULL: ctrl-p,ctrl-q with a terminal,
+ * none without one, where the input may be any bytes); NULL without stdin. */
+static struct detach_keys *detach_keys_for(const char *keys, bool tty, bool with_stdin,
+                                           struct detach_keys *dk, sk_error *err)
+{
+    if (!with_stdin || (keys == NULL && !tty))
+        return NULL;
+    return parse_detach_keys(keys ? keys : "ctrl-p,ctrl-q", dk, err) < 0 ? NULL : dk;
+}
+
 static int start_attached(struct cli *c, const char *id, bool tty, bool with_stdin, bool proxy,
-                          bool rm)
+                          bool rm, const char *keys)
 {
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
     struct sk_start_opts so = {.attach = true, .attach_stdin = with_stdin};
     if (e == NULL)
+        return cli_fail(&err), 125;
+    struct detach_keys dkbuf, *dk = detach_keys_for(keys, tty, with_stdin, &dkbuf, &err);
+    if (keys != NULL && with_stdin && dk == NULL)
         return cli_fail(&err), 125;
     int sigfd = tty ? -1 : proxied_signals();
     if (sk_container_start(e, id, &so, &err) < 0) {
@@ -702,8 +781,15 @@ static int start_attached(struct cli *c, const char *id, bool tty, bool with_std
     }
     if (tty && with_stdin)
         raw_tty();
-    pump_attached(so.attach_fd, tty, with_stdin, sigfd, e, id, proxy);
+    bool ended = pump_attached(so.attach_fd, tty, with_stdin, sigfd, e, id, proxy, dk);
     close(so.attach_fd);
+    if (!ended) { /* detached: the container runs on */
+        close(so.wait_fd);
+        restore_tty();
+        if (sigfd >= 0)
+            close(sigfd);
+        return 0;
+    }
     struct sk_exit ex;
     int r = sk_wait_fd(so.wait_fd, &ex, &err);
     close(so.wait_fd);
@@ -749,7 +835,7 @@ static int cmd_run_run(struct cli *c, int argc, char **argv)
     }
     if (tty && !isatty(0) && in)
         return cli_failf("the input device is not a TTY"), 1;
-    return start_attached(c, id, tty, in, a.sig_proxy, a.rm);
+    return start_attached(c, id, tty, in, a.sig_proxy, a.rm, a.detach_keys);
 }
 
 static int cmd_create_run(struct cli *c, int argc, char **argv)
@@ -781,13 +867,16 @@ static int cmd_start_run(struct cli *c, int argc, char **argv)
                                          {"detach-keys", required_argument, NULL, 'k'},
                                          {0}};
     bool attach = false, in = false;
+    const char *keys = NULL;
     int o;
     while ((o = getopt_long(argc, argv, "ai", opts, NULL)) != -1) {
         if (o == 'a')
             attach = true;
         else if (o == 'i')
             in = true;
-        else if (o != 'k')
+        else if (o == 'k')
+            keys = optarg;
+        else
             return cli_usage(&cmd_start, true);
     }
     if (optind >= argc)
@@ -805,7 +894,7 @@ static int cmd_start_run(struct cli *c, int argc, char **argv)
         bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
         bool open_in = json_is_true(json_object_get(json_object_get(info, "Config"), "OpenStdin"));
         json_decref(info);
-        return start_attached(c, argv[optind], tty, in && open_in, true, false);
+        return start_attached(c, argv[optind], tty, in && open_in, true, false, keys);
     }
     int rc = 0;
     for (int i = optind; i < argc; i++) {
@@ -829,13 +918,16 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
                                          {"detach-keys", required_argument, NULL, 'k'},
                                          {0}};
     bool no_stdin = false, proxy = true;
+    const char *keys = NULL;
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'n')
             no_stdin = true;
         else if (o == 's')
             proxy = !optarg || strcmp(optarg, "false");
-        else if (o != 'k')
+        else if (o == 'k')
+            keys = optarg;
+        else
             return cli_usage(&cmd_attach, true);
     }
     if (optind != argc - 1)
@@ -850,15 +942,20 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     char id[SK_ID_LEN + 1];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(info, "Id")));
     json_decref(info);
+    struct detach_keys dkbuf, *dk = detach_keys_for(keys, tty, in, &dkbuf, &err);
+    if (keys != NULL && in && dk == NULL)
+        return cli_fail(&err);
     int fd;
     if (sk_container_attach(e, id, in, &fd, &err) < 0)
         return cli_fail(&err);
     int sigfd = tty ? -1 : proxied_signals();
     if (tty && in)
         raw_tty();
-    pump_attached(fd, tty, in, sigfd, e, id, proxy);
+    bool ended = pump_attached(fd, tty, in, sigfd, e, id, proxy, dk);
     close(fd);
     restore_tty();
+    if (!ended)
+        return 0; /* detached */
     struct sk_exit ex;
     if (sk_container_wait(e, id, "not-running", &ex, &err) < 0)
         return 0;
@@ -998,18 +1095,21 @@ const struct cli_cmd cmd_update = {
 const struct cli_cmd cmd_run = {
     "run", "[OPTIONS] IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image",
     "  -d, --detach                 Run container in background and print container ID\n"
+    "      --detach-keys string     Override the key sequence for detaching a container\n"
     "      --sig-proxy              Proxy received signals to the process (default true)\n" RUN_HELP,
     cmd_run_run};
 const struct cli_cmd cmd_create = {"create", "[OPTIONS] IMAGE [COMMAND] [ARG...]",
                                    "Create a new container", RUN_HELP, cmd_create_run};
 const struct cli_cmd cmd_start = {
     "start", "[OPTIONS] CONTAINER [CONTAINER...]", "Start one or more stopped containers",
-    "  -a, --attach       Attach STDOUT/STDERR and forward signals\n"
-    "  -i, --interactive  Attach container's STDIN\n",
+    "  -a, --attach               Attach STDOUT/STDERR and forward signals\n"
+    "      --detach-keys string   Override the key sequence for detaching a container\n"
+    "  -i, --interactive          Attach container's STDIN\n",
     cmd_start_run};
 const struct cli_cmd cmd_attach = {
     "attach", "[OPTIONS] CONTAINER",
     "Attach local standard input, output, and error streams to a running container",
-    "      --no-stdin     Do not attach STDIN\n"
-    "      --sig-proxy    Proxy all received signals to the process (default true)\n",
+    "      --detach-keys string   Override the key sequence for detaching a container\n"
+    "      --no-stdin             Do not attach STDIN\n"
+    "      --sig-proxy            Proxy all received signals to the process (default true)\n",
     cmd_attach_run};

@@ -58,6 +58,23 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == */dev/pts/0* ]]
 }
 
+@test "detach keys: ctrl-p ctrl-q leaves run -it running, --detach-keys for attach; without a terminal the bytes pass" {
+  run timeout 30 python3 "$BATS_TEST_DIRNAME/pty-keys.py" "${SK[@]}" run -it --name dk "$IMG" sh
+  [[ $output == *"EXIT 0"* ]]
+  [[ $output == *"-side"* ]]   # the lone ctrl-p went to the shell
+  [ "$(skiff inspect -f '{{.State.Running}}' dk)" = true ]
+  KEYS=x run timeout 30 python3 "$BATS_TEST_DIRNAME/pty-keys.py" "${SK[@]}" attach --detach-keys x dk
+  [[ $output == *"EXIT 0"* ]]
+  [ "$(skiff inspect -f '{{.State.Running}}' dk)" = true ]
+  run skiff attach --detach-keys ctrl-zz dk
+  [ "$status" -eq 1 ]
+  [[ $output == *"Invalid detach keys (ctrl-zz) provided"* ]]
+  run skiff run --rm --detach-keys x,ctrl-9 "$IMG" true
+  [ "$status" -eq 125 ]
+  # no terminal, no default keys: stdin may be any bytes
+  [ "$(printf '\020\021\n' | skiff run -i --rm "$IMG" od -An -tx1 | tr -d ' ')" = 10110a ]
+}
+
 @test "run -d, ps, logs, stop (the stop signal, then SIGKILL), start again keeps the filesystem" {
   id=$(skiff run -d --name ticker "$IMG" sh -c 'echo started >> /state; trap "echo bye; exit 7" TERM; while true; do echo tick; sleep 0.2; done')
   [[ $id =~ ^[0-9a-f]{64}$ ]]
