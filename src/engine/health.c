@@ -131,6 +131,13 @@ static void spawn_check(struct health *h, struct sk_engine *e, struct ctr *c)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); /* not the monitor's -999 */
+        if (oom >= 0) {
+            if (write(oom, "0", 1) < 0) {
+                /* the check then runs with the monitor's */
+            }
+            close(oom);
+        }
         size_t n = json_array_size(h->test);
         char **argv = calloc(n + 1, sizeof *argv);
         for (size_t i = 0; argv && i < n; i++)

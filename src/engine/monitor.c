@@ -587,6 +587,15 @@ static int take_over(struct mon *m, const char *sock, sk_error *err)
     if (rc == 0 && (m->l.listen_fd = listen_unix(sock, err)) < 0)
         rc = -1;
     if (rc == 0) {
+        /* the OOM killer takes containers first, not the process that
+         * knows how they ended (containerd's shims are at -999 too) */
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (write(fd, "-999", 4) < 0) {
+                /* not allowed here (a user namespace): the default stays */
+            }
+            close(fd);
+        }
         json_object_set_new(m->c->state, "MonitorPid", json_integer(getpid()));
         json_object_set_new(m->c->state, "MonitorStart", json_integer((json_int_t)rt_pid_start_time(getpid())));
         rc = ctr_save_state(m->c, err);

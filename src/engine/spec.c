@@ -502,6 +502,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                                 obj(cfg, "Env") ? obj(cfg, "Env") : json_array(), "cwd",
                                 wd && *wd ? wd : "/", "capabilities", caps, "noNewPrivileges", nnp,
                                 "rlimits", rl);
+    /* always set: the monitor that creates it is kept from the OOM killer */
+    json_object_set_new(process, "oomScoreAdj", json_integer(json_integer_value(obj(hc, "OomScoreAdj"))));
     json_t *lx_pre = json_pack("{s:o}", "resources", ctr_resources(hc, privileged));
     json_t *mounts = base_mounts(hc, c, host_net);
     if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {

@@ -268,6 +268,11 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
 @test "limits and capabilities reach the container" {
   run skiff run --rm -m 32m --pids-limit 64 --cpus 0.5 "$IMG" true
   [ "$status" -eq 0 ]
+  # the OOM score: docker's 0 unless asked (whatever the monitor's own is)
+  [ "$(skiff run --rm "$IMG" cat /proc/self/oom_score_adj)" = 0 ]
+  [ "$(skiff run --rm --oom-score-adj 500 "$IMG" cat /proc/self/oom_score_adj)" = 500 ]
+  run skiff run --rm --oom-score-adj 1001 "$IMG" true
+  [ "$status" -eq 125 ]
   id=$(skiff run -d -m 32m --pids-limit 64 "$IMG" sleep 100)
   mem=$(cat /sys/fs/cgroup/memory/skiff/"$id"/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/skiff/"$id"/memory.max)
   [ "$mem" = $((32 << 20)) ]
