@@ -4,8 +4,8 @@
 #
 #   run --rm --network none IMG true      hyperfine median of RUNS
 #   50 x run -d IMG sleep 600             wall time for all, sequential
-#   what each detached container keeps    RSS and PSS of its monitor
-#                                         (skiff), conmon (podman), or
+#   what each detached container keeps    RSS and PSS of its monitor and
+#                                         keeper (skiff), conmon (podman), or
 #                                         containerd-shim (docker), per
 #                                         container
 #
@@ -39,7 +39,7 @@ sum_mem() { # sum_mem FIELD PID... -> KiB
 }
 t0=$(now); for i in $(seq "$N"); do "${SK[@]}" run -d --network none localhost/bench:1 sleep 600 >/dev/null; done; t1=$(now)
 START[skiff]=$(echo "$t1 - $t0" | bc -l)
-mons=$(for d in "$M"/skiff/containers/*/; do jq -r .MonitorPid "$d/state.json"; done)
+mons=$(for d in "$M"/skiff/containers/*/; do jq -r '.MonitorPid, (.KeeperPid // 0 | select(. > 0))' "$d/state.json"; done)
 RSS[skiff]=$(sum_mem Rss $mons) PSS[skiff]=$(sum_mem Pss $mons)
 "${SK[@]}" rm -f $("${SK[@]}" ps -q) >/dev/null
 

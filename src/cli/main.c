@@ -192,10 +192,12 @@ int main(int argc, char **argv)
     /* writes to a closed pipe fail with EPIPE instead of killing us; every
      * process we start gets default dispositions back */
     signal(SIGPIPE, SIG_IGN);
-    /* skiff-init and skiff-monitor live next to us (a build tree) or in
-     * libexecdir; found now, before a sealed re-exec hides where we came from */
+    /* skiff-init, skiff-monitor and skiff-keeper live next to us (a build
+     * tree) or in libexecdir; found now, before a sealed re-exec hides
+     * where we came from */
     helper_path("SKIFF_INIT_PATH", "skiff-init");
     helper_path("SKIFF_MONITOR_CORE", "skiff-monitor");
+    helper_path("SKIFF_KEEPER", "skiff-keeper");
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -190,6 +191,35 @@ static bool setup(struct monloop *m, struct core *k, const char *health, const c
     return true;
 }
 
+/* What starting up touched of our code stays mapped, and counts as
+ * resident, for as long as we live; most of it never runs again.  The
+ * executable mapping is let go (code is never written: it comes back from
+ * the page cache, a page at a time, when it runs). */
+static void drop_code_pages(void)
+{
+    char exe[4096], maps[8192];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    ssize_t len = fd >= 0 ? read(fd, maps, sizeof maps - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0 || len <= 0)
+        return;
+    exe[n] = '\0';
+    maps[len] = '\0';
+    for (char *l = maps, *next; l != NULL && *l; l = next) {
+        next = strchr(l, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        unsigned long lo, hi;
+        char perms[8];
+        const char *path = strchr(l, '/');
+        if (sscanf(l, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strcmp(perms, "r-xp") == 0 &&
+            path != NULL && strcmp(path, exe) == 0)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+}
+
 int main(int argc, char **argv)
 {
     int back = 1;
@@ -224,6 +254,7 @@ int main(int argc, char **argv)
                                m.log_max_file[0] ? m.log_max_file : NULL, &err) == 0;
         if (ok && !m.exited) {
             monloop_reap(&m); /* an end that came during the exec */
+            drop_code_pages();
             monloop_run(&m);
         }
         ended(&k);

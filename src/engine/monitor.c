@@ -272,6 +272,9 @@ static int start_container(struct mon *m, sk_error *err)
         return -1;
     }
     m->l.pid = runtime_pid(m);
+    char pidfile[PATH_MAX + 16], pidtext[16];
+    snprintf(pidfile, sizeof pidfile, "%s/init.pid", m->c->rundir); /* for the keeper */
+    sk_write_atomic(pidfile, pidtext, (size_t)snprintf(pidtext, sizeof pidtext, "%d", (int)m->l.pid), 0600, 0, NULL);
     report(m, "created");
     if (m->attach_wait) {
         /* the caller attaches now; "go" lets the process run */
@@ -597,6 +600,15 @@ static int take_over(struct mon *m, const char *sock, sk_error *err)
             close(fd);
         }
         json_object_set_new(m->c->state, "MonitorPid", json_integer(getpid()));
+        /* the keeper (keeper.c) is our parent when there is one */
+        char exe[PATH_MAX], link[64];
+        const char *core = getenv("SKIFF_KEEPER");
+        snprintf(link, sizeof link, "/proc/%d/exe", (int)getppid());
+        ssize_t n = readlink(link, exe, sizeof exe - 1);
+        bool kept = core != NULL && n > 0 && (exe[n] = '\0', strcmp(exe, core) == 0);
+        json_object_set_new(m->c->state, "KeeperPid", json_integer(kept ? getppid() : 0));
+        json_object_set_new(m->c->state, "KeeperStart",
+                            json_integer(kept ? (json_int_t)rt_pid_start_time(getppid()) : 0));
         json_object_set_new(m->c->state, "MonitorStart", json_integer((json_int_t)rt_pid_start_time(getpid())));
         rc = ctr_save_state(m->c, err);
     }

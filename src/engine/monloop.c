@@ -209,24 +209,20 @@ static bool pump(struct monloop *m, int *fd, int stream)
     return true;
 }
 
-/* The exit status, on record the moment it is known: if the monitor dies
- * before it has finished up, the engine still has the real exit code. */
-static void write_exit_file(struct monloop *m, int st)
+void monloop_write_exit(const char *path, int st)
 {
-    char tmp[sizeof m->exit_path + 8], now[40], text[160];
-    if (m->exit_path[0] == '\0')
-        return;
+    char tmp[4200], now[40], text[160];
     logfile_now(now, sizeof now);
     int n = snprintf(text, sizeof text, "{\"ExitCode\":%d,\"Signal\":%d,\"FinishedAt\":\"%s\"}",
                      WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st),
                      WIFSIGNALED(st) ? WTERMSIG(st) : 0, now);
-    snprintf(tmp, sizeof tmp, "%s.tmp", m->exit_path);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return;
     bool ok = write(fd, text, (size_t)n) == n;
     close(fd);
-    if (!ok || rename(tmp, m->exit_path) < 0)
+    if (!ok || rename(tmp, path) < 0)
         unlink(tmp);
 }
 
@@ -241,7 +237,8 @@ void monloop_reap(struct monloop *m)
         if (p == m->pid) {
             m->wstatus = st;
             m->exited = true;
-            write_exit_file(m, st);
+            if (m->exit_path[0] != '\0') /* on record the moment it is known */
+                monloop_write_exit(m->exit_path, st);
             if (m->ended)
                 m->ended(m->ud);
         } else if (m->reaped) {

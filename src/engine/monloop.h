@@ -79,6 +79,11 @@ void monloop_accept_pending(struct monloop *m);
  * blocking up to 5 s a client; closed when close is set. */
 void monloop_flush(struct monloop *m, bool waiters, const char *line, bool close);
 
+/* An exit status (waitpid's) on record at path: {"ExitCode":N,"Signal":N,
+ * "FinishedAt":"..."}, written atomically (the engine reads it when the
+ * monitor is gone). */
+void monloop_write_exit(const char *path, int st);
+
 /* The loop as text in buf (fds made inheritable); -1 when it does not fit
  * or cannot be said (a path with a newline). */
 int monloop_export(struct monloop *m, char *buf, size_t cap);

@@ -82,8 +82,34 @@ int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const ch
     return (int)n;
 }
 
-/* fork twice (the monitor belongs to nobody), exec `skiff monitor ID` with a
- * socket to us as fd 3.  Everything the child does is async-signal-safe. */
+/* In the child of a fork: become `skiff-keeper PID RUNDIR` (keeper.c), or
+ * end without one.  Async-signal-safe. */
+static void exec_keeper(const char *keeper, pid_t mon, const char *rundir)
+{
+    char num[16], *d = num + sizeof num;
+    *--d = '\0';
+    for (unsigned v = (unsigned)mon; d == num + sizeof num - 1 || v > 0; v /= 10)
+        *--d = (char)('0' + v % 10);
+    if (keeper != NULL) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        syscall(SYS_close_range, 3U, ~0U, 0U);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        const char *argv[] = {"skiff-keeper", d, rundir, NULL};
+        execve(keeper, (char *const *)argv, environ);
+    }
+    _exit(0);
+}
+
+/* fork three times (the monitor belongs to nobody but its keeper), exec
+ * `skiff monitor ID` with a socket to us as fd 3.  Everything the children
+ * do is async-signal-safe. */
 static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, sk_error *err)
 {
     const char *argv[48];
@@ -95,6 +121,9 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
     /* the monitor clones containers: started from a sealed view of this
      * binary it need not re-exec itself to get one (CVE-2019-5736) */
     int sealed = strcmp(e->exe, "/proc/self/exe") == 0 ? rt_sealed_exe_fd() : -1;
+    const char *keeper = getenv("SKIFF_KEEPER");
+    if (keeper != NULL && (*keeper == '\0' || access(keeper, X_OK) < 0))
+        keeper = NULL;
     pid_t p = fork();
     if (p < 0) {
         close(sv[0]);
@@ -105,9 +134,17 @@ static int spawn_monitor(struct sk_engine *e, struct ctr *c, bool attach_wait, s
     }
     if (p == 0) {
         setsid();
+        pid_t k = fork();
+        if (k != 0)
+            _exit(k < 0);
+        /* the keeper: the monitor's parent, so that the container comes
+         * to it should the monitor die (keeper.c); without skiff-keeper
+         * the monitor's parent goes at once */
         pid_t q = fork();
-        if (q != 0)
-            _exit(q < 0);
+        if (q < 0)
+            _exit(1);
+        if (q > 0)
+            exec_keeper(keeper, q, c->rundir);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null >= 0) {
             dup2(null, 0);

@@ -81,7 +81,14 @@ void ctr_reconcile(struct sk_engine *e, struct ctr *c)
         /* the ports the dead monitor published go (its held sockets went with it) */
         ctr_net_unpublish(e, c, json_object_get(c->state, "Ports"));
         json_object_set_new(c->state, "Ports", json_object());
-        if (!exit_from_file(c)) {
+        /* the monitor's keeper reaps the process and records its exit: a
+         * moment, if it is still there */
+        for (int i = 0; i < 100 && !exit_from_file(c); i++) {
+            if (!rt_pid_alive((pid_t)geti(c->state, "KeeperPid"), (uint64_t)geti(c->state, "KeeperStart")))
+                break;
+            usleep(10000);
+        }
+        if (ctr_is_running(c)) { /* nothing on record */
             char now[40];
             sk_now(now, sizeof now);
             json_object_set_new(c->state, "Status", json_string("exited"));

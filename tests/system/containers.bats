@@ -304,18 +304,32 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$(skiff inspect -f '{{.State.Running}}' lives)" = true ]
   n=$(skiff logs lives | wc -l)
   wait_until '[ "$(skiff logs lives | wc -l)" -gt '"$n"' ]'
-  # the monitor dies: the container lives on, and is still stoppable
-  mon=$(jq .MonitorPid "$T/root/containers/$(skiff inspect -f '{{.Id}}' lives)/state.json")
+  # the monitor dies: the container lives on, is still stoppable, and its
+  # exit code is kept by the monitor's keeper (its parent, the container's
+  # subreaper from then on)
+  id=$(skiff inspect -f '{{.Id}}' lives)
+  mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
+  keeper=$(jq .KeeperPid "$T/root/containers/$id/state.json")
+  [ "$(cat "/proc/$keeper/comm")" = skiff-keeper ]
+  [ "$(ps -o ppid= -p "$mon" | tr -d ' ')" = "$keeper" ]
   kill -9 "$mon"
   sleep 0.3
   [ "$(skiff inspect -f '{{.State.Running}}' lives)" = true ]
   skiff stop -t 1 lives >/dev/null
-  [ "$(skiff inspect -f '{{.State.Running}} {{.State.ExitCode}}' lives)" = "false 255" ]
-  [[ $(skiff inspect -f '{{.State.Error}}' lives) == *"monitor"* ]]
+  [ "$(skiff inspect -f '{{.State.Running}} {{.State.ExitCode}} {{.State.Error}}' lives)" = "false 137 " ]
+  wait_until '! kill -0 '"$keeper"' 2>/dev/null'   # it ends with its last child
+  # without a keeper the exit code is lost with the monitor, and said so
+  id=$(SKIFF_KEEPER=/nonexistent skiff run -d "$IMG" sleep 100)
+  [ "$(jq .KeeperPid "$T/root/containers/$id/state.json")" = 0 ]
+  kill -9 "$(jq .MonitorPid "$T/root/containers/$id/state.json")"
+  skiff stop -t 1 "$id" >/dev/null
+  [ "$(skiff inspect -f '{{.State.Running}} {{.State.ExitCode}}' "$id")" = "false 255" ]
+  [[ $(skiff inspect -f '{{.State.Error}}' "$id") == *"monitor"* ]]
 }
 
 @test "an exit the monitor put on record survives the monitor" {
-  id=$(skiff run -d "$IMG" sleep 100)
+  # (no keeper: it would record the SIGKILL below itself)
+  id=$(SKIFF_KEEPER=/nonexistent skiff run -d "$IMG" sleep 100)
   mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
   pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
   kill -9 "$mon"
