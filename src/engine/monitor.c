@@ -602,10 +602,10 @@ static int take_over(struct mon *m, const char *sock, sk_error *err)
         json_object_set_new(m->c->state, "MonitorPid", json_integer(getpid()));
         /* the keeper (keeper.c) is our parent when there is one */
         char exe[PATH_MAX], link[64];
-        const char *core = getenv("SKIFF_KEEPER");
         snprintf(link, sizeof link, "/proc/%d/exe", (int)getppid());
         ssize_t n = readlink(link, exe, sizeof exe - 1);
-        bool kept = core != NULL && n > 0 && (exe[n] = '\0', strcmp(exe, core) == 0);
+        const char *base = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+        bool kept = base != NULL && strcmp(base, "/skiff-keeper") == 0;
         json_object_set_new(m->c->state, "KeeperPid", json_integer(kept ? getppid() : 0));
         json_object_set_new(m->c->state, "KeeperStart",
                             json_integer(kept ? (json_int_t)rt_pid_start_time(getppid()) : 0));

@@ -93,10 +93,13 @@ static int save(struct ctr *c, const char *name, json_t *doc, int flags, sk_erro
     return sk_write_atomic(path, text, strlen(text), 0600, flags, err);
 }
 
-/* The record is durable: a container exists or not, whatever happens. */
+/* The record is durable: a container exists or not, whatever happens;
+ * except one removed when it ends (--rm), which has nothing to come back
+ * to after a crash (and saves its run two fsyncs). */
 int ctr_save_config(struct ctr *c, sk_error *err)
 {
-    return save(c, "config.json", c->cfg, SK_DURABLE, err);
+    bool rm = json_is_true(json_object_get(json_object_get(c->cfg, "HostConfig"), "AutoRemove"));
+    return save(c, "config.json", c->cfg, rm ? 0 : SK_DURABLE, err);
 }
 
 /* The state is atomic but not flushed: it changes several times in every
