@@ -271,9 +271,11 @@ int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *
  * without force, never deleted while a container uses them), then the
  * store's garbage collected; "untag" and "delete" events. */
 int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *events, sk_error *err);
-/* docker image prune [-a]: dangling images (all unused with all), none a
- * container uses; events gets docker's lines, *freed the bytes. */
-int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *freed, sk_error *err);
+/* docker image prune [-a] [--filter]: dangling images (all unused with
+ * all), none a container uses, that docker's prune filters (label, label!,
+ * until; may be NULL) let go; events gets docker's lines, *freed the bytes. */
+int sk_image_prune(struct sk_engine *e, bool all, json_t *filters, json_t *events, uint64_t *freed,
+                   sk_error *err);
 
 /* ---- networks (the bridge driver) ------------------------------------------------ */
 
@@ -294,8 +296,9 @@ int sk_network_connect(struct sk_engine *e, const char *net, const char *ctr, co
 /* The interface and the lease gone; force: also a container that is gone. */
 int sk_network_disconnect(struct sk_engine *e, const char *net, const char *ctr, bool force,
                           sk_error *err);
-/* Remove the networks no container uses; *removed: their names. */
-int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err);
+/* Remove the networks no container uses that docker's prune filters (label,
+ * label!, until; may be NULL) let go; *removed: their names. */
+int sk_network_prune(struct sk_engine *e, json_t *filters, json_t **removed, sk_error *err);
 /* Does a network object (sk_network_list) pass docker's filters {"kind":
  * ["value"]}: name, id, driver, label, scope, type (custom|builtin),
  * dangling?  Unknown kinds: *bad_kind is set. */

@@ -224,30 +224,20 @@ static int img_prune(struct api_ctx *x)
     if (api_filters(x, &filters) < 0)
         return 0;
     const char *dangling = api_filter_first(filters, "dangling");
-    const char *kind;
-    json_t *v;
     int rc = 0;
-    json_object_foreach(filters, kind, v)
-    {
-        if (strcmp(kind, "dangling") == 0)
-            continue;
-        rc = strcmp(kind, "label") == 0 || strcmp(kind, "label!") == 0 || strcmp(kind, "until") == 0
-                 ? api_error(x, 400, "image prune: the filter '%s' is not supported", kind)
-                 : api_error(x, 400, "invalid filter '%s'", kind);
-        json_decref(filters);
-        return rc;
-    }
     if (dangling != NULL && !truthy(dangling) && !falsy(dangling)) {
         rc = api_error(x, 400, "invalid filter 'dangling=%s'", dangling);
         json_decref(filters);
         return rc;
     }
     bool all = dangling != NULL && falsy(dangling);
-    json_decref(filters);
+    json_object_del(filters, "dangling");
     sk_error err;
     json_t *events = json_array();
     uint64_t freed = 0;
-    if (sk_image_prune(x->e, all, events, &freed, &err) < 0) {
+    rc = sk_image_prune(x->e, all, filters, events, &freed, &err);
+    json_decref(filters);
+    if (rc < 0) {
         json_decref(events);
         return api_fail(x, &err);
     }

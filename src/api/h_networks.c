@@ -126,13 +126,11 @@ static int net_prune(struct api_ctx *x)
     json_t *filters;
     if (api_filters(x, &filters) < 0)
         return 0;
-    size_t kinds = json_object_size(filters);
-    json_decref(filters);
-    if (kinds > 0) /* label and until are docker's; the engine prunes all unused ones */
-        return api_error(x, 400, "network prune filters (label, until) are not supported");
     sk_error err;
     json_t *gone = NULL;
-    if (sk_network_prune(x->e, &gone, &err) < 0)
+    int rc = sk_network_prune(x->e, filters, &gone, &err);
+    json_decref(filters);
+    if (rc < 0)
         return api_fail(x, &err);
     return api_json(x, 200, json_pack("{s:o}", "NetworksDeleted", gone));
 }

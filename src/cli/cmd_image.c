@@ -356,13 +356,17 @@ static int cmd_prune_run(struct cli *c, int argc, char **argv)
                                          {"force", no_argument, NULL, 'f'},
                                          {"filter", required_argument, NULL, 'F'},
                                          {0}};
+    static const char *const kinds[] = {"label", "label!", "until", NULL};
     bool all = false, force = false;
+    _cleanup_json_ json_t *filters = json_object();
     int o;
     while ((o = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
         if (o == 'a')
             all = true;
         else if (o == 'f')
             force = true;
+        else if (o == 'F' && cli_add_filter(filters, optarg, kinds) < 0)
+            return 1;
         else if (o != 'F')
             return cli_usage(&cmd_image_prune, true);
     }
@@ -380,8 +384,10 @@ static int cmd_prune_run(struct cli *c, int argc, char **argv)
     size_t i;
     json_t *rec;
     uint64_t freed = 0;
-    if (sk_image_prune(e, all, events, &freed, &err) < 0)
-        cli_fail(&err);
+    if (sk_image_prune(e, all, filters, events, &freed, &err) < 0) {
+        json_decref(events);
+        return cli_fail(&err);
+    }
     if (json_array_size(events) > 0) {
         printf("Deleted Images:\n");
         json_array_foreach(events, i, rec)
@@ -511,8 +517,9 @@ const struct cli_cmd cmd_rmi = {"rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove one
                                 cmd_rmi_run};
 
 const struct cli_cmd cmd_image_prune = {"image prune", "[OPTIONS]", "Remove unused images",
-                                        "  -a, --all     Remove all unused images, not just dangling ones\n"
-                                        "  -f, --force   Do not prompt for confirmation\n",
+                                        "  -a, --all             Remove all unused images, not just dangling ones\n"
+                                        "      --filter filter   Provide filter values (label=, label!=, until=)\n"
+                                        "  -f, --force           Do not prompt for confirmation\n",
                                         cmd_prune_run};
 
 const struct cli_cmd cmd_image_history = {"image history", "[OPTIONS] IMAGE",

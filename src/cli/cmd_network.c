@@ -183,11 +183,15 @@ static int cmd_network_prune_run(struct cli *c, int argc, char **argv)
     static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
                                          {"filter", required_argument, NULL, 'F'},
                                          {0}};
+    static const char *const kinds[] = {"label", "label!", "until", NULL};
     bool force = false;
+    _cleanup_json_ json_t *filters = json_object();
     int o;
     while ((o = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
         if (o == 'f')
             force = true;
+        else if (o == 'F' && cli_add_filter(filters, optarg, kinds) < 0)
+            return 1;
         else if (o != 'F')
             return cli_usage(&cmd_network_prune, true);
     }
@@ -201,7 +205,7 @@ static int cmd_network_prune_run(struct cli *c, int argc, char **argv)
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
     _cleanup_json_ json_t *gone = NULL;
-    if (e == NULL || sk_network_prune(e, &gone, &err) < 0)
+    if (e == NULL || sk_network_prune(e, filters, &gone, &err) < 0)
         return cli_fail(&err);
     if (json_array_size(gone) > 0) {
         printf("Deleted Networks:\n");
@@ -294,5 +298,6 @@ const struct cli_cmd cmd_network_rm = {"network rm", "[OPTIONS] NETWORK [NETWORK
                                        "  -f, --force   Do not error if the network does not exist\n",
                                        cmd_network_rm_run};
 const struct cli_cmd cmd_network_prune = {"network prune", "[OPTIONS]", "Remove all unused networks",
-                                          "  -f, --force   Do not prompt for confirmation\n",
+                                          "      --filter filter   Provide filter values (label=, label!=, until=)\n"
+                                          "  -f, --force           Do not prompt for confirmation\n",
                                           cmd_network_prune_run};

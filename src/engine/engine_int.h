@@ -146,6 +146,12 @@ struct dns_server;
 int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct dns_server **out,
                      sk_error *err);
 void ctr_net_dns_close(struct dns_server *d);
+
+/* The prunes' filters (docker's): label=k[=v] and label!=... (all of them),
+ * until=TIME (when allowed); -1 with "invalid filter" for another kind. */
+int prune_filters_check(json_t *filters, bool until, sk_error *err);
+/* Whether the filters keep an item with these labels, created then. */
+bool prune_keeps(json_t *filters, json_t *labels, int64_t created_ns);
 /* docker's network connect/disconnect events for each of its networks */
 void ctr_net_events(struct sk_engine *e, struct ctr *c, const char *action);
 /* At removal: ports, namespace, leases. */

@@ -82,12 +82,13 @@ static int find_running(struct sk_engine *e, const char *ref, struct ctr **out, 
     return 0;
 }
 
-int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
-                      int *status, sk_error *err)
+static void exec_event(struct sk_engine *e, json_t *ctr_cfg, const char *what, json_t *cmd,
+                       const char *id, json_t *extra);
+
+/* An exec in c, no events. */
+static int exec_in(struct sk_engine *e, struct ctr *c, const struct sk_exec_opts *o, int *status,
+                   sk_error *err)
 {
-    _cleanup_(ctr_freep) struct ctr *c = NULL;
-    if (find_running(e, ref, &c, err) < 0)
-        return -1;
     if (o->cmd == NULL || o->cmd[0] == NULL)
         return sk_err(err, 0, "No exec command specified");
     struct oci_process p;
@@ -133,6 +134,35 @@ int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec
         *status = st;
 out:
     oci_process_clear(&p);
+    return rc;
+}
+
+int sk_container_exec(struct sk_engine *e, const char *ref, const struct sk_exec_opts *o,
+                      int *status, sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *c = NULL;
+    if (find_running(e, ref, &c, err) < 0)
+        return -1;
+    /* docker's events for an exec that has no instance of its own (skiff
+     * exec, health checks): exec_create, exec_start, exec_die */
+    char id[SK_ID_LEN + 1];
+    _cleanup_json_ json_t *cmd = json_array();
+    for (size_t i = 0; o->cmd != NULL && o->cmd[i] != NULL; i++)
+        json_array_append_new(cmd, json_string(o->cmd[i]));
+    bool evented = sk_random_hex(id, SK_ID_LEN / 2) == 0;
+    if (evented) {
+        exec_event(e, c->cfg, "exec_create", cmd, id, NULL);
+        exec_event(e, c->cfg, "exec_start", cmd, id, NULL);
+    }
+    int st = 0;
+    int rc = exec_in(e, c, o, &st, err);
+    if (status != NULL)
+        *status = st;
+    if (evented && !o->detach) {
+        char code[24];
+        snprintf(code, sizeof code, "%d", rc == 0 ? st : 126);
+        exec_event(e, c->cfg, "exec_die", NULL, id, json_pack("{s:s}", "exitCode", code));
+    }
     return rc;
 }
 
@@ -299,25 +329,28 @@ int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool 
     if (sk_json_strv(cfg, "Cmd", "Cmd", &cmd, err) < 0 || sk_json_strv(cfg, "Env", "Env", &env, err) < 0)
         return -1;
     const char *cid = json_string_value(json_object_get(rec, "ContainerID"));
+    struct ctr *c = NULL;
+    if (find_running(e, cid, &c, err) < 0)
+        return -1;
     json_object_set_new(rec, "Running", json_true());
     json_object_set_new(rec, "Owner", json_integer(getpid()));
-    if (exec_save(e, rec, err) < 0)
+    if (exec_save(e, rec, err) < 0) {
+        ctr_free(c);
         return -1;
+    }
     struct sk_exec_opts o = {.cmd = cmd, .env = env,
                              .workdir = json_string_value(json_object_get(cfg, "WorkingDir")),
                              .user = json_string_value(json_object_get(cfg, "User")),
                              .tty = json_is_true(json_object_get(cfg, "Tty")), .detach = detach,
                              .privileged = json_is_true(json_object_get(cfg, "Privileged"))};
-    struct ctr *c = NULL;
-    if (ctr_load(e, cid, &c, NULL) == 0)
-        exec_event(e, c->cfg, "exec_start", json_object_get(cfg, "Cmd"), id, NULL);
+    exec_event(e, c->cfg, "exec_start", json_object_get(cfg, "Cmd"), id, NULL);
     int saved[3] = {-1, -1, -1}, status = 0, rc = 0;
     for (int i = 0; i < 3 && rc == 0; i++)
         rc = swap_fd(stdio ? stdio[i] : -1, i, &saved[i]);
     if (rc < 0)
         sk_err(err, errno, "exec: stdio");
     else
-        rc = sk_container_exec(e, cid, &o, &status, err);
+        rc = exec_in(e, c, &o, &status, err);
     for (int i = 0; i < 3; i++)
         restore_fd(saved[i], i);
     json_object_set_new(rec, "Running", json_boolean(detach && rc == 0));
@@ -325,7 +358,7 @@ int sk_exec_start(struct sk_engine *e, const char *id, const int stdio[3], bool 
         json_object_set_new(rec, "ExitCode", json_integer(rc == 0 ? status : 126));
     sk_error ignored;
     exec_save(e, rec, &ignored); /* the exit code before the caller closes the stream */
-    if (c != NULL && !detach) {
+    if (!detach) {
         char code[24];
         snprintf(code, sizeof code, "%lld", (long long)json_integer_value(json_object_get(rec, "ExitCode")));
         exec_event(e, c->cfg, "exec_die", NULL, id, json_pack("{s:s}", "exitCode", code));

@@ -106,10 +106,47 @@ bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, con
     return ok && m.bad == NULL;
 }
 
+int prune_filters_check(json_t *filters, bool until, sk_error *err)
+{
+    const char *kind;
+    json_t *v;
+    json_object_foreach(filters, kind, v)
+    {
+        if (strcmp(kind, "label") != 0 && strcmp(kind, "label!") != 0 &&
+            !(until && strcmp(kind, "until") == 0))
+            return sk_err(err, 0, "invalid filter '%s'", kind);
+    }
+    const char *u = json_string_value(json_array_get(json_object_get(filters, "until"), 0));
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (u != NULL && sk_parse_since(u, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec) < 0)
+        return sk_err(err, 0, "invalid filter 'until=%s'", u);
+    return 0;
+}
+
+bool prune_keeps(json_t *filters, json_t *labels, int64_t created_ns)
+{
+    bool keep = false;
+    size_t k;
+    json_t *l;
+    json_array_foreach(json_object_get(filters, "label"), k, l)
+        keep |= !sk_json_label_match(labels, json_string_value(l));
+    json_array_foreach(json_object_get(filters, "label!"), k, l)
+        keep |= sk_json_label_match(labels, json_string_value(l));
+    const char *until = json_string_value(json_array_get(json_object_get(filters, "until"), 0));
+    if (until != NULL) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t t = sk_parse_since(until, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        keep |= t > 0 && created_ns >= t;
+    }
+    return keep;
+}
+
 int sk_container_prune(struct sk_engine *e, json_t *filters, json_t **deleted, sk_error *err)
 {
     json_t *rows = NULL;
-    if (sk_container_list(e, true, &rows, err) < 0)
+    if (prune_filters_check(filters, true, err) < 0 || sk_container_list(e, true, &rows, err) < 0)
         return -1;
     *deleted = json_array();
     size_t i;
@@ -119,23 +156,11 @@ int sk_container_prune(struct sk_engine *e, json_t *filters, json_t **deleted, s
         const char *st = json_string_value(json_object_get(row, "State"));
         if (sk_streq(st, "running") || sk_streq(st, "paused") || sk_streq(st, "restarting"))
             continue;
-        json_t *labels = json_object_get(filters, "label");
-        bool keep = false;
-        size_t k;
-        json_t *l;
-        json_array_foreach(labels, k, l) keep |= !sk_json_label_match(json_object_get(row, "Labels"),
-                                                                      json_string_value(l));
-        json_array_foreach(json_object_get(filters, "label!"), k, l)
-            keep |= sk_json_label_match(json_object_get(row, "Labels"), json_string_value(l));
-        const char *until = json_string_value(json_array_get(json_object_get(filters, "until"), 0));
-        if (until != NULL) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t t = sk_parse_since(until, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-            keep |= t > 0 && json_integer_value(json_object_get(row, "Created")) * 1000000000LL >= t;
-        }
+        if (prune_keeps(filters, json_object_get(row, "Labels"),
+                        json_integer_value(json_object_get(row, "Created")) * 1000000000LL))
+            continue;
         const char *id = json_string_value(json_object_get(row, "Id"));
-        if (!keep && sk_container_remove(e, id, false, false, NULL) == 0)
+        if (sk_container_remove(e, id, false, false, NULL) == 0)
             json_array_append_new(*deleted, json_string(id));
     }
     json_decref(rows);

@@ -83,8 +83,11 @@ int sk_image_remove(struct sk_engine *e, const char *name, bool force, json_t *e
     return store_gc(s, used, NULL, err);
 }
 
-int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *freed, sk_error *err)
+int sk_image_prune(struct sk_engine *e, bool all, json_t *filters, json_t *events, uint64_t *freed,
+                   sk_error *err)
 {
+    if (prune_filters_check(filters, true, err) < 0)
+        return -1;
     struct image_store *s = sk_engine_images(e, err);
     _cleanup_json_ json_t *list = NULL, *used = in_use(e);
     if (s == NULL || store_list_images(s, &list, err) < 0)
@@ -98,6 +101,15 @@ int sk_image_prune(struct sk_engine *e, bool all, json_t *events, uint64_t *free
             continue; /* docker: an image with a container is not unused */
         if (!all && json_array_size(json_object_get(rec, "repo_tags")) > 0)
             continue;
+        if (json_object_size(filters) > 0) { /* label from the config, until its creation */
+            json_t *cfg = NULL;
+            bool keep = image_config(s, id, &cfg, NULL) < 0 ||
+                        prune_keeps(filters, json_object_get(json_object_get(cfg, "config"), "Labels"),
+                                    sk_parse_rfc3339(json_string_value(json_object_get(cfg, "created"))));
+            json_decref(cfg);
+            if (keep)
+                continue;
+        }
         size_t from = json_array_size(events);
         if (image_remove(s, id, true, used, events, NULL) == 0)
             removal_events(e, id, events, from);

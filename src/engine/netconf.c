@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/engine_int.h"
+#include "util/timefmt.h"
 #include "network/dns.h"
 #include "network/network.h"
 #include "util/cleanup.h"
@@ -531,10 +532,10 @@ int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err)
     return rc;
 }
 
-int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err)
+int sk_network_prune(struct sk_engine *e, json_t *filters, json_t **removed, sk_error *err)
 {
     json_t *all;
-    if (net_list(ctr_netctx(e), &all, err) < 0)
+    if (prune_filters_check(filters, true, err) < 0 || net_list(ctr_netctx(e), &all, err) < 0)
         return -1;
     *removed = json_array();
     size_t i;
@@ -542,7 +543,8 @@ int sk_network_prune(struct sk_engine *e, json_t **removed, sk_error *err)
     json_array_foreach(all, i, r)
     {
         drop_orphans(e, r);
-        if (net_predefined(str(r, "Name")) || json_object_size(obj(r, "Containers")) > 0)
+        if (net_predefined(str(r, "Name")) || json_object_size(obj(r, "Containers")) > 0 ||
+            prune_keeps(filters, obj(r, "Labels"), sk_parse_rfc3339(str(r, "Created"))))
             continue;
         if (sk_network_remove(e, str(r, "Id"), NULL) == 0)
             json_array_append_new(*removed, json_string(str(r, "Name")));

@@ -271,18 +271,11 @@ int sk_volume_prune(struct sk_engine *e, bool all, json_t *filters, json_t **rem
 {
     *removed = json_array();
     *freed = 0;
-    const char *kind;
-    json_t *vals;
-    json_object_foreach(filters, kind, vals)
-    {
-        if (strcmp(kind, "label") != 0 && strcmp(kind, "label!") != 0)
-            return sk_err(err, 0, "invalid filter '%s'", kind);
-    }
     _cleanup_json_ json_t *vols = NULL;
-    if (sk_volume_list(e, &vols, err) < 0)
+    if (prune_filters_check(filters, false, err) < 0 || sk_volume_list(e, &vols, err) < 0)
         return -1;
-    size_t i, k;
-    json_t *v, *l;
+    size_t i;
+    json_t *v;
     json_array_foreach(vols, i, v)
     {
         const char *name = json_string_value(json_object_get(v, "Name"));
@@ -291,12 +284,7 @@ int sk_volume_prune(struct sk_engine *e, bool all, json_t *filters, json_t **rem
             continue;
         bool keep = !all && !anonymous(meta);
         json_decref(meta);
-        json_t *labels = json_object_get(v, "Labels");
-        json_array_foreach(json_object_get(filters, "label"), k, l)
-            keep = keep || !sk_json_label_match(labels, json_string_value(l));
-        json_array_foreach(json_object_get(filters, "label!"), k, l)
-            keep = keep || sk_json_label_match(labels, json_string_value(l));
-        if (keep)
+        if (keep || prune_keeps(filters, json_object_get(v, "Labels"), 0))
             continue;
         uint64_t size = data_size(json_string_value(json_object_get(v, "Mountpoint")));
         if (sk_volume_remove(e, name, false, NULL) == 0) {

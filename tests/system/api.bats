@@ -262,6 +262,20 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == *Deleted* ]]
   [ -z "$(skiff ps -aq)" ]
   docker network rm n1
+  # prune filters (label, until) for networks and images
+  docker network create --label gone=yes n2
+  docker network create n3
+  run docker network prune -f --filter label=gone=yes
+  [[ $output == *n2* && $output != *n3* ]]
+  run docker network prune -f --filter until=1h
+  [[ $output != *n3* ]]
+  docker network rm n3
+  docker tag "$IMG" pr/one:1
+  run docker image prune -af --filter label=nosuch=1
+  [[ $output != *pr/one* ]]
+  run docker image prune -af --filter until=1h
+  [[ $output != *pr/one* ]]
+  docker rmi pr/one:1
 }
 
 @test "api: pull from a registry on 127.0.0.1 streams progress; push-free round trip with save/load" {

@@ -554,6 +554,13 @@ JSON
   sleep 0.3
   skiff create --name later "$IMG" true >/dev/null
   wait_until 'grep -qx later "$T/follow"'
+  # skiff exec: docker's exec_create, exec_start and exec_die (with the exit code)
+  skiff run -d --name evt3 "$IMG" sleep 100 >/dev/null
+  t2=$(date +%s.%N)
+  skiff exec evt3 sh -c 'exit 4' || true
+  t3=$(date +%s.%N)
+  run skiff events --since "$t2" --until "$t3" --filter container=evt3 --format '{{.Action}} {{.Actor.Attributes.exitCode}}'
+  [ "$output" = "$(printf 'exec_create: sh -c exit 4 <no value>\nexec_start: sh -c exit 4 <no value>\nexec_die 4')" ]
 }
 
 @test "health checks: starting, unhealthy after the retries, healthy; events; timeouts; --no-healthcheck" {

@@ -108,6 +108,21 @@ make_oci_layout() {
   run skiff image prune -f
   [[ $output == *"deleted: sha256:"* && $output == *"Total reclaimed space:"* ]]
   [ "$(skiff images -q | wc -l)" -eq 1 ]
+  # prune filters: label (from the image's config), label!, until (its creation)
+  skiff import -c 'LABEL keep=yes' "$SKIFF_TEST_IMG/rootfs.tar" lab:keep >/dev/null
+  skiff import -c 'LABEL keep=no' "$SKIFF_TEST_IMG/rootfs.tar" lab:go >/dev/null
+  run skiff image prune -af --filter until=1h     # all are newer
+  [[ $output != *"deleted:"* ]]
+  run skiff image prune -af --filter label=keep=no
+  [[ $output == *"untagged: lab:go"* && $output != *"lab:keep"* ]]
+  run skiff image prune -af --filter 'label!=keep=yes'
+  [[ $output == *"untagged: localhost/busybox:latest"* && $output != *"lab:keep"* ]]
+  [ "$(skiff images --format '{{.Repository}}:{{.Tag}}')" = lab:keep ]
+  run skiff image prune -f --filter dangling=true
+  [ "$status" -eq 1 ]
+  [[ $output == *"invalid filter 'dangling'"* ]]
+  skiff rmi lab:keep >/dev/null
+  import_busybox >/dev/null
   run skiff save -o "$T/x.tar" nosuch
   [ "$status" -ne 0 ]
   [ ! -e "$T/x.tar" ]

@@ -404,3 +404,22 @@ PY
   [ "$(skiff network inspect tiny2 -f '{{len .Containers}}')" -eq 0 ]
   skiff create --network tiny2 "$IMG" true >/dev/null
 }
+
+@test "network prune: the unused ones, docker's label, label! and until filters" {
+  skiff network create --label tier=a pa >/dev/null
+  skiff network create --label tier=b pb >/dev/null
+  skiff network create pc >/dev/null
+  skiff run -d --network pc "$IMG" sleep 100 >/dev/null
+  run skiff network prune -f --filter label=tier=a
+  [ "$output" = "$(printf 'Deleted Networks:\npa')" ]
+  run skiff network prune -f --filter until=1h      # none is an hour old
+  [ -z "$output" ]
+  run skiff network prune -f --filter 'label!=tier=b'
+  [ -z "$output" ]                                  # pb kept, pc in use
+  run skiff network prune -f --filter bogus=1
+  [ "$status" -eq 1 ]
+  [[ $output == *"invalid filter 'bogus'"* ]]
+  run skiff network prune -f
+  [ "$output" = "$(printf 'Deleted Networks:\npb')" ]
+  [ "$(skiff network ls -q --filter name=pc | wc -l)" -eq 1 ]
+}
