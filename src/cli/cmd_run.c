@@ -182,7 +182,7 @@ enum {
     O_INIT, O_STOPSIG, O_STOPTIME, O_ULIMIT, O_SYSCTL, O_SHM, O_GROUPADD, O_PULL, O_PLATFORM,
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
-    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE,
+    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
 };
 
 static const struct option run_opts[] = {
@@ -225,6 +225,7 @@ static const struct option run_opts[] = {
     {"sysctl", required_argument, NULL, O_SYSCTL},
     {"shm-size", required_argument, NULL, O_SHM},
     {"oom-score-adj", required_argument, NULL, O_OOMSCORE},
+    {"link", required_argument, NULL, O_LINK},
     {"group-add", required_argument, NULL, O_GROUPADD},
     {"pull", required_argument, NULL, O_PULL},
     {"platform", required_argument, NULL, O_PLATFORM},
@@ -421,6 +422,7 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             push(hc, "SecurityOpt", optarg);
             break;
         case O_INIT: json_object_set_new(hc, "Init", json_true()); break;
+        case O_LINK: push(hc, "Links", optarg); break;
         case O_OOMSCORE: {
             int v;
             if (sk_parse_int(optarg, &v) < 0 || v < -1000 || v > 1000)
@@ -1010,6 +1012,7 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --network string         Connect a container to a network (bridge, host, none,\n"       \
     "                               container:NAME|ID, or a network's name)\n"                    \
     "      --network-alias list     Add network-scoped alias for the container\n"                  \
+    "      --link list              Add link to another container (name[:alias])\n"                \
     "      --no-healthcheck         Disable any container-specified HEALTHCHECK\n"                 \
     "      --oom-score-adj int      Tune host's OOM preferences (-1000 to 1000)\n"                 \
     "      --pids-limit int         Tune container pids limit (-1 for unlimited)\n"                \

@@ -371,6 +371,7 @@ static int write_hosts(struct sk_engine *e, struct ctr *c, const char *hostname,
                     "ff02::2\tip6-allrouters\n");
     }
     int rc = extra_hosts(e, c, &b, err);
+    ctr_link_hosts(c, &b);
     if (rc == 0 && ctr_ip(c) != NULL)
         sb_printf(&b, "%s\t%s\n", ctr_ip(c), hostname);
     if (rc == 0)
@@ -550,7 +551,7 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
         close(lock);
         goto out;
     }
-    if (write_etc(e, &c, hostname, err) < 0 ||
+    if (ctr_resolve_links(e, &c, err) < 0 || write_etc(e, &c, hostname, err) < 0 ||
         ctr_save_state(&c, err) < 0 || ctr_save_config(&c, err) < 0) {
         sk_rm_rf(c.dir, NULL);
         ctr_net_release(e, c.cfg);

@@ -147,6 +147,14 @@ int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct 
                      sk_error *err);
 void ctr_net_dns_close(struct dns_server *d);
 
+/* docker's legacy links (links.c): HostConfig.Links checked (the linked
+ * containers running) and recorded, with their environment on the default
+ * bridge; the hosts lines; whether want is a link alias of c for id. */
+struct strbuf;
+int ctr_resolve_links(struct sk_engine *e, struct ctr *c, sk_error *err);
+void ctr_link_hosts(struct ctr *c, struct strbuf *b);
+bool ctr_link_alias(struct ctr *c, const char *want, const char *id);
+
 /* The prunes' filters (docker's): label=k[=v] and label!=... (all of them),
  * until=TIME (when allowed); -1 with "invalid filter" for another kind. */
 int prune_filters_check(json_t *filters, bool until, sk_error *err);

@@ -271,7 +271,8 @@ static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max
             if (slash)
                 *slash = '\0';
             struct in_addr a;
-            if (n < max && name_matches(name, id, entry) && inet_pton(AF_INET, ip, &a) == 1)
+            if (n < max && (name_matches(name, id, entry) || ctr_link_alias(x->c, name, id)) &&
+                inet_pton(AF_INET, ip, &a) == 1)
                 addrs[n++] = a.s_addr;
         }
         json_decref(rec);

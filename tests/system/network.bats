@@ -423,3 +423,30 @@ PY
   [ "$output" = "$(printf 'Deleted Networks:\npb')" ]
   [ "$(skiff network ls -q --filter name=pc | wc -l)" -eq 1 ]
 }
+
+@test "--link: hosts line and docker's environment on the default bridge, a name on a user-defined network" {
+  skiff run -d --name redis --expose 6379 -e SECRET=x "$IMG" sleep 100 >/dev/null
+  ip=$(skiff inspect -f '{{.NetworkSettings.IPAddress}}' redis)
+  run skiff run --rm --name web --link redis:db "$IMG" sh -c 'grep -w db /etc/hosts; env | grep ^DB_ | sort; ping -c1 -W2 db >/dev/null && echo reached'
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == "$ip	db "*" redis" ]]
+  [ "${lines[1]}" = "DB_ENV_SECRET=x" ]
+  [ "${lines[2]}" = "DB_NAME=/web/db" ]
+  [ "${lines[3]}" = "DB_PORT=tcp://$ip:80" ]   # the lowest port (the image exposes 80)
+  [ "${lines[5]}" = "DB_PORT_6379_TCP_ADDR=$ip" ]
+  [ "${lines[-1]}" = reached ]
+  id=$(skiff create --link redis "$IMG" true)
+  [ "$(skiff inspect -f '{{json .HostConfig.Links}}' "$id")" = "[\"/redis:/$(skiff inspect -f '{{.Name}}' "$id" | cut -c2-)/redis\"]" ]
+  skiff stop -t 1 redis >/dev/null
+  run skiff run --rm --link redis:db "$IMG" true
+  [ "$status" -eq 125 ]
+  [[ $output == *"Cannot link to a non running container: /redis AS /"*"/db"* ]]
+  # a user-defined network: the alias is a name, for the linking container only
+  skiff network create lnk >/dev/null
+  skiff run -d --name cache1 --network lnk "$IMG" sleep 100 >/dev/null
+  cip=$(skiff inspect -f '{{.NetworkSettings.Networks.lnk.IPAddress}}' cache1)
+  run skiff run --rm --network lnk --link cache1:kv "$IMG" nslookup kv
+  [[ $output == *"Address: $cip"* ]]
+  run skiff run --rm --network lnk "$IMG" nslookup kv
+  [[ $output != *"Address: $cip"* ]]
+}
