@@ -307,9 +307,11 @@ bool sk_network_matches(json_t *net, json_t *filters, const char **bad_kind);
 /* ---- volumes (the local driver) ------------------------------------------------ */
 
 /* Create (or find: docker returns an existing one) a volume; name NULL
- * makes a random one.  *out (may be NULL) gets docker's volume object. */
-int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool anonymous,
-                     json_t **out, sk_error *err);
+ * makes a random one; opts (may be NULL) are the local driver's DriverOpts
+ * (type, device, o: mounted on the volume at its first use).  *out (may be
+ * NULL) gets docker's volume object. */
+int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, json_t *opts,
+                     bool anonymous, json_t **out, sk_error *err);
 int sk_volume_inspect(struct sk_engine *e, const char *name, json_t **out, sk_error *err);
 /* All volumes, each with "InUse". */
 int sk_volume_list(struct sk_engine *e, json_t **out, sk_error *err);

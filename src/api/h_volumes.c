@@ -53,12 +53,12 @@ static int vol_create(struct api_ctx *x)
     if (driver != NULL && *driver && strcmp(driver, "local") != 0)
         rc = api_error(x, 400, "create %s: volume driver \"%s\" is not supported (only local)",
                        name ? name : "", driver);
-    else if (json_object_size(opts) > 0)
-        rc = api_error(x, 400, "create %s: local volume options (DriverOpts) are not supported yet",
-                       name ? name : "");
+    else if (opts != NULL && !json_is_null(opts) && !json_is_object(opts))
+        rc = api_error(x, 400, "invalid DriverOpts: expected an object");
     else if (labels != NULL && !json_is_null(labels) && !json_is_object(labels))
         rc = api_error(x, 400, "invalid Labels: expected an object");
-    else if (sk_volume_create(x->e, name && *name ? name : NULL, labels, false, &v, &err) < 0)
+    else if (sk_volume_create(x->e, name && *name ? name : NULL, labels, json_is_object(opts) ? opts : NULL,
+                              false, &v, &err) < 0)
         rc = api_fail(x, &err);
     else
         rc = api_json(x, 201, v);

@@ -20,7 +20,7 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
                                          {"opt", required_argument, NULL, 'o'},
                                          {0}};
     const char *name = NULL;
-    _cleanup_json_ json_t *labels = json_object();
+    _cleanup_json_ json_t *labels = json_object(), *vopts = json_object();
     int o;
     while ((o = getopt_long(argc, argv, "d:o:", opts, NULL)) != -1) {
         if (o == 'n')
@@ -31,7 +31,9 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
             if (strcmp(optarg, "local") != 0)
                 return cli_failf("create: volume driver \"%s\" is not supported (only local)", optarg);
         } else if (o == 'o') {
-            return cli_failf("create: local volume options are not supported yet");
+            if (strchr(optarg, '=') == NULL)
+                return cli_failf("invalid option \"%s\": expected key=value", optarg);
+            sk_json_set_kv(vopts, optarg);
         } else {
             return cli_usage(&cmd_volume_create, true);
         }
@@ -41,7 +43,7 @@ static int cmd_volume_create_run(struct cli *c, int argc, char **argv)
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
     _cleanup_json_ json_t *v = NULL;
-    if (e == NULL || sk_volume_create(e, name, labels, false, &v, &err) < 0)
+    if (e == NULL || sk_volume_create(e, name, labels, vopts, false, &v, &err) < 0)
         return cli_fail(&err);
     printf("%s\n", json_string_value(json_object_get(v, "Name")));
     return 0;
@@ -187,7 +189,8 @@ static int cmd_volume_prune_run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_volume_create = {"volume create", "[OPTIONS] [VOLUME]", "Create a volume",
                                           "  -d, --driver string   Specify volume driver name (local)\n"
-                                          "      --label list      Set metadata for a volume\n",
+                                          "      --label list      Set metadata for a volume\n"
+                                          "  -o, --opt map         Set driver specific options (type, device, o)\n",
                                           cmd_volume_create_run};
 const struct cli_cmd cmd_volume_ls = {"volume ls", "[OPTIONS]", "List volumes",
                                       "  -f, --filter filter   Provide filter values (dangling, name, label, driver)\n"

@@ -155,6 +155,14 @@ int ctr_resolve_links(struct sk_engine *e, struct ctr *c, sk_error *err);
 void ctr_link_hosts(struct ctr *c, struct strbuf *b);
 bool ctr_link_alias(struct ctr *c, const char *want, const char *id);
 
+/* The local volume driver's options (volmount.c): checked at create (type,
+ * device, o), mounted on the volume's _data at its first use, undone
+ * before the volume goes (every mount there; -1 if one stays). */
+int vol_check_opts(const char *name, json_t *opts, sk_error *err);
+bool vol_is_mounted(const char *path);
+int vol_mount(json_t *meta, sk_error *err);
+int vol_unmount(const char *data, sk_error *err);
+
 /* The prunes' filters (docker's): label=k[=v] and label!=... (all of them),
  * until=TIME (when allowed); -1 with "invalid filter" for another kind. */
 int prune_filters_check(json_t *filters, bool until, sk_error *err);

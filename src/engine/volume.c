@@ -77,8 +77,8 @@ static int hand_out(json_t *meta, json_t **out)
     return 0;
 }
 
-int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool anonymous,
-                     json_t **out, sk_error *err)
+int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, json_t *opts,
+                     bool anonymous, json_t **out, sk_error *err)
 {
     char gen[SK_ID_LEN + 1];
     if (name == NULL || *name == '\0') {
@@ -90,6 +90,8 @@ int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool
         return sk_err(err, 0, "create %s: \"%s\" includes invalid characters for a local volume name, "
                               "only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
                       name, name);
+    if (vol_check_opts(name, opts, err) < 0)
+        return -1;
     _cleanup_close_ int lock = vol_lock(e, err);
     if (lock < 0)
         return -1;
@@ -105,8 +107,11 @@ int sk_volume_create(struct sk_engine *e, const char *name, json_t *labels, bool
     meta = json_pack("{s:s, s:s, s:s, s:s, s:{}, s:s, s:b, s:b}", "Name", name, "Driver", "local",
                      "Mountpoint", data, "CreatedAt", now, "Options", "Scope", "local", "Anonymous",
                      anonymous, "Populated", 0);
-    if (meta != NULL)
+    if (meta != NULL) {
         json_object_set_new(meta, "Labels", json_is_object(labels) ? json_deep_copy(labels) : json_object());
+        if (json_object_size(opts) > 0)
+            json_object_set_new(meta, "Options", json_deep_copy(opts));
+    }
     if (meta == NULL || save_meta(e, meta, err) < 0) {
         json_decref(meta);
         sk_rm_rf(dir, NULL);
@@ -184,8 +189,12 @@ int sk_volume_remove(struct sk_engine *e, const char *name, bool force, sk_error
     if (json_array_size(u) > 0)
         return sk_err(err, 0, "remove %s: volume is in use - [%s]", name,
                       json_string_value(json_array_get(u, 0)));
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], data[PATH_MAX + 8];
     vol_dir(e, name, dir, sizeof dir);
+    snprintf(data, sizeof data, "%s/_data", dir);
+    /* a device mounted there goes first: never into a host directory */
+    if (vol_unmount(data, err) < 0 || vol_is_mounted(data))
+        return sk_err_prefix(err, "remove %s", name);
     if (sk_rm_rf(dir, err) < 0)
         return -1;
     sk_event(e, "volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
@@ -301,7 +310,7 @@ int ctr_volume_mount(struct sk_engine *e, json_t *list, const char *name, const 
                      bool ro, bool anonymous, sk_error *err)
 {
     _cleanup_json_ json_t *meta = NULL;
-    if (sk_volume_create(e, name, NULL, anonymous, &meta, err) < 0)
+    if (sk_volume_create(e, name, NULL, NULL, anonymous, &meta, err) < 0)
         return -1;
     json_array_append_new(list, json_pack("{s:s, s:O, s:O, s:s, s:b}", "Type", "volume", "Name",
                                           json_object_get(meta, "Name"), "Source",
@@ -321,7 +330,7 @@ int ctr_populate_volumes(struct sk_engine *e, struct ctr *c, const char *rootfs,
         const char *name = json_string_value(json_object_get(m, "Name"));
         _cleanup_close_ int lock = vol_lock(e, err);
         _cleanup_json_ json_t *meta = NULL;
-        if (lock < 0 || load_meta(e, name, &meta, err) < 0)
+        if (lock < 0 || load_meta(e, name, &meta, err) < 0 || vol_mount(meta, err) < 0)
             return -1;
         if (json_is_true(json_object_get(meta, "Populated")))
             continue;

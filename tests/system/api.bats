@@ -41,6 +41,9 @@ teardown() {
     timeout 20 "${SK[@]}" network rm "$id" >/dev/null 2>&1 || true
   done
   [[ -n ${COMPOSE_DIR:-} ]] && (cd "$COMPOSE_DIR" && timeout 60 docker-compose down -t 1 >/dev/null 2>&1 || true)
+  for id in $(timeout 20 "${SK[@]}" volume ls -q 2>/dev/null); do
+    timeout 20 "${SK[@]}" volume rm -f "$id" >/dev/null 2>&1 || true
+  done
   common_teardown
 }
 
@@ -257,6 +260,13 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   docker rm -f c2
   run docker volume rm vol1
   [ "$status" -eq 0 ]
+  # the local driver's options: a host directory
+  mkdir -p "$T/hv"
+  docker volume create -o type=none -o o=bind -o device="$T/hv" hv
+  docker run --rm -v hv:/d "$IMG" sh -c 'echo x >/d/f'
+  [ "$(cat "$T/hv/f")" = x ]
+  docker volume rm hv
+  [ "$(cat "$T/hv/f")" = x ]
   docker run --name dead "$IMG" true
   run docker container prune -f
   [[ $output == *Deleted* ]]

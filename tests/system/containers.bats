@@ -20,6 +20,10 @@ teardown() {
   for id in $("${SK[@]}" ps -aq --no-trunc 2>/dev/null); do
     timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
   done
+  # volumes (what a driver option mounted goes with them)
+  for id in $("${SK[@]}" volume ls -q 2>/dev/null); do
+    timeout 30 "${SK[@]}" volume rm -f "$id" >/dev/null 2>&1 || true
+  done
   common_teardown
 }
 
@@ -623,6 +627,31 @@ JSON
   [ "$(skiff volume ls -q | sort | tr '\n' ' ')" = "etcvol labeled " ]
   skiff volume prune -af >/dev/null
   [ -z "$(skiff volume ls -q)" ]
+}
+
+@test "volume driver options: a host directory (type=none, o=bind) and a tmpfs; rm leaves the host's files" {
+  mkdir -p "$T/hostdir"
+  echo host >"$T/hostdir/keep"
+  skiff volume create -o type=none -o o=bind -o device="$T/hostdir" hv >/dev/null
+  [ "$(skiff volume inspect -f '{{.Options.type}} {{.Options.o}} {{.Options.device}}' hv)" = "none bind $T/hostdir" ]
+  [ "$(skiff run --rm -v hv:/data "$IMG" sh -c 'cat /data/keep; echo ctr >/data/new')" = host ]
+  [ "$(cat "$T/hostdir/new")" = ctr ]
+  skiff volume rm hv >/dev/null
+  [ "$(cat "$T/hostdir/keep" "$T/hostdir/new")" = "$(printf 'host\nctr')" ]
+  ! grep -q "/volumes/hv/_data" /proc/self/mountinfo
+  skiff volume create -o type=tmpfs -o device=tmpfs -o o=size=1m,noexec tv >/dev/null
+  run skiff run --rm -v tv:/t "$IMG" sh -c 'grep " /t " /proc/mounts; dd if=/dev/zero of=/t/x bs=1k count=2048'
+  [[ ${lines[0]} == "tmpfs /t tmpfs "*"noexec"*"size=1024k"* ]]
+  [ "$status" -ne 0 ]   # full at 1 MiB
+  skiff volume rm tv >/dev/null
+  ! grep -q "/volumes/tv/_data" /proc/self/mountinfo
+  run skiff volume create -o bogus=1 bv
+  [[ $output == *'invalid option key: "bogus"'* ]]
+  run skiff volume create -o type=none -o o=bind -o device="$T/nosuch" nv
+  [ "$status" -eq 0 ]
+  run skiff run --rm -v nv:/d "$IMG" true
+  [ "$status" -eq 125 ]
+  [[ $output == *"failed to mount local volume"* ]]
 }
 
 @test "images containers use: rmi refuses, -f only untags, prune keeps them, a running one cannot go" {
