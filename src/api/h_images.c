@@ -627,8 +627,14 @@ static int img_load(struct api_ctx *x)
     sk_error err;
     struct load_job j = {0};
     j.e = x->e;
-    if (with_body(x, run_load, &j, &err) < 0)
-        return api_fail(x, &err);
+    if (with_body(x, run_load, &j, &err) < 0) {
+        /* docker answers a load that failed with 200 and the error in the stream */
+        json_decref(j.loaded);
+        if (http_chunked_begin(x->c, 200, "application/json", NULL) < 0 ||
+            send_line(x, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", err.msg, "error", err.msg)) < 0)
+            return -1;
+        return http_chunked_end(x->c);
+    }
     int rc = http_chunked_begin(x->c, 200, "application/json", NULL);
     size_t i;
     json_t *l;

@@ -304,6 +304,13 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   docker rmi "$REG/test/bb:1"
   run docker load -i "$T/bb.tar"
   [[ $output == *"Loaded image: $REG/test/bb:1"* ]]
+  # a load that fails: 200 with the error in the stream, as docker's; the CLI fails
+  head -c 3000 /dev/urandom >"$T/junk.tar"
+  run docker load -i "$T/junk.tar"
+  [ "$status" -ne 0 ]
+  [[ $output == *"load"* ]]
+  run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST --data-binary @"$T/junk.tar" http://d/v1.51/images/load
+  [ "$output" = 200 ]
   registry_stop
 }
 
