@@ -4,17 +4,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
+#include "engine/monitor.h"
+#include "runtime/sync.h"
 #include "oci/caps.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -128,10 +132,33 @@ static int exec_in(struct sk_engine *e, struct ctr *c, const struct sk_exec_opts
         p.caps.inheritable = p.caps.ambient = 0;
     }
     struct rt_exec_opts xo = {.id = c->id, .process = &p, .detach = o->detach};
-    int st = 0;
+    int st = 0, console = -1;
+    char sock[PATH_MAX + 32];
+    if (o->detach && o->tty) { /* its terminal goes to the container's monitor, which drains it */
+        char r[9];
+        if (sk_random_hex(r, 4) < 0)
+            snprintf(r, sizeof r, "%08x", (unsigned)getpid());
+        snprintf(sock, sizeof sock, "%s.x%s", c->sockbase, r);
+        if ((console = monitor_listen(sock, err)) < 0)
+            goto out;
+        xo.console_socket = sock;
+    }
     rc = rt_exec(&e->rt, &xo, &st, err);
     if (rc == 0 && status != NULL)
         *status = st;
+    if (console >= 0) {
+        struct pollfd pf = {console, POLLIN, 0};
+        int conn = rc == 0 && poll(&pf, 1, 5000) == 1 ? accept4(console, NULL, NULL, SOCK_CLOEXEC) : -1;
+        int master = conn >= 0 ? recv_fd(conn) : -1;
+        if (rc == 0 && (master < 0 || monitor_send_drain(c, master, err) < 0))
+            rc = master < 0 ? sk_err(err, 0, "exec: the terminal did not arrive") : -1;
+        if (master >= 0)
+            close(master);
+        if (conn >= 0)
+            close(conn);
+        close(console);
+        unlink(sock);
+    }
 out:
     oci_process_clear(&p);
     return rc;

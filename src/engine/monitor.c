@@ -99,7 +99,7 @@ static void set_state(struct mon *m, json_t *fields)
 
 /* ---- the container -------------------------------------------------------------- */
 
-static int listen_unix(const char *path, sk_error *err)
+int monitor_listen(const char *path, sk_error *err)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof a.sun_path)
@@ -152,7 +152,7 @@ static int create_process(struct mon *m, const char *bundle, sk_error *err)
     rt_delete(&m->e->rt, m->c->id, true, NULL); /* what a dead monitor left */
     if (m->l.tty) {
         snprintf(sockpath, sizeof sockpath, "%s.c", m->c->sockbase);
-        if ((console = listen_unix(sockpath, err)) < 0)
+        if ((console = monitor_listen(sockpath, err)) < 0)
             goto out;
         co.console_socket = sockpath;
         dup2(devnull, 0);
@@ -587,7 +587,7 @@ static int take_over(struct mon *m, const char *sock, sk_error *err)
     int rc = ctr_reload_state(m->c, err);
     if (rc == 0 && ctr_monitor_alive(m->c))
         rc = sk_err(err, 0, "container %.12s is already running", m->c->id);
-    if (rc == 0 && (m->l.listen_fd = listen_unix(sock, err)) < 0)
+    if (rc == 0 && (m->l.listen_fd = monitor_listen(sock, err)) < 0)
         rc = -1;
     if (rc == 0) {
         /* the OOM killer takes containers first, not the process that

@@ -9,6 +9,9 @@
  *        {"ExitCode":N,"Reason":"exited","Signal":"","OOMKilled":false}
  *   'r'  followed by "ROWS COLS\n" (in one write): the terminal's size
  *        (with a terminal; ignored without one); the monitor then hangs up
+ *   'p'  sent with an fd (SCM_RIGHTS): the pty master of a detached exec with
+ *        a terminal, which the monitor drains (docker drops that output too)
+ *        until it ends; the monitor then hangs up
  * Output comes as the Docker API's multiplexed frames ([stream, 0, 0, 0,
  * length BE32] + data) without a terminal, raw bytes with one.
  *
@@ -32,6 +35,11 @@
 /* `skiff [global options] monitor [flag] ID` in argv (cap entries with the
  * NULL): the number of arguments, -1 when they do not fit. */
 int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const char **argv, size_t cap);
+
+/* Hand the monitor a detached exec's terminal to drain (mode 'p'). */
+int monitor_send_drain(struct ctr *c, int fd, sk_error *err);
+/* A unix socket listening at path, 0600 (replacing what was there). */
+int monitor_listen(const char *path, sk_error *err);
 
 /* Connect to a container's monitor in a mode; -1 when it is not there. */
 int monitor_connect(struct ctr *c, char mode, sk_error *err);

@@ -15,8 +15,24 @@
 #include <unistd.h>
 
 #include "engine/monitor.h"
+#include "runtime/sync.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+
+int monitor_send_drain(struct ctr *c, int fd, sk_error *err)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s.a", c->sockbase) >= sizeof a.sun_path)
+        return sk_err(err, ENAMETOOLONG, "attach socket");
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return sk_err(err, errno, "socket");
+    int rc = connect(s, (struct sockaddr *)&a, sizeof a) == 0 && send_fd(s, fd, "p") == 0
+                 ? 0
+                 : sk_err(err, errno, "container %.12s: its monitor", c->id);
+    close(s);
+    return rc;
+}
 
 int monitor_connect(struct ctr *c, char mode, sk_error *err)
 {

@@ -28,6 +28,47 @@ void monloop_init(struct monloop *m)
         m->cl[i].fd = -1;
 }
 
+/* recv with room for one passed fd (*passed: -1 when none came) */
+static ssize_t recv_with_fd(int fd, char *buf, size_t len, int *passed)
+{
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct iovec iov = {buf, len};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+    *passed = -1;
+    ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+            memcpy(passed, CMSG_DATA(c), sizeof(int));
+    return n;
+}
+
+/* A detached exec's terminal (mode 'p'): drained from now on. */
+static void add_drain(struct monloop *m, int fd)
+{
+    if (fd < 0)
+        return;
+    if (m->ndrain == MON_MAX_DRAINS) {
+        close(fd); /* the exec then blocks once its terminal is full */
+        return;
+    }
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    m->drain[m->ndrain++] = fd;
+}
+
+static void drain(struct monloop *m, int i)
+{
+    char buf[4096];
+    ssize_t n = read(m->drain[i], buf, sizeof buf);
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+        return;
+    close(m->drain[i]); /* EOF, or EIO: the exec's side is closed */
+    m->drain[i] = m->drain[--m->ndrain];
+}
+
 /* ---- attach clients ------------------------------------------------------------ */
 
 static void client_close(struct mon_client *cl)
@@ -115,12 +156,15 @@ void monloop_accept_pending(struct monloop *m)
         struct mon_client *cl = &m->cl[i];
         struct pollfd p = {cl->fd, POLLIN, 0};
         char mode;
+        int passed;
         if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, 1000) != 1)
             continue;
-        if (recv(cl->fd, &mode, 1, MSG_DONTWAIT) == 1 && strchr("aowr", mode))
+        if (recv_with_fd(cl->fd, &mode, 1, &passed) == 1 && strchr("aowr", mode))
             cl->mode = mode;
         else
             client_close(cl);
+        if (passed >= 0)
+            close(passed); /* only a 'p' brings one, and not before the start */
     }
 }
 
@@ -145,7 +189,16 @@ static void resize(struct monloop *m, const char *text)
 static void client_input(struct monloop *m, struct mon_client *cl)
 {
     static char buf[16384];
-    ssize_t n = recv(cl->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+    int passed = -1;
+    ssize_t n = cl->mode == 0 ? recv_with_fd(cl->fd, buf, sizeof buf - 1, &passed)
+                              : recv(cl->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+    if (n >= 1 && cl->mode == 0 && buf[0] == 'p') { /* a detached exec's terminal */
+        add_drain(m, passed);
+        client_close(cl);
+        return;
+    }
+    if (passed >= 0)
+        close(passed);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n == 0 && cl->mode == 'a') {
@@ -258,7 +311,7 @@ void monloop_run(struct monloop *m)
 {
     enum { FIXED = 4 };
     for (;;) {
-        struct pollfd p[FIXED + 4 + MON_MAX_CLIENTS];
+        struct pollfd p[FIXED + 4 + MON_MAX_DRAINS + MON_MAX_CLIENTS];
         int n = 0;
         p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
@@ -268,6 +321,9 @@ void monloop_run(struct monloop *m)
             const struct mon_hook *h = &m->hooks[i];
             p[n++] = (struct pollfd){m->exited && h->while_running ? -1 : *h->fd, POLLIN, 0};
         }
+        int first_drain = n;
+        for (int i = 0; i < m->ndrain; i++)
+            p[n++] = (struct pollfd){m->drain[i], POLLIN, 0};
         int first_client = n;
         for (int i = 0; i < MON_MAX_CLIENTS; i++) {
             struct mon_client *cl = &m->cl[i];
@@ -305,6 +361,9 @@ void monloop_run(struct monloop *m)
         for (int i = 0; i < m->nhooks; i++)
             if (p[FIXED + i].revents)
                 m->hooks[i].fn(m->ud);
+        for (int i = m->ndrain - 1; i >= 0; i--) /* from the end: drain() may move the last here */
+            if (p[first_drain + i].revents && p[first_drain + i].fd == m->drain[i])
+                drain(m, i);
         for (int i = 0; i < MON_MAX_CLIENTS; i++) {
             struct pollfd *q = &p[first_client + i];
             struct mon_client *cl = &m->cl[i];
@@ -354,6 +413,9 @@ void monloop_free(struct monloop *m)
         if (m->cl[i].fd >= 0)
             client_close(&m->cl[i]);
     logfile_close(&m->log);
+    for (int i = 0; i < m->ndrain; i++)
+        close(m->drain[i]);
+    m->ndrain = 0;
     free(m->held);
     m->held = NULL;
     m->nheld = 0;
@@ -384,6 +446,11 @@ int monloop_export(struct monloop *m, char *buf, size_t cap)
             sb_printf(&b, "%d%c%s,", m->cl[i].fd, m->cl[i].mode, m->cl[i].read_eof ? "e" : "");
             rc |= inherit(m->cl[i].fd);
         }
+    sb_puts(&b, "\ndrain=");
+    for (int i = 0; i < m->ndrain; i++) {
+        sb_printf(&b, "%d,", m->drain[i]);
+        rc |= inherit(m->drain[i]);
+    }
     sb_puts(&b, "\nheld=");
     for (size_t i = 0; i < m->nheld; i++) {
         sb_printf(&b, "%d,", m->held[i]);
@@ -428,9 +495,10 @@ static bool int_field(const char *text, const char *key, int min, int *out)
     return true;
 }
 
-/* "3a,4we," -> the clients; "5,6," -> the held fds */
-static bool fd_list(struct monloop *m, const char *list, bool clients)
+/* "3a,4we," -> the clients; "5,6," -> the held fds, or the drained ones */
+static bool fd_list(struct monloop *m, const char *list, int what)
 {
+    bool clients = what == 'c';
     int k = 0;
     for (const char *p = list; *p;) {
         char *end;
@@ -445,6 +513,10 @@ static bool fd_list(struct monloop *m, const char *list, bool clients)
             if (*p == 'e')
                 m->cl[k].read_eof = true, p++;
             k++;
+        } else if (what == 'd') {
+            if (m->ndrain == MON_MAX_DRAINS)
+                return false;
+            m->drain[m->ndrain++] = (int)fd;
         } else {
             int *h = realloc(m->held, (m->nheld + 1) * sizeof *h);
             if (h == NULL)
@@ -470,8 +542,9 @@ int monloop_import(struct monloop *m, const char *text)
               field(text, "logmax", m->log_max_size, sizeof m->log_max_size) &&
               field(text, "logfiles", m->log_max_file, sizeof m->log_max_file) &&
               field(text, "user", m->user, sizeof m->user) &&
-              field(text, "clients", clients, sizeof clients) && fd_list(m, clients, true) &&
-              field(text, "held", held, strlen(text) + 1) && fd_list(m, held, false) &&
+              field(text, "clients", clients, sizeof clients) && fd_list(m, clients, 'c') &&
+              field(text, "drain", clients, sizeof clients) && fd_list(m, clients, 'd') &&
+              field(text, "held", held, strlen(text) + 1) && fd_list(m, held, 'h') &&
               field(text, "log", m->log.path, sizeof m->log.path) &&
               field(text, "exit", m->exit_path, sizeof m->exit_path);
     free(held);
@@ -492,4 +565,6 @@ void monloop_cloexec(struct monloop *m)
             fcntl(m->cl[i].fd, F_SETFD, FD_CLOEXEC);
     for (size_t i = 0; i < m->nheld; i++)
         fcntl(m->held[i], F_SETFD, FD_CLOEXEC);
+    for (int i = 0; i < m->ndrain; i++)
+        fcntl(m->drain[i], F_SETFD, FD_CLOEXEC);
 }

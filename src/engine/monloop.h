@@ -24,6 +24,7 @@
 #include "util/strbuf.h"
 
 #define MON_MAX_CLIENTS 32
+#define MON_MAX_DRAINS 8
 #define MON_STATE_ENV "SKIFF_MONITOR_STATE"
 
 struct mon_client {
@@ -52,6 +53,8 @@ struct monloop {
     char log_max_size[24], log_max_file[8]; /* as given, "" for none */
     char exit_path[4096]; /* the exit status goes there */
     struct mon_client cl[MON_MAX_CLIENTS];
+    int drain[MON_MAX_DRAINS]; /* terminals of detached execs: read, and what comes dropped */
+    int ndrain;
     int *held;   /* fds kept open and handed on, not used (published ports) */
     size_t nheld;
     int exe_fd;  /* the binary to go back to (moncore) */

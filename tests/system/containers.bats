@@ -435,6 +435,10 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == /dev/pts/* ]]
   skiff exec -d "$id" sh -c 'sleep 0.3; touch /tmp/detached'
   wait_until 'skiff exec '"$id"' test -e /tmp/detached'
+  # detached with a terminal: the monitor drains it (64 KiB of output do not block it)
+  skiff exec -d -t "$id" sh -c 'tty >/tmp/dtty; head -c 65536 /dev/zero | tr "\0" x; echo; touch /tmp/dt-done'
+  wait_until 'skiff exec '"$id"' test -e /tmp/dt-done'
+  [[ $(skiff exec "$id" cat /tmp/dtty) == /dev/pts/* ]]
   # the exec'd process is in the container: its pid namespace and cgroup
   [ "$(skiff exec "$id" sh -c 'echo $$')" != "$$" ]
   [ "$(skiff exec "$id" cat /proc/1/cmdline | tr '\0' ' ')" = "sleep 100 " ]
