@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include "util/timefmt.h"
 #include <unistd.h>
 
 
@@ -17,12 +19,7 @@
 
 void logfile_now(char *buf, size_t cap)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+    sk_rfc3339_now(buf, cap);
 }
 
 /* The length of the UTF-8 sequence at s (1-4), 0 when it is not one

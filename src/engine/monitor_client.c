@@ -19,22 +19,7 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-int monitor_send_drain(struct ctr *c, int fd, sk_error *err)
-{
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s.a", c->sockbase) >= sizeof a.sun_path)
-        return sk_err(err, ENAMETOOLONG, "attach socket");
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return sk_err(err, errno, "socket");
-    int rc = connect(s, (struct sockaddr *)&a, sizeof a) == 0 && send_fd(s, fd, "p") == 0
-                 ? 0
-                 : sk_err(err, errno, "container %.12s: its monitor", c->id);
-    close(s);
-    return rc;
-}
-
-int monitor_connect(struct ctr *c, char mode, sk_error *err)
+static int connect_to(struct ctr *c, sk_error *err)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s.a", c->sockbase) >= sizeof a.sun_path)
@@ -42,7 +27,28 @@ int monitor_connect(struct ctr *c, char mode, sk_error *err)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return sk_err(err, errno, "socket");
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 || send(fd, &mode, 1, MSG_NOSIGNAL) != 1) {
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = errno;
+        close(fd);
+        return sk_err(err, e, "container %.12s: its monitor", c->id);
+    }
+    return fd;
+}
+
+int monitor_send_drain(struct ctr *c, int fd, sk_error *err)
+{
+    int s = connect_to(c, err);
+    if (s < 0)
+        return -1;
+    int rc = send_fd(s, fd, "p") == 0 ? 0 : sk_err(err, errno, "container %.12s: its monitor", c->id);
+    close(s);
+    return rc;
+}
+
+int monitor_connect(struct ctr *c, char mode, sk_error *err)
+{
+    int fd = connect_to(c, err);
+    if (fd >= 0 && send(fd, &mode, 1, MSG_NOSIGNAL) != 1) {
         int e = errno;
         close(fd);
         return sk_err(err, e, "container %.12s: its monitor", c->id);

@@ -1,6 +1,7 @@
 /* state.c - container records: load, lock, derive the status. */
 #define _GNU_SOURCE
 #include "runtime/state.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,12 +87,7 @@ bool rt_pid_alive(pid_t pid, uint64_t start_time)
 
 void rt_now_rfc3339(char *buf, size_t cap)
 {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+    sk_rfc3339_now(buf, cap);
 }
 
 int rt_write_pid_file(const char *path, pid_t pid, sk_error *err)

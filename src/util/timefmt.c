@@ -94,3 +94,13 @@ int64_t sk_parse_since(const char *s, int64_t now_ns)
     }
     return now_ns - total;
 }
+
+void sk_rfc3339_now(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+}

@@ -14,4 +14,7 @@ int64_t sk_parse_rfc3339(const char *s);
  * duration before now ("10m", "1h30m", "45s"); -> ns, or -1. */
 int64_t sk_parse_since(const char *s, int64_t now_ns);
 
+/* Now, as docker writes times: "2026-11-22T10:00:00.123456789Z" (UTC). */
+void sk_rfc3339_now(char *buf, size_t cap);
+
 #endif
