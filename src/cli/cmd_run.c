@@ -312,49 +312,49 @@ static int parse_duration(const char *s, int64_t *ns)
 
 /* The resource flags run, create and update share, into a HostConfig (an
  * update body): 1 when o was one, 0 when not, -1 on error. */
-static int parse_resource(int o, const char *optarg, json_t *hc, sk_error *err)
+static int parse_resource(int o, const char *arg, json_t *hc, sk_error *err)
 {
     int64_t n;
     switch (o) {
     case 'm': case O_MEMSWAP: case O_MEMRES: case O_SHM:
-        if (strcmp(optarg, "-1") == 0 && o == O_MEMSWAP)
+        if (strcmp(arg, "-1") == 0 && o == O_MEMSWAP)
             n = -1;
-        else if (parse_bytes(optarg, &n) < 0)
-            return sk_err(err, 0, "invalid size: '%s'", optarg);
+        else if (parse_bytes(arg, &n) < 0)
+            return sk_err(err, 0, "invalid size: '%s'", arg);
         json_object_set_new(hc, o == 'm' ? "Memory" : o == O_MEMSWAP ? "MemorySwap"
                                 : o == O_MEMRES ? "MemoryReservation" : "ShmSize", json_integer(n));
         return 1;
     case O_CPUS: {
         char *end;
-        double v = strtod(optarg, &end);
+        double v = strtod(arg, &end);
         if (*end || v <= 0)
-            return sk_err(err, 0, "invalid argument \"%s\" for \"--cpus\" flag", optarg);
+            return sk_err(err, 0, "invalid argument \"%s\" for \"--cpus\" flag", arg);
         json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9)));
         return 1;
     }
     case 'c': case O_CPUQUOTA: case O_CPUPERIOD: case O_PIDS: {
         int64_t v;
-        if (sk_parse_i64(optarg, &v) < 0)
-            return sk_err(err, 0, "invalid argument \"%s\"", optarg);
+        if (sk_parse_i64(arg, &v) < 0)
+            return sk_err(err, 0, "invalid argument \"%s\"", arg);
         json_object_set_new(hc, o == 'c' ? "CpuShares" : o == O_CPUQUOTA ? "CpuQuota"
                                 : o == O_CPUPERIOD ? "CpuPeriod" : "PidsLimit", json_integer(v));
         return 1;
     }
-    case O_CPUSET: json_object_set_new(hc, "CpusetCpus", json_string(optarg)); return 1;
+    case O_CPUSET: json_object_set_new(hc, "CpusetCpus", json_string(arg)); return 1;
     case O_RESTART: {
         char name[64];
         int max = 0;
-        if (sscanf(optarg, "%63[^:]:%d", name, &max) < 1)
+        if (sscanf(arg, "%63[^:]:%d", name, &max) < 1)
             return sk_err(err, 0, "invalid restart policy format");
         json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", name,
                                                            "MaximumRetryCount", max));
         return 1;
     }
-    case O_CPUSETMEMS: json_object_set_new(hc, "CpusetMems", json_string(optarg)); return 1;
+    case O_CPUSETMEMS: json_object_set_new(hc, "CpusetMems", json_string(arg)); return 1;
     case O_BLKIO: {
         int w;
-        if (sk_parse_int(optarg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-            return sk_err(err, 0, "invalid argument \"%s\" for \"--blkio-weight\" flag", optarg);
+        if (sk_parse_int(arg, &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
+            return sk_err(err, 0, "invalid argument \"%s\" for \"--blkio-weight\" flag", arg);
         json_object_set_new(hc, "BlkioWeight", json_integer(w));
         return 1;
     }

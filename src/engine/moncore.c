@@ -130,8 +130,14 @@ static void question(void *ud)
 {
     struct core *k = ud;
     spawn(k, &k->dns);
-    if (k->dns.pid > 0)
+    if (k->dns.pid > 0) {
         k->dns_poll = -1; /* its now, until it ends */
+    } else { /* no process for it: this question goes unanswered (asked again) */
+        char buf[512];
+        if (recv(k->dns_fds[0], buf, sizeof buf, MSG_DONTWAIT) < 0) {
+            /* nothing there after all */
+        }
+    }
 }
 
 static void reaped(void *ud, pid_t pid, int status)

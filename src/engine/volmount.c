@@ -97,8 +97,13 @@ int vol_mount(json_t *meta, sk_error *err)
     int rc;
     if (flags & MS_BIND) {
         rc = dev[0] == '/' ? mount(dev, data, NULL, flags & (MS_BIND | MS_REC), NULL) : (errno = EINVAL, -1);
-        if (rc == 0 && (flags & ~(MS_BIND | MS_REC)))
-            rc = mount(NULL, data, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC), NULL);
+        if (rc == 0 && (flags & ~(MS_BIND | MS_REC)) &&
+            mount(NULL, data, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC), NULL) < 0) {
+            int e = errno; /* not half of it: ro asked, rw left behind */
+            umount2(data, MNT_DETACH);
+            errno = e;
+            rc = -1;
+        }
     } else {
         rc = mount(dev, data, type && strcmp(type, "none") ? type : NULL, flags, rest.s);
     }
