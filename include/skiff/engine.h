@@ -227,6 +227,12 @@ int sk_container_top(struct sk_engine *e, const char *ref, const char *ps_args, 
  * blkio_stats.io_service_bytes_recursive [{major, minor, op, value}]). */
 int sk_container_stats(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 
+/* The filter kinds the lists know (docker's names), NULL-terminated:
+ * containers, networks, volumes. */
+extern const char *const sk_container_filter_kinds[];
+extern const char *const sk_network_filter_kinds[];
+extern const char *const sk_volume_filter_kinds[];
+
 /* Does a list object (sk_container_list) pass docker's filters {"kind":
  * ["value"]}: status, name, id, label, ancestor, health, exited, network,
  * volume, before, since, is-task?  Unknown kinds: *bad_kind is set. */

@@ -64,12 +64,13 @@ int api_body_json(struct api_ctx *x, json_t **out);
 /* filters= in either form ({"k":{"v":true}} or {"k":["v"]}) as
  * {"k":["v",...]}; -1 when answered with 400. */
 int api_filters(struct api_ctx *x, json_t **out);
-/* The items of list that pass filters, at most limit (0: all); match sets
- * *bad to a filter kind it does not know.  list and filters are taken
- * over.  -1 after answering 400 "invalid filter 'kind'". */
+/* The items of list that pass filters, at most limit (0: all); a kind not
+ * in kinds (NULL-terminated) or one match does not know (it sets *bad) is
+ * a 400 "invalid filter 'kind'", also for an empty list.  list and filters
+ * are taken over.  -1 after answering 400. */
 typedef bool (*api_match)(void *ud, json_t *item, json_t *filters, const char **bad);
-int api_keep_matching(struct api_ctx *x, json_t *list, json_t *filters, size_t limit, api_match match,
-                      void *ud, json_t **out);
+int api_keep_matching(struct api_ctx *x, json_t *list, json_t *filters, const char *const *kinds,
+                      size_t limit, api_match match, void *ud, json_t **out);
 /* The value of one filter kind, the first (NULL when absent). */
 const char *api_filter_first(json_t *filters, const char *kind);
 

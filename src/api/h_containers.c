@@ -59,7 +59,7 @@ static int list(struct api_ctx *x)
         json_decref(filters);
         return api_fail(x, &err);
     }
-    if (api_keep_matching(x, rows, filters, limit > 0 ? (size_t)limit : 0, ctr_match, x->e, &out) < 0)
+    if (api_keep_matching(x, rows, filters, sk_container_filter_kinds, limit > 0 ? (size_t)limit : 0, ctr_match, x->e, &out) < 0)
         return 0;
     return api_json(x, 200, out);
 }

@@ -35,7 +35,7 @@ static int net_list(struct api_ctx *x)
         json_decref(filters);
         return api_fail(x, &err);
     }
-    if (api_keep_matching(x, all, filters, 0, net_match, NULL, &out) < 0)
+    if (api_keep_matching(x, all, filters, sk_network_filter_kinds, 0, net_match, NULL, &out) < 0)
         return 0;
     return api_json(x, 200, out);
 }

@@ -30,7 +30,7 @@ static int vol_list(struct api_ctx *x)
         json_decref(filters);
         return api_fail(x, &err);
     }
-    if (api_keep_matching(x, all, filters, 0, vol_match, NULL, &out) < 0)
+    if (api_keep_matching(x, all, filters, sk_volume_filter_kinds, 0, vol_match, NULL, &out) < 0)
         return 0;
     size_t i;
     json_t *v;

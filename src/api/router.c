@@ -208,11 +208,21 @@ int api_filters(struct api_ctx *x, json_t **out)
     return 0;
 }
 
-int api_keep_matching(struct api_ctx *x, json_t *list, json_t *filters, size_t limit, api_match match,
-                      void *ud, json_t **out)
+int api_keep_matching(struct api_ctx *x, json_t *list, json_t *filters, const char *const *kinds,
+                      size_t limit, api_match match, void *ud, json_t **out)
 {
     *out = json_array();
     const char *bad = NULL;
+    const char *kind;
+    json_t *vals;
+    json_object_foreach(filters, kind, vals) /* up front: also with nothing to match */
+    {
+        const char *const *k = kinds;
+        while (k != NULL && *k != NULL && strcmp(*k, kind) != 0)
+            k++;
+        if (k != NULL && *k == NULL && bad == NULL)
+            bad = kind;
+    }
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v)

@@ -307,10 +307,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         case 'l': last = 1; all = true; break;
         case 's': break;
         case 'f': {
-            static const char *const kinds[] = {"status", "name", "id", "label", "ancestor",
-                                                "exited", "health", "network", "volume",
-                                                "before", "since", "is-task", NULL};
-            if (cli_add_filter(filters, optarg, kinds) < 0)
+            if (cli_add_filter(filters, optarg, sk_container_filter_kinds) < 0)
                 return 1;
             if (!strncmp(optarg, "status=", 7) || !strncmp(optarg, "exited=", 7))
                 all = true;

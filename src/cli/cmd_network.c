@@ -77,8 +77,7 @@ static int cmd_network_ls_run(struct cli *c, int argc, char **argv)
         else if (o == 'F')
             format = optarg;
         else if (o == 'f') {
-            static const char *const kinds[] = {"name", "id", "driver", "label", "scope", "type", "dangling", NULL};
-            if (cli_add_filter(filters, optarg, kinds) < 0)
+            if (cli_add_filter(filters, optarg, sk_network_filter_kinds) < 0)
                 return 1;
         } else {
             return cli_usage(&cmd_network_ls, true);

@@ -95,6 +95,10 @@ static bool one(void *ud, const char *kind, const char *f)
     return false;
 }
 
+const char *const sk_container_filter_kinds[] = {"status", "name", "id", "label", "ancestor", "exited",
+                                                 "health", "network", "volume", "before", "since",
+                                                 "is-task", NULL};
+
 bool sk_container_matches(struct sk_engine *e, json_t *row, json_t *filters, const char **bad_kind)
 {
     struct match_ctx m = {e, row, NULL};

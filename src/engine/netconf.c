@@ -591,6 +591,8 @@ static bool net_test(void *ud, const char *kind, const char *s)
     return false;
 }
 
+const char *const sk_network_filter_kinds[] = {"name", "id", "driver", "label", "scope", "type", "dangling", NULL};
+
 bool sk_network_matches(json_t *net, json_t *filters, const char **bad_kind)
 {
     struct net_match m = {net, NULL};

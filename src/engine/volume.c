@@ -224,6 +224,8 @@ static bool vol_test(void *ud, const char *kind, const char *s)
     return false;
 }
 
+const char *const sk_volume_filter_kinds[] = {"name", "dangling", "label", "driver", NULL};
+
 bool sk_volume_matches(json_t *vol, json_t *filters, const char **bad_kind)
 {
     struct vol_match m = {vol, NULL};

@@ -89,6 +89,11 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == *'"message":"invalid JSON'*400 ]]
   run api -w '%{http_code}' -X POST -d '[1,2]' http://d/containers/create
   [[ $output == *400 ]]
+  # an unknown filter kind is refused even with nothing to filter
+  run api -w '%{http_code}' -G --data-urlencode 'filters={"bogus":["1"]}' http://d/v1.51/containers/json
+  [[ $output == *"invalid filter 'bogus'"*400 ]]
+  run api -w '%{http_code}' -G --data-urlencode 'filters={"name":["x"],"nope":["1"]}' http://d/v1.51/volumes
+  [[ $output == *"invalid filter 'nope'"*400 ]]
   # a head too large, a malformed line, smuggling, a bad chunk
   local big
   big=$(head -c 70000 /dev/zero | tr '\0' a)
