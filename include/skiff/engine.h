@@ -271,6 +271,9 @@ int sk_image_import(struct sk_engine *e, const struct byte_source *src, const st
 
 struct pull_opts;
 struct pull_result;
+/* The tags a registry has for repo ("host/name"; for pull --all-tags). */
+int sk_image_tags(struct sk_engine *e, const char *repo, const struct pull_opts *o, json_t **tags,
+                  sk_error *err);
 int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *o,
                   struct pull_result *res, sk_error *err);
 /* docker rmi: image_remove with the containers' images protected (refused

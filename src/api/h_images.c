@@ -444,6 +444,45 @@ static int pull_error_status(const char *m)
     return api_status_of(m);
 }
 
+/* One reference into the stream p (begun at the first line); 0, or -1
+ * with *err when it failed. */
+static int pull_one(struct api_ctx *x, struct pull_stream *p, const struct image_ref *r,
+                    const char *platform, const char *creds, sk_error *err)
+{
+    char full[1200], fam[1200];
+    image_ref_string(r, full, sizeof full);
+    image_ref_familiar(r, fam, sizeof fam);
+    snprintf(p->id, sizeof p->id, "%s", r->digest[0] ? r->digest : r->tag);
+    snprintf(p->path, sizeof p->path, "%s", r->path);
+    p->n = p->npending = 0;
+    struct pull_opts po = {.platform = *platform ? platform : NULL, .creds = creds,
+                           .progress = on_pull, .ud = p};
+    struct pull_result res;
+    /* docker: "newer" when the name now means another image than before */
+    char before[72] = "";
+    struct image_store *st = sk_engine_images(x->e, NULL);
+    if (st != NULL && store_resolve(st, full, before, NULL) < 0)
+        before[0] = '\0';
+    int rc = sk_image_pull(x->e, full, &po, &res, err);
+    if (rc == 0 && res.fresh)
+        flush_pending(p);
+    free(p->last);
+    free(p->pending);
+    p->last = NULL;
+    p->pending = NULL;
+    if (rc < 0)
+        return -1;
+    char line[1400];
+    snprintf(line, sizeof line, "Digest: %s", res.digest);
+    pull_line(p, json_pack("{s:s}", "status", line));
+    snprintf(line, sizeof line, "Status: %s for %s", res.fresh || strcmp(before, res.id) != 0 ? "Downloaded newer image" : "Image is up to date",
+             fam);
+    pull_line(p, json_pack("{s:s}", "status", line));
+    return 0;
+}
+
+/* A tag (or a digest), or with none every tag the registry has (docker's
+ * meaning of an empty tag: `docker pull --all-tags`). */
 static int img_pull(struct api_ctx *x, const char *from)
 {
     char tag[200], platform[64];
@@ -455,26 +494,29 @@ static int img_pull(struct api_ctx *x, const char *from)
     struct image_ref r;
     if (pull_ref(from, tag, &r, &err) < 0)
         return api_fail(x, &err);
-    char full[1200], fam[1200];
-    image_ref_string(&r, full, sizeof full);
-    image_ref_familiar(&r, fam, sizeof fam);
-    struct pull_stream p = {.x = x};
-    snprintf(p.id, sizeof p.id, "%s", r.digest[0] ? r.digest : r.tag);
-    snprintf(p.path, sizeof p.path, "%s", r.path);
     _cleanup_free_ char *creds = registry_creds(x);
-    struct pull_opts po = {.platform = *platform ? platform : NULL, .creds = creds,
-                           .progress = on_pull, .ud = &p};
-    struct pull_result res;
-    /* docker: "newer" when the name now means another image than before */
-    char before[72] = "";
-    struct image_store *st = sk_engine_images(x->e, NULL);
-    if (st != NULL && store_resolve(st, full, before, NULL) < 0)
-        before[0] = '\0';
-    int rc = sk_image_pull(x->e, full, &po, &res, &err);
-    if (rc == 0 && res.fresh)
-        flush_pending(&p);
-    free(p.last);
-    free(p.pending);
+    _cleanup_json_ json_t *tags = json_array();
+    if (!*tag && !image_ref_has_tag(from)) {
+        char repo[1200];
+        image_ref_repo(&r, repo, sizeof repo);
+        json_decref(tags);
+        struct pull_opts po = {.creds = creds};
+        if (sk_image_tags(x->e, repo, &po, &tags, &err) < 0)
+            return api_error(x, pull_error_status(err.msg), "%s", err.msg);
+    } else {
+        json_array_append_new(tags, json_string(r.digest[0] ? "" : r.tag));
+    }
+    struct pull_stream p = {.x = x};
+    int rc = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        if (!r.digest[0])
+            snprintf(r.tag, sizeof r.tag, "%s", json_string_value(t));
+        if ((rc = pull_one(x, &p, &r, platform, creds, &err)) < 0 || p.broken)
+            break;
+    }
     if (rc < 0) {
         char msg[SK_ERROR_MAX + 16];
         const char *sl = strstr(err.msg, "'skiff login'"); /* the client is docker's */
@@ -487,14 +529,9 @@ static int img_pull(struct api_ctx *x, const char *from)
             return api_error(x, pull_error_status(msg), "%s", msg);
         if (!p.broken)
             send_line(x, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", msg, "error", msg));
-        return p.broken ? -1 : http_chunked_end(x->c);
     }
-    char line[1400];
-    snprintf(line, sizeof line, "Digest: %s", res.digest);
-    pull_line(&p, json_pack("{s:s}", "status", line));
-    snprintf(line, sizeof line, "Status: %s for %s", res.fresh || strcmp(before, res.id) != 0 ? "Downloaded newer image" : "Image is up to date",
-             fam);
-    pull_line(&p, json_pack("{s:s}", "status", line));
+    if (!p.started && !p.broken && pull_begin(&p) < 0) /* no tag at all: an empty stream */
+        return -1;
     return p.broken ? -1 : http_chunked_end(x->c);
 }
 

@@ -173,7 +173,7 @@ static int show_images(struct cli *c, struct images_opts *o)
         if (image_ref_parse(o->only, &r, NULL) == 0) {
             image_ref_repo(&r, repo, sizeof repo);
             image_repo_familiar(repo, only_fam, sizeof only_fam);
-            if (strchr(o->only, ':') != NULL && r.tag[0])
+            if (image_ref_has_tag(o->only) && r.tag[0])
                 snprintf(only_fam + strlen(only_fam), sizeof only_fam - strlen(only_fam), ":%s", r.tag);
             o->only = only_fam;
         }

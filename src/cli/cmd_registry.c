@@ -14,6 +14,7 @@
 #include "image/registry.h"
 #include "skiff/engine.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/strutil.h"
 
 /* ---- progress ------------------------------------------------------------------ */
@@ -135,6 +136,35 @@ static void on_progress(void *ud, const struct pull_event *ev)
 
 /* ---- pull ---------------------------------------------------------------------- */
 
+/* One reference, with docker's lines; 0, or 1 after saying why not. */
+static int pull_one(struct sk_engine *e, const struct image_ref *ref, struct pull_opts *po,
+                    struct progress *pr)
+{
+    char full[1200], fam[1200];
+    image_ref_string(ref, full, sizeof full);
+    image_ref_familiar(ref, fam, sizeof fam);
+    snprintf(pr->tag, sizeof pr->tag, "%s", ref->digest[0] ? ref->digest : ref->tag);
+    snprintf(pr->path, sizeof pr->path, "%s", ref->path);
+    po->progress = on_progress;
+    po->ud = pr;
+    sk_error err;
+    struct pull_result res;
+    int r = sk_image_pull(e, full, po, &res, &err);
+    free(pr->lines);
+    pr->lines = NULL;
+    pr->n = pr->known = 0;
+    pr->drawn = false;
+    if (r < 0)
+        return cli_fail(&err);
+    if (!pr->quiet) {
+        printf("Digest: %s\n", res.digest);
+        printf("Status: %s for %s\n", res.fresh ? "Downloaded newer image" : "Image is up to date",
+               fam);
+    }
+    printf("%s\n", res.name);
+    return 0;
+}
+
 static int cmd_pull_run(struct cli *c, int argc, char **argv)
 {
     enum { O_PLATFORM = 256, O_DCT };
@@ -145,6 +175,7 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
                                          {0}};
     struct pull_opts po = {0};
     struct progress pr = {.tty = isatty(1)};
+    bool all = false;
     int o;
     while ((o = getopt_long(argc, argv, "qa", opts, NULL)) != -1) {
         if (o == 'q')
@@ -152,7 +183,7 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
         else if (o == O_PLATFORM)
             po.platform = optarg;
         else if (o == 'a')
-            return cli_failf("--all-tags is not supported; pull the tags one by one");
+            all = true;
         else if (o != O_DCT)
             return cli_usage(&cmd_pull, true);
     }
@@ -162,29 +193,29 @@ static int cmd_pull_run(struct cli *c, int argc, char **argv)
     struct image_ref ref;
     if (image_ref_parse(argv[optind], &ref, &err) < 0)
         return cli_fail(&err);
-    if (!ref.tag[0] && !ref.digest[0])
-        snprintf(ref.tag, sizeof ref.tag, "latest");
-    char full[1200], fam[1200];
-    image_ref_string(&ref, full, sizeof full);
-    image_ref_familiar(&ref, fam, sizeof fam);
-    snprintf(pr.tag, sizeof pr.tag, "%s", ref.digest[0] ? ref.digest : ref.tag);
-    snprintf(pr.path, sizeof pr.path, "%s", ref.path);
-    po.progress = on_progress;
-    po.ud = &pr;
+    if (all && image_ref_has_tag(argv[optind]))
+        return cli_failf("tag can't be used with --all-tags/-a");
     struct sk_engine *e = cli_engine(c, &err);
     if (e == NULL)
         return cli_fail(&err);
-    struct pull_result res;
-    int r = sk_image_pull(e, full, &po, &res, &err);
-    free(pr.lines);
-    if (r < 0)
-        return cli_fail(&err);
-    if (!pr.quiet) {
-        printf("Digest: %s\n", res.digest);
-        printf("Status: %s for %s\n", res.fresh ? "Downloaded newer image" : "Image is up to date",
-               fam);
+    if (!all) {
+        if (!ref.tag[0] && !ref.digest[0])
+            snprintf(ref.tag, sizeof ref.tag, "latest");
+        return pull_one(e, &ref, &po, &pr);
     }
-    printf("%s\n", res.name);
+    char repo[1200];
+    image_ref_repo(&ref, repo, sizeof repo);
+    _cleanup_json_ json_t *tags = NULL;
+    if (sk_image_tags(e, repo, &po, &tags, &err) < 0)
+        return cli_fail(&err);
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        snprintf(ref.tag, sizeof ref.tag, "%s", json_string_value(t));
+        if (pull_one(e, &ref, &po, &pr) != 0)
+            return 1;
+    }
     return 0;
 }
 
@@ -318,6 +349,7 @@ static int cmd_logout_run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_pull = {
     "pull", "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
+    "  -a, --all-tags         Download all tagged images in the repository\n"
     "      --platform string  Set platform (os/arch[/variant]) if the image is multi-platform\n"
     "  -q, --quiet            Suppress verbose output\n",
     cmd_pull_run};

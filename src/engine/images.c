@@ -185,6 +185,14 @@ int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *
     return 0;
 }
 
+int sk_image_tags(struct sk_engine *e, const char *repo, const struct pull_opts *o, json_t **tags,
+                  sk_error *err)
+{
+    struct pull_opts po = o ? *o : (struct pull_opts){0};
+    po.insecure = e->insecure;
+    return registry_tags(repo, &po, tags, err);
+}
+
 int sk_image_load(struct sk_engine *e, const struct byte_source *src, json_t **loaded, sk_error *err)
 {
     struct image_store *s = sk_engine_images(e, err);

@@ -200,3 +200,9 @@ const char *image_ref_registry_host(const struct image_ref *r)
 {
     return strcmp(r->domain, DEFAULT_DOMAIN) == 0 ? "registry-1.docker.io" : r->domain;
 }
+
+bool image_ref_has_tag(const char *s)
+{
+    const char *last = strrchr(s, '/');
+    return strchr(last ? last : s, ':') != NULL || strchr(s, '@') != NULL;
+}

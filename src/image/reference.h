@@ -37,5 +37,8 @@ const char *image_ref_registry_host(const struct image_ref *r);
 
 /* "sha256:" + 64 lowercase hex digits */
 bool image_digest_valid(const char *d);
+/* Whether a reference as written names a tag or a digest ("host:5000/x" does
+ * not: the colon is the port's). */
+bool image_ref_has_tag(const char *s);
 
 #endif

@@ -80,7 +80,7 @@ static size_t on_header(char *b, size_t size, size_t n, void *ud)
     v = v ? v + 1 + strspn(v + 1, " \t") : "";
     if (strncasecmp(line, "HTTP/", 5) == 0) {
         /* a new response (after a redirect or a 100): forget the last one */
-        r->challenge[0] = r->content_type[0] = '\0';
+        r->challenge[0] = r->content_type[0] = r->next[0] = '\0';
         const char *sp = strchr(line, ' ');
         r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
         /* a server that ignores Range sends everything again: drop what we have */
@@ -90,6 +90,8 @@ static size_t on_header(char *b, size_t size, size_t n, void *ud)
         r->content_type[strcspn(r->content_type, "; ")] = '\0';
     } else if (strncasecmp(line, "www-authenticate:", 17) == 0) {
         snprintf(r->challenge, sizeof r->challenge, "%s", v);
+    } else if (strncasecmp(line, "link:", 5) == 0 && strstr(v, "rel=\"next\"") && v[0] == '<') {
+        snprintf(r->next, sizeof r->next, "%.*s", (int)strcspn(v + 1, ">"), v + 1);
     }
     return len;
 }

@@ -27,6 +27,7 @@ struct regresp {
     long status;
     char content_type[160];
     char challenge[1024];
+    char next[512];      /* Link: <...>; rel="next" (a paginated list), "" if none */
     struct strbuf body;  /* when fd < 0, or when the status is not a success */
     size_t max;          /* bound on body */
     /* streaming: every body byte of a 200/206 to fd */

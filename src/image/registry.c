@@ -509,6 +509,67 @@ int registry_pull(struct image_store *s, const char *ref, const struct pull_opts
     return rc;
 }
 
+/* docker's tag rule: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (a registry's list is input too) */
+static bool valid_tag(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+              t[i] == '_' || t[i] == '.' || t[i] == '-'))
+            return false;
+    return true;
+}
+
+int registry_tags(const char *repo, const struct pull_opts *o, json_t **tags, sk_error *err)
+{
+    struct image_ref ref;
+    if (image_ref_parse(repo, &ref, err) < 0)
+        return -1;
+    char path[PATH_MAX];
+    _cleanup_free_ char *creds = NULL;
+    registry_auth_path(o->auth_file, path, sizeof path);
+    if (o->creds != NULL && (creds = strdup(o->creds)) == NULL)
+        return sk_err(err, ENOMEM, "tags");
+    struct regclient c;
+    if ((creds == NULL && registry_auth_load(path, ref.domain, &creds, err) < 0) ||
+        regclient_init(&c, image_ref_registry_host(&ref), ref.path, creds, o->insecure, err) < 0)
+        return -1;
+    *tags = json_array();
+    char page[1024];
+    snprintf(page, sizeof page, "%s/tags/list?n=1000", ref.path);
+    int rc = 0;
+    for (int pages = 0; rc == 0 && page[0] && pages < 100; pages++) {
+        struct regresp r = {.fd = -1, .max = SMALL_MAX};
+        rc = regclient_get(&c, page, "application/json", &r, err);
+        if (rc == 0 && r.status != 200) {
+            char msg[256];
+            regresp_message(&r, msg, sizeof msg);
+            rc = sk_err(err, 0, "tags of %s: %ld %s", ref.path, r.status, msg);
+        }
+        json_t *doc = rc == 0 ? json_loadb(r.body.s ? r.body.s : "", r.body.len, 0, NULL) : NULL;
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(doc, "tags"), i, t) if (json_is_string(t) &&
+                                                                   valid_tag(json_string_value(t)))
+            json_array_append(*tags, t);
+        if (rc == 0 && doc == NULL)
+            rc = sk_err(err, 0, "tags of %s: not a tag list", ref.path);
+        json_decref(doc);
+        /* the next page: "/v2/<repo>/tags/list?last=...&n=..." */
+        const char *v2 = strncmp(r.next, "/v2/", 4) == 0 ? r.next + 4 : NULL;
+        snprintf(page, sizeof page, "%s", rc == 0 && v2 ? v2 : "");
+        sb_free(&r.body);
+    }
+    regclient_free(&c);
+    if (rc < 0) {
+        json_decref(*tags);
+        *tags = NULL;
+    }
+    return rc;
+}
+
 int registry_login(const char *registry, const char *user, const char *pass, char *const *insecure,
                    sk_error *err)
 {

@@ -56,6 +56,10 @@ struct pull_result {
 int registry_pull(struct image_store *s, const char *ref, const struct pull_opts *o,
                   struct pull_result *res, sk_error *err);
 
+/* The tags of a repository ("host/name", no tag), as the registry lists
+ * them (every page). */
+int registry_tags(const char *repo, const struct pull_opts *o, json_t **tags, sk_error *err);
+
 /* Check user/password against a registry (the token flow included). */
 int registry_login(const char *registry, const char *user, const char *pass, char *const *insecure,
                    sk_error *err);

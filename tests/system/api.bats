@@ -309,6 +309,12 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   docker rmi "$REG/test/bb:1"
   run docker load -i "$T/bb.tar"
   [[ $output == *"Loaded image: $REG/test/bb:1"* ]]
+  # an empty tag means every tag (docker pull --all-tags)
+  skopeo copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$REG/test/bb:1" "docker://$REG/test/bb:2" >/dev/null
+  run docker pull -a "$REG/test/bb"
+  [ "$status" -eq 0 ]
+  [[ $output == *"1: Pulling from test/bb"* || $output == *"$REG/test/bb:1"* ]]
+  [ "$(docker image inspect -f '{{.Id}}' "$REG/test/bb:2")" = "$(docker image inspect -f '{{.Id}}' "$REG/test/bb:1")" ]
   # a load that fails: 200 with the error in the stream, as docker's; the CLI fails
   head -c 3000 /dev/urandom >"$T/junk.tar"
   run docker load -i "$T/junk.tar"

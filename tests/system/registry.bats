@@ -403,3 +403,20 @@ netns_teardown() {
   [ "$output" = 198.18.0.2:5443/test/zstd:1 ]
   netns_teardown
 }
+
+@test "pull --all-tags: every tag the registry lists (paginated), one after the other" {
+  for t in 1 2; do
+    skopeo copy -q --src-tls-verify=false --dest-tls-verify=false \
+      "docker://$REG/test/busybox:1" "docker://$REG/test/tags:$t" >/dev/null
+  done
+  run skiff pull -a "$REG/test/tags"
+  [ "$status" -eq 0 ]
+  [[ $output == *"1: Pulling from test/tags"* && $output == *"2: Pulling from test/tags"* ]]
+  [ "$(grep -cx "$REG/test/tags:[12]" <<<"$output")" -eq 2 ]
+  [ "$(skiff images --format '{{.Tag}}' "$REG/test/tags" | sort | tr '\n' ' ')" = "1 2 " ]  # host:port names too
+  run skiff pull -a "$REG/test/tags:1"
+  [ "$status" -ne 0 ]
+  [[ $output == *"tag can't be used with --all-tags/-a"* ]]
+  run skiff pull -a "$REG/test/nosuchrepo"
+  [ "$status" -ne 0 ]
+}
