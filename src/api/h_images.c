@@ -458,11 +458,6 @@ static int pull_one(struct api_ctx *x, struct pull_stream *p, const struct image
     struct pull_opts po = {.platform = *platform ? platform : NULL, .creds = creds,
                            .progress = on_pull, .ud = p};
     struct pull_result res;
-    /* docker: "newer" when the name now means another image than before */
-    char before[72] = "";
-    struct image_store *st = sk_engine_images(x->e, NULL);
-    if (st != NULL && store_resolve(st, full, before, NULL) < 0)
-        before[0] = '\0';
     int rc = sk_image_pull(x->e, full, &po, &res, err);
     if (rc == 0 && res.fresh)
         flush_pending(p);
@@ -475,7 +470,7 @@ static int pull_one(struct api_ctx *x, struct pull_stream *p, const struct image
     char line[1400];
     snprintf(line, sizeof line, "Digest: %s", res.digest);
     pull_line(p, json_pack("{s:s}", "status", line));
-    snprintf(line, sizeof line, "Status: %s for %s", res.fresh || strcmp(before, res.id) != 0 ? "Downloaded newer image" : "Image is up to date",
+    snprintf(line, sizeof line, "Status: %s for %s", res.fresh ? "Downloaded newer image" : "Image is up to date",
              fam);
     pull_line(p, json_pack("{s:s}", "status", line));
     return 0;

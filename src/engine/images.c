@@ -179,8 +179,13 @@ int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *
         return -1;
     struct pull_opts po = o ? *o : (struct pull_opts){0};
     po.insecure = e->insecure;
+    /* docker's "Downloaded newer image": the name now means another image */
+    char before[72] = "";
+    if (store_resolve(s, ref, before, NULL) < 0)
+        before[0] = '\0';
     if (registry_pull(s, ref, &po, res, err) < 0)
         return -1;
+    res->fresh = res->fresh || strcmp(before, res->id) != 0;
     sk_event(e, "image", "pull", res->name, json_pack("{s:s}", "name", res->name));
     return 0;
 }

@@ -50,7 +50,8 @@ struct pull_result {
     char id[72];              /* the image */
     char digest[72];          /* what the reference named: an index or a manifest */
     char name[1024];          /* normalized "repo:tag" (or repo@digest) */
-    bool fresh;               /* something was downloaded */
+    bool fresh;               /* something was downloaded (sk_image_pull: or the
+                               * name now means another image: docker's "newer") */
 };
 
 int registry_pull(struct image_store *s, const char *ref, const struct pull_opts *o,
