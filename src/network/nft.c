@@ -2,6 +2,7 @@
 #include "network/nft.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "network/dl_net.h"
@@ -19,7 +20,12 @@ int nft_apply(const char *script, sk_error *err)
     if (nft_run_cmd_from_buffer(ctx, script) != 0) {
         const char *msg = nft_ctx_get_error_buffer(ctx);
         const char *nl = msg ? strchr(msg, '\n') : NULL;
-        rc = sk_err(err, 0, "nftables: %.*s", nl ? (int)(nl - msg) : 300, msg && *msg ? msg : "failed");
+        /* a kernel without nf_tables (an iptables-only host) says only this */
+        bool unsupported = msg && (strstr(msg, "not supported") || strstr(msg, "Protocol not supported"));
+        rc = sk_err(err, 0, "nftables: %.*s%s", nl ? (int)(nl - msg) : 300, msg && *msg ? msg : "failed",
+                    unsupported ? " (skiff's networks need the kernel's nf_tables; an iptables-only "
+                                  "host can use --network none or host)"
+                                : "");
     }
     nft_ctx_free(ctx);
     return rc;
