@@ -383,7 +383,20 @@ static int write_hosts(struct sk_engine *e, struct ctr *c, const char *hostname,
 /* The host's resolv.conf, or --dns/--dns-search/--dns-option.  A namespace
  * of its own cannot reach the host's loopback resolvers: those go, and
  * with none left the container gets docker's fallback. */
-static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
+static int write_in_place(const char *path, const char *data, size_t len, sk_error *err)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return sk_err(err, errno, "%s", path);
+    ssize_t w = write(fd, data, len);
+    int e = errno;
+    close(fd);
+    return w == (ssize_t)len ? 0 : sk_err(err, w < 0 ? e : EIO, "%s", path);
+}
+
+/* in_place: rewritten in the file itself (a running container has it
+ * bind-mounted: a new file would not reach it) */
+static int write_resolv(struct ctr *c, bool own_net, bool in_place, sk_error *err)
 {
     /* on a user-defined network the monitor's name server answers (and
      * forwards to --dns or the host's servers) */
@@ -434,9 +447,15 @@ static int write_resolv(struct ctr *c, bool own_net, sk_error *err)
         sb_puts(&b, "options ndots:0\n");
     }
     int rc = b.oom ? sk_err(err, ENOMEM, "resolv.conf")
-                   : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);
+             : in_place ? write_in_place(path, b.s ? b.s : "", b.len, err)
+                        : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);
     sb_free(&b);
     return rc;
+}
+
+int ctr_write_resolv(struct ctr *c, sk_error *err)
+{
+    return write_resolv(c, true, true, err);
 }
 
 /* hostname, hosts, resolv.conf: bind-mounted over the image's. */
@@ -450,7 +469,7 @@ static int write_etc(struct sk_engine *e, struct ctr *c, const char *hostname, s
     if (sk_write_atomic(path, text, strlen(text), 0644, 0, err) < 0 ||
         write_hosts(e, c, hostname, host_net, err) < 0)
         return -1;
-    return write_resolv(c, !host_net, err);
+    return write_resolv(c, !host_net, false, err);
 }
 
 int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_create_opts *o,

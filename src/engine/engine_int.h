@@ -139,6 +139,9 @@ int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err);
 int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
                     sk_error *err);
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
+/* The container's resolv.conf again, in place (it is bind-mounted): after
+ * a running container's first user-defined network. */
+int ctr_write_resolv(struct ctr *c, sk_error *err);
 /* On a user-defined network: the name server at 127.0.0.11 (the monitor's);
  * on the sockets fds[0], fds[1] (dns_adopt) unless fds is NULL. */
 bool ctr_net_wants_dns(struct ctr *c);

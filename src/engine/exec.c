@@ -150,7 +150,7 @@ static int exec_in(struct sk_engine *e, struct ctr *c, const struct sk_exec_opts
         struct pollfd pf = {console, POLLIN, 0};
         int conn = rc == 0 && poll(&pf, 1, 5000) == 1 ? accept4(console, NULL, NULL, SOCK_CLOEXEC) : -1;
         int master = conn >= 0 ? recv_fd(conn) : -1;
-        if (rc == 0 && (master < 0 || monitor_send_drain(c, master, err) < 0))
+        if (rc == 0 && (master < 0 || monitor_send_fd(c, 'p', master, err) < 0))
             rc = master < 0 ? sk_err(err, 0, "exec: the terminal did not arrive") : -1;
         if (master >= 0)
             close(master);

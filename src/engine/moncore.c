@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -47,6 +48,8 @@ struct helper {
 };
 
 struct core {
+    struct monloop *m;
+    char **back; /* SKIFF-ARGV */
     int exe_fd;
     struct helper check, dns;
     int timer_fd; /* health checks */
@@ -160,6 +163,26 @@ static void reaped(void *ud, pid_t pid, int status)
     } /* else left behind by the container, or by a helper */
 }
 
+/* network connect bound 127.0.0.11 in the container: names from now on */
+static void name_server(void *ud, int fd)
+{
+    struct core *k = ud;
+    int up = -1, off = 0;
+    if (k->dns_fds[0] < 0 && (k->dns.argv != NULL || (k->dns.argv = helper_argv(k->back, "--dns")) != NULL) &&
+        k->m->nhooks < (int)(sizeof k->m->hooks / sizeof k->m->hooks[0]))
+        up = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (up < 0 || setsockopt(up, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
+        close(fd); /* served already, or no room: it stays the other's */
+        if (up >= 0)
+            close(up);
+        return;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    k->dns_fds[0] = k->dns.fds[0] = k->dns_poll = fd;
+    k->dns_fds[1] = k->dns.fds[1] = up;
+    k->m->hooks[k->m->nhooks++] = (struct mon_hook){&k->dns_poll, true, question};
+}
+
 static void ended(void *ud)
 {
     struct core *k = ud;
@@ -170,11 +193,12 @@ static void ended(void *ud)
 /* The options before "--": the helpers as the loop's hooks. */
 static bool setup(struct monloop *m, struct core *k, const char *health, const char *dns, char **back)
 {
-    *k = (struct core){.exe_fd = m->exe_fd, .timer_fd = -1, .dns_fds = {-1, -1}, .dns_poll = -1,
-                       .check.fds = {-1, -1}, .dns.fds = {-1, -1}};
+    *k = (struct core){.m = m, .back = back, .exe_fd = m->exe_fd, .timer_fd = -1, .dns_fds = {-1, -1},
+                       .dns_poll = -1, .check.fds = {-1, -1}, .dns.fds = {-1, -1}};
     m->ud = k;
     m->reaped = reaped;
     m->ended = ended;
+    m->name_server = name_server;
     if (health != NULL) {
         if (sscanf(health, "%d,%lld,%lld", &k->timer_fd, &k->interval, &k->start_interval) != 3 ||
             k->timer_fd < 0 || k->interval <= 0 || k->start_interval <= 0 ||

@@ -339,6 +339,25 @@ static void on_reaped(void *ud, pid_t pid, int status)
     health_reaped(&m->h, m->e, m->c, pid, status);
 }
 
+static void set_hooks(struct mon *m);
+
+/* network connect bound 127.0.0.11 in the container: serve names there */
+static void on_name_server(void *ud, int fd)
+{
+    struct mon *m = ud;
+    sk_error err;
+    int fds[2] = {fd, m->dns == NULL ? dns_upstream_socket(&err) : -1};
+    if (fds[1] < 0 || ctr_net_dns_open(m->e, m->c, fds, &m->dns, &err) < 0) {
+        if (m->dns == NULL)
+            fprintf(stderr, "skiff monitor %.12s: %s\n", m->c->id, err.msg);
+        close(fd);
+        if (fds[1] >= 0)
+            close(fds[1]);
+        return;
+    }
+    set_hooks(m);
+}
+
 static void on_ended(void *ud)
 {
     health_stop(&((struct mon *)ud)->h);
@@ -352,6 +371,7 @@ static void set_hooks(struct mon *m)
     l->ud = m;
     l->reaped = on_reaped;
     l->ended = on_ended;
+    l->name_server = on_name_server;
     if (m->h.enabled) {
         l->hooks[l->nhooks++] = (struct mon_hook){&m->h.timer_fd, true, on_health_tick};
         l->hooks[l->nhooks++] = (struct mon_hook){&m->h.out_fd, false, on_health_output};

@@ -12,6 +12,9 @@
  *   'p'  sent with an fd (SCM_RIGHTS): the pty master of a detached exec with
  *        a terminal, which the monitor drains (docker drops that output too)
  *        until it ends; the monitor then hangs up
+ *   'n'  sent with an fd: 127.0.0.11:53 in the container's namespace, bound
+ *        by `network connect` when a running container joins its first
+ *        user-defined network: the monitor serves names on it from then on
  * Output comes as the Docker API's multiplexed frames ([stream, 0, 0, 0,
  * length BE32] + data) without a terminal, raw bytes with one.
  *
@@ -36,8 +39,9 @@
  * NULL): the number of arguments, -1 when they do not fit. */
 int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const char **argv, size_t cap);
 
-/* Hand the monitor a detached exec's terminal to drain (mode 'p'). */
-int monitor_send_drain(struct ctr *c, int fd, sk_error *err);
+/* Hand the monitor an fd: mode 'p' a detached exec's terminal to drain,
+ * 'n' a name server's socket. */
+int monitor_send_fd(struct ctr *c, char mode, int fd, sk_error *err);
 /* A unix socket listening at path, 0600 (replacing what was there). */
 int monitor_listen(const char *path, sk_error *err);
 

@@ -35,12 +35,13 @@ static int connect_to(struct ctr *c, sk_error *err)
     return fd;
 }
 
-int monitor_send_drain(struct ctr *c, int fd, sk_error *err)
+int monitor_send_fd(struct ctr *c, char mode, int fd, sk_error *err)
 {
     int s = connect_to(c, err);
     if (s < 0)
         return -1;
-    int rc = send_fd(s, fd, "p") == 0 ? 0 : sk_err(err, errno, "container %.12s: its monitor", c->id);
+    char m[2] = {mode, '\0'};
+    int rc = send_fd(s, fd, m) == 0 ? 0 : sk_err(err, errno, "container %.12s: its monitor", c->id);
     close(s);
     return rc;
 }

@@ -192,8 +192,13 @@ static void client_input(struct monloop *m, struct mon_client *cl)
     int passed = -1;
     ssize_t n = cl->mode == 0 ? recv_with_fd(cl->fd, buf, sizeof buf - 1, &passed)
                               : recv(cl->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
-    if (n >= 1 && cl->mode == 0 && buf[0] == 'p') { /* a detached exec's terminal */
-        add_drain(m, passed);
+    if (n >= 1 && cl->mode == 0 && (buf[0] == 'p' || buf[0] == 'n')) {
+        if (buf[0] == 'p') /* a detached exec's terminal */
+            add_drain(m, passed);
+        else if (passed >= 0 && m->name_server != NULL) /* the container joined a user network */
+            m->name_server(m->ud, passed);
+        else if (passed >= 0)
+            close(passed);
         client_close(cl);
         return;
     }

@@ -64,6 +64,7 @@ struct monloop {
     int nhooks;
     void (*reaped)(void *ud, pid_t pid, int status); /* another child */
     void (*ended)(void *ud); /* the container's process was reaped */
+    void (*name_server)(void *ud, int fd); /* mode 'n': a name server's socket, taken over */
     void *ud;
 };
 

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
+#include "util/log.h"
+#include "engine/monitor.h"
 #include "util/timefmt.h"
 #include "network/dns.h"
 #include "network/network.h"
@@ -235,7 +238,26 @@ bool ctr_net_wants_dns(struct ctr *c)
 struct dns_ctx {
     struct sk_engine *e;
     struct ctr *c;
+    struct ctr *fresh; /* the record as it is now (network connect changes it) */
+    struct timespec mtime;
 };
+
+/* The container's record, read again when it has changed since. */
+static struct ctr *dns_record(struct dns_ctx *x)
+{
+    char path[PATH_MAX + 16];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/config.json", x->c->dir);
+    if (stat(path, &st) == 0 && (st.st_mtim.tv_sec != x->mtime.tv_sec || st.st_mtim.tv_nsec != x->mtime.tv_nsec)) {
+        struct ctr *now = NULL;
+        if (ctr_load(x->e, x->c->id, &now, NULL) == 0) {
+            ctr_free(x->fresh);
+            x->fresh = now;
+            x->mtime = st.st_mtim;
+        }
+    }
+    return x->fresh ? x->fresh : x->c;
+}
 
 static bool name_matches(const char *want, const char *id, json_t *entry)
 {
@@ -253,10 +275,11 @@ static bool name_matches(const char *want, const char *id, json_t *entry)
 static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max)
 {
     struct dns_ctx *x = ud;
+    struct ctr *self = dns_record(x);
     size_t n = 0;
     const char *net;
     json_t *ep;
-    json_object_foreach(ctr_networks(x->c), net, ep)
+    json_object_foreach(ctr_networks(self), net, ep)
     {
         json_t *rec = NULL;
         if (strcmp(net, "bridge") == 0 || net_load(ctr_netctx(x->e), str(ep, "NetworkID"), &rec, NULL) < 0)
@@ -271,7 +294,7 @@ static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max
             if (slash)
                 *slash = '\0';
             struct in_addr a;
-            if (n < max && (name_matches(name, id, entry) || ctr_link_alias(x->c, name, id)) &&
+            if (n < max && (name_matches(name, id, entry) || ctr_link_alias(self, name, id)) &&
                 inet_pton(AF_INET, ip, &a) == 1)
                 addrs[n++] = a.s_addr;
         }
@@ -310,7 +333,7 @@ int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct 
     struct dns_ctx *x = malloc(sizeof *x); /* lives as long as the monitor */
     if (x == NULL)
         return sk_err(err, ENOMEM, "dns");
-    *x = (struct dns_ctx){e, c};
+    *x = (struct dns_ctx){e, c, NULL, {0, 0}};
     char path[PATH_MAX];
     net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
     _cleanup_strv_ char **up = upstreams(c);
@@ -325,7 +348,9 @@ int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct 
 void ctr_net_dns_close(struct dns_server *d)
 {
     if (d != NULL) {
-        free(dns_userdata(d));
+        struct dns_ctx *x = dns_userdata(d);
+        ctr_free(x->fresh);
+        free(x);
         dns_close(d);
     }
 }
@@ -363,6 +388,27 @@ void ctr_net_events(struct sk_engine *e, struct ctr *c, const char *action)
             net_event(e, action, rec, c->id);
         json_decref(rec);
     }
+}
+
+/* A running container joined a user-defined network: if nothing answers at
+ * 127.0.0.11 in it yet (its first one), bind it here and hand it to the
+ * monitor, and point resolv.conf there.  Best effort: the connect stands
+ * either way (a warning says what is missing). */
+static void late_name_server(struct sk_engine *e, struct ctr *c)
+{
+    char path[PATH_MAX];
+    sk_error err;
+    net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
+    int fd = dns_listen_socket(path, &err);
+    if (fd < 0) {
+        if (err.errnum != EADDRINUSE) /* EADDRINUSE: served already */
+            sk_warn("container %.12s: no names on its new network: %s", c->id, err.msg);
+        return;
+    }
+    int rc = monitor_send_fd(c, 'n', fd, &err);
+    close(fd);
+    if (rc < 0 || ctr_write_resolv(c, &err) < 0)
+        sk_warn("container %.12s: no names on its new network: %s", c->id, err.msg);
 }
 
 int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, const char *ip,
@@ -408,8 +454,11 @@ int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, co
     json_object_set_new(ctr_networks(c), str(rec, "Name"), ep);
     if (ctr_save_config(c, err) < 0)
         goto out;
-    if (ctr_is_running(c))
+    if (ctr_is_running(c)) {
         net_event(e, "connect", rec, c->id);
+        if (strcmp(str(rec, "Name"), "bridge") != 0)
+            late_name_server(e, c);
+    }
     rc = 0;
 out:
     close(lock);

@@ -152,32 +152,45 @@ static struct dns_server *server_new(char *const *upstreams, dns_lookup_fn looku
     return d;
 }
 
+int dns_upstream_socket(sk_error *err)
+{
+    /* the upstream side in our namespace, dual-stack */
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int off = 0;
+    if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return sk_err(err, e, "dns: upstream socket");
+    }
+    return fd;
+}
+
+int dns_listen_socket(const char *nspath, sk_error *err)
+{
+    int saved;
+    if (netns_enter(nspath, &saved, err) < 0)
+        return -1;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, "127.0.0.11", &a.sin_addr);
+    int e = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+    netns_leave(saved);
+    if (e != 0) {
+        if (fd >= 0)
+            close(fd);
+        return sk_err(err, e, "dns: listen on 127.0.0.11:53");
+    }
+    return fd;
+}
+
 int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
              struct dns_server **out, sk_error *err)
 {
     struct dns_server *d = server_new(upstreams, lookup, ud);
     if (d == NULL)
         return sk_err(err, ENOMEM, "dns");
-    /* the upstream side in our namespace, dual-stack */
-    d->up_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int off = 0;
-    if (d->up_fd < 0 || setsockopt(d->up_fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
-        sk_err(err, errno, "dns: upstream socket");
-        dns_close(d);
-        return -1;
-    }
-    int saved;
-    if (netns_enter(nspath, &saved, err) < 0) {
-        dns_close(d);
-        return -1;
-    }
-    d->listen_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
-    inet_pton(AF_INET, "127.0.0.11", &a.sin_addr);
-    int e = d->listen_fd < 0 || bind(d->listen_fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
-    netns_leave(saved);
-    if (e != 0) {
-        sk_err(err, e, "dns: listen on 127.0.0.11:53");
+    if ((d->up_fd = dns_upstream_socket(err)) < 0 || (d->listen_fd = dns_listen_socket(nspath, err)) < 0) {
         dns_close(d);
         return -1;
     }

@@ -48,6 +48,10 @@ struct dns_server;
  * IPv6 addresses ("10.0.0.53"), reached from the caller's namespace. */
 int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
              struct dns_server **out, sk_error *err);
+/* The two sockets of a server: 127.0.0.11:53 (UDP) in the namespace at
+ * nspath (EADDRINUSE: one is there already), and the upstream one here. */
+int dns_listen_socket(const char *nspath, sk_error *err);
+int dns_upstream_socket(sk_error *err);
 /* A server on the two sockets dns_open made, handed on to this process
  * (dns_fds); they are the server's now. */
 int dns_adopt(int listen_fd, int up_fd, char *const *upstreams, dns_lookup_fn lookup, void *ud,

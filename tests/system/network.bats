@@ -450,3 +450,28 @@ PY
   run skiff run --rm --network lnk "$IMG" nslookup kv
   [[ $output != *"Address: $cip"* ]]
 }
+
+@test "network connect of a running container: names from its first user-defined network on, and from a later one" {
+  skiff network create nfront >/dev/null
+  skiff network create nback >/dev/null
+  skiff run -d --name alpha --network nfront "$IMG" sleep 100 >/dev/null
+  skiff run -d --name delta --network nback "$IMG" sleep 100 >/dev/null
+  b=$(skiff run -d --name beta "$IMG" sleep 100)   # the default bridge: no names
+  mon=$(jq .MonitorPid "$T/root/containers/$b/state.json")
+  wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
+  run skiff exec beta cat /etc/resolv.conf
+  [[ $output != *127.0.0.11* ]]
+  skiff network connect nfront beta
+  [ "$(skiff exec beta cat /etc/resolv.conf)" = "$(printf 'nameserver 127.0.0.11\noptions ndots:0')" ]
+  run skiff exec beta nslookup alpha
+  [[ $output == *"Address: $(skiff inspect -f '{{.NetworkSettings.Networks.nfront.IPAddress}}' alpha)"* ]]
+  # a second network: its names too, without a restart
+  skiff network connect nback beta
+  run skiff exec beta nslookup delta
+  [[ $output == *"Address: $(skiff inspect -f '{{.NetworkSettings.Networks.nback.IPAddress}}' delta)"* ]]
+  # the same with the full monitor (the container's first moments)
+  g=$(skiff run -d --name gamma "$IMG" sleep 100)
+  skiff network connect nfront gamma
+  run skiff exec gamma nslookup alpha
+  [[ $output == *"Address: $(skiff inspect -f '{{.NetworkSettings.Networks.nfront.IPAddress}}' alpha)"* ]]
+}
