@@ -50,6 +50,8 @@ int ctr_save_config(struct ctr *c, sk_error *err);
 int ctr_save_state(struct ctr *c, sk_error *err);
 /* Re-read state.json (after another process changed it). */
 int ctr_reload_state(struct ctr *c, sk_error *err);
+/* Remove the record (config.json first), the run dir and the dir. */
+int ctr_remove_files(struct ctr *c, sk_error *err);
 /* flock on <dir>/lock (exclusive, blocking): an fd to close. */
 int ctr_lock(struct ctr *c, sk_error *err);
 /* flock on <root>/containers/lock: names and creation. */

@@ -422,8 +422,12 @@ int sk_container_logs(struct sk_engine *e, const char *ref, const struct sk_logs
         x.ring = NULL;
     }
     while (r == 0 && o->follow) {
+        /* the state as it is now (a stale one would have a reconcile lock a
+         * container being removed); none: removed, the log is all read */
+        if (ctr_reload_state(c, NULL) < 0)
+            break;
         ctr_reconcile(e, c);
-        bool running = ctr_reload_state(c, NULL) == 0 && ctr_is_running(c);
+        bool running = ctr_is_running(c);
         struct log_pos before = pos;
         r = logfile_follow(path, &pos, emit, &x, err);
         bool same = pos.pos == before.pos && pos.ino == before.ino;

@@ -496,13 +496,12 @@ static void remove_container(struct mon *m)
     set_state(m, json_pack("{s:s}", "Status", "removing"));
     ctr_net_remove(m->e, m->c);
     sk_event_container(m->e, m->c->cfg, "destroy", NULL);
-    char sock[PATH_MAX + 4], cfg[PATH_MAX + 16];
+    char sock[PATH_MAX + 4];
     snprintf(sock, sizeof sock, "%s.a", m->c->sockbase);
     unlink(sock);
-    snprintf(cfg, sizeof cfg, "%s/config.json", m->c->dir); /* the record first */
-    unlink(cfg);
-    sk_rm_rf(m->c->rundir, NULL);
-    sk_rm_rf(m->c->dir, NULL);
+    sk_error err;
+    if (ctr_remove_files(m->c, &err) < 0)
+        fprintf(stderr, "skiff monitor %.12s: %s\n", m->c->id, err.msg);
 }
 
 static int setup_signals(struct mon *m)

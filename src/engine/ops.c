@@ -434,15 +434,10 @@ int sk_container_remove(struct sk_engine *e, const char *ref, bool force, bool v
     ctr_umount_rootfs(c, NULL);
     rt_delete(&e->rt, c->id, true, NULL);
     ctr_net_remove(e, c);
-    char sock[PATH_MAX + 4], cfg[PATH_MAX + 16];
+    char sock[PATH_MAX + 4];
     snprintf(sock, sizeof sock, "%s.a", c->sockbase);
     unlink(sock);
-    /* the record first: a removal killed half-way leaves litter, never a
-     * container missing half its files (ctr_ids sweeps the litter) */
-    snprintf(cfg, sizeof cfg, "%s/config.json", c->dir);
-    if (unlink(cfg) < 0 && errno != ENOENT)
-        return sk_err(err, errno, "remove container %.12s", c->id);
-    if (sk_rm_rf(c->rundir, err) < 0 || sk_rm_rf(c->dir, err) < 0)
+    if (ctr_remove_files(c, err) < 0)
         return sk_err_prefix(err, "remove container %.12s", c->id);
     sk_event_container(e, c->cfg, "destroy", NULL);
     if (volumes)

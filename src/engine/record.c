@@ -121,6 +121,33 @@ int ctr_reload_state(struct ctr *c, sk_error *err)
     return 0;
 }
 
+/* The record first: a removal killed half-way leaves litter, never a
+ * container missing half its files (ctr_ids sweeps the litter). Commands
+ * running at the same time (a reconcile, a health result, the monitor's
+ * last word) may create a file in the directory while it is walked - the
+ * lock, a state.json.tmp - and find it gone on their next try: a walk that
+ * meets a directory not empty goes again. */
+int ctr_remove_files(struct ctr *c, sk_error *err)
+{
+    char cfg[PATH_MAX + 16];
+    snprintf(cfg, sizeof cfg, "%s/config.json", c->dir);
+    if (unlink(cfg) < 0 && errno != ENOENT)
+        return sk_err(err, errno, "remove %s", cfg);
+    const char *dirs[] = {c->rundir, c->dir};
+    for (size_t i = 0; i < 2; i++) {
+        sk_error e;
+        int r, tries = 0;
+        while ((r = sk_rm_rf(dirs[i], &e)) < 0 && e.errnum == ENOTEMPTY && ++tries < 20)
+            usleep(5000);
+        if (r < 0) {
+            if (err != NULL)
+                *err = e;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int lock_path(const char *path, sk_error *err)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
