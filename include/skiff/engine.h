@@ -289,19 +289,24 @@ int sk_image_prune(struct sk_engine *e, bool all, json_t *filters, json_t *event
 /* ---- networks (the bridge driver) ------------------------------------------------ */
 
 /* Create from docker's NetworkCreate body (Name, Driver, Internal, Labels,
- * Options, IPAM.Config[0].Subnet/Gateway/IPRange).  *out (may be NULL):
- * docker's network object. */
+ * Options, EnableIPv6, IPAM.Config[].Subnet/Gateway/IPRange: one IPv4 and
+ * one IPv6 entry).  *out (may be NULL): docker's network object. */
 int sk_network_create(struct sk_engine *e, json_t *req, json_t **out, sk_error *err);
+/* IPAM.Config from the flags of docker's `network create` (--subnet,
+ * --gateway, --ip-range, each an array of strings): each gateway and range
+ * goes to the subnet that holds it (docker's CLI pairs them so). */
+int sk_network_ipam_flags(json_t *subnets, json_t *gateways, json_t *ranges, json_t **config,
+                          sk_error *err);
 /* By name, id or id prefix; Containers lists the endpoints. */
 int sk_network_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_error *err);
 /* All networks (bridge, host and none included). */
 int sk_network_list(struct sk_engine *e, json_t **out, sk_error *err);
 /* Refuses predefined networks and networks with containers. */
 int sk_network_remove(struct sk_engine *e, const char *ref, sk_error *err);
-/* Connect a container (running or not) to a network: a lease (ip may be
- * NULL), and an interface at once when its namespace exists. */
+/* Connect a container (running or not) to a network: a lease (ip, ip6
+ * may be NULL), and an interface at once when its namespace exists. */
 int sk_network_connect(struct sk_engine *e, const char *net, const char *ctr, const char *ip,
-                       json_t *aliases, sk_error *err);
+                       const char *ip6, json_t *aliases, sk_error *err);
 /* The interface and the lease gone; force: also a container that is gone. */
 int sk_network_disconnect(struct sk_engine *e, const char *net, const char *ctr, bool force,
                           sk_error *err);

@@ -87,6 +87,7 @@ static int net_connect(struct api_ctx *x)
     json_t *ec = json_object_get(b, "EndpointConfig");
     json_t *aliases = json_object_get(ec, "Aliases");
     const char *ip = json_string_value(json_object_get(json_object_get(ec, "IPAMConfig"), "IPv4Address"));
+    const char *ip6 = json_string_value(json_object_get(json_object_get(ec, "IPAMConfig"), "IPv6Address"));
     sk_error err;
     int rc;
     if (ctr == NULL || !*ctr)
@@ -94,7 +95,7 @@ static int net_connect(struct api_ctx *x)
     else if (aliases != NULL && !json_is_null(aliases) && !json_is_array(aliases))
         rc = api_error(x, 400, "invalid EndpointConfig.Aliases: expected an array");
     else if (sk_network_connect(x->e, x->param[0], ctr, ip && *ip ? ip : NULL,
-                                json_array_size(aliases) ? aliases : NULL, &err) < 0)
+                                ip6 && *ip6 ? ip6 : NULL, json_array_size(aliases) ? aliases : NULL, &err) < 0)
         rc = net_fail(x, &err);
     else
         rc = api_empty(x, 200);

@@ -243,8 +243,8 @@ static void ps_row_fields(json_t *row, bool no_trunc)
         json_int_t pub = json_integer_value(json_object_get(pv, "PublicPort"));
         if (pb.len)
             sb_puts(&pb, ", ");
-        if (ip != NULL && pub > 0)
-            sb_printf(&pb, "%s:%lld->", ip, (long long)pub);
+        if (ip != NULL && pub > 0) /* an IPv6 address in brackets, as docker's CLI */
+            sb_printf(&pb, strchr(ip, ':') ? "[%s]:%lld->" : "%s:%lld->", ip, (long long)pub);
         sb_printf(&pb, "%lld/%s", (long long)json_integer_value(json_object_get(pv, "PrivatePort")),
                   json_string_value(json_object_get(pv, "Type")) ?: "tcp");
     }

@@ -204,10 +204,11 @@ static int cmd_port_run(struct cli *c, int argc, char **argv)
         {
             const char *ip = json_string_value(json_object_get(b, "HostIp"));
             const char *hp = json_string_value(json_object_get(b, "HostPort"));
-            if (*want)
-                printf("%s:%s\n", ip && *ip ? ip : "0.0.0.0", hp ? hp : "");
-            else
-                printf("%s -> %s:%s\n", k, ip && *ip ? ip : "0.0.0.0", hp ? hp : "");
+            ip = ip && *ip ? ip : "0.0.0.0";
+            const char *fmt = strchr(ip, ':') ? "[%s]:%s\n" : "%s:%s\n"; /* docker's CLI: [::]:8080 */
+            if (!*want)
+                printf("%s -> ", k);
+            printf(fmt, ip, hp ? hp : "");
             any = true;
         }
     }

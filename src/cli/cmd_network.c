@@ -26,16 +26,16 @@ static int cmd_network_create_run(struct cli *c, int argc, char **argv)
                                          {"ipv6", no_argument, NULL, '6'},
                                          {"attachable", no_argument, NULL, 'a'},
                                          {0}};
-    _cleanup_json_ json_t *req = json_pack("{s:s, s:{}, s:{}, s:{s:s, s:[{}]}}", "Driver", "bridge",
-                                           "Labels", "Options", "IPAM", "Driver", "default", "Config");
-    json_t *cfg = json_array_get(json_object_get(json_object_get(req, "IPAM"), "Config"), 0);
+    _cleanup_json_ json_t *req = json_pack("{s:s, s:{}, s:{}, s:{s:s}}", "Driver", "bridge", "Labels",
+                                           "Options", "IPAM", "Driver", "default");
+    _cleanup_json_ json_t *subnets = json_array(), *gateways = json_array(), *ranges = json_array();
     int o;
     while ((o = getopt_long(argc, argv, "d:o:", opts, NULL)) != -1) {
         switch (o) {
         case 'd': json_object_set_new(req, "Driver", json_string(optarg)); break;
-        case 's': json_object_set_new(cfg, "Subnet", json_string(optarg)); break;
-        case 'g': json_object_set_new(cfg, "Gateway", json_string(optarg)); break;
-        case 'r': json_object_set_new(cfg, "IPRange", json_string(optarg)); break;
+        case 's': json_array_append_new(subnets, json_string(optarg)); break;
+        case 'g': json_array_append_new(gateways, json_string(optarg)); break;
+        case 'r': json_array_append_new(ranges, json_string(optarg)); break;
         case 'i': json_object_set_new(req, "Internal", json_true()); break;
         case 'a': json_object_set_new(req, "Attachable", json_true()); break;
         case '6': json_object_set_new(req, "EnableIPv6", json_true()); break;
@@ -46,10 +46,12 @@ static int cmd_network_create_run(struct cli *c, int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cli_usage(&cmd_network_create, true);
-    if (json_object_size(cfg) == 0)
-        json_array_clear(json_object_get(json_object_get(req, "IPAM"), "Config"));
     json_object_set_new(req, "Name", json_string(argv[optind]));
     sk_error err;
+    json_t *config = NULL;
+    if (sk_network_ipam_flags(subnets, gateways, ranges, &config, &err) < 0)
+        return cli_fail(&err);
+    json_object_set_new(json_object_get(req, "IPAM"), "Config", config);
     struct sk_engine *e = cli_engine(c, &err);
     _cleanup_json_ json_t *net = NULL;
     if (e == NULL || sk_network_create(e, req, &net, &err) < 0)
@@ -218,14 +220,17 @@ static int cmd_network_prune_run(struct cli *c, int argc, char **argv)
 static int cmd_network_connect_run(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"ip", required_argument, NULL, 'i'},
+                                         {"ip6", required_argument, NULL, '6'},
                                          {"alias", required_argument, NULL, 'a'},
                                          {0}};
-    const char *ip = NULL;
+    const char *ip = NULL, *ip6 = NULL;
     _cleanup_json_ json_t *aliases = json_array();
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o == 'i')
             ip = optarg;
+        else if (o == '6')
+            ip6 = optarg;
         else if (o == 'a')
             json_array_append_new(aliases, json_string(optarg));
         else
@@ -236,7 +241,7 @@ static int cmd_network_connect_run(struct cli *c, int argc, char **argv)
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
     if (e == NULL ||
-        sk_network_connect(e, argv[optind], argv[optind + 1], ip,
+        sk_network_connect(e, argv[optind], argv[optind + 1], ip, ip6,
                            json_array_size(aliases) ? aliases : NULL, &err) < 0)
         return cli_fail(&err);
     return 0;
@@ -264,7 +269,8 @@ static int cmd_network_disconnect_run(struct cli *c, int argc, char **argv)
 const struct cli_cmd cmd_network_connect = {"network connect", "[OPTIONS] NETWORK CONTAINER",
                                             "Connect a container to a network",
                                             "      --alias strings   Add network-scoped alias for the container\n"
-                                            "      --ip string       IPv4 address (e.g., 172.30.100.104)\n",
+                                            "      --ip string       IPv4 address (e.g., 172.30.100.104)\n"
+                                            "      --ip6 string      IPv6 address (e.g., 2001:db8::33)\n",
                                             cmd_network_connect_run};
 const struct cli_cmd cmd_network_disconnect = {"network disconnect", "[OPTIONS] NETWORK CONTAINER",
                                                "Disconnect a container from a network",
@@ -274,12 +280,13 @@ const struct cli_cmd cmd_network_create = {
     "network create", "[OPTIONS] NETWORK", "Create a network",
     "      --attachable         Enable manual container attachment\n"
     "  -d, --driver string      Driver to manage the Network (bridge)\n"
-    "      --gateway string     IPv4 Gateway for the master subnet\n"
+    "      --gateway strings    IPv4 or IPv6 Gateway for the master subnet\n"
     "      --internal           Restrict external access to the network\n"
-    "      --ip-range string    Allocate container ip from a sub-range\n"
+    "      --ip-range strings   Allocate container ip from a sub-range\n"
+    "      --ipv6               Enable IPv6 networking (a subnet from fdXX:XXXX:XXXX::/48 unless one is given)\n"
     "      --label list         Set metadata on a network\n"
     "  -o, --opt map            Set driver specific options (com.docker.network.bridge.name=...)\n"
-    "      --subnet string      Subnet in CIDR format that represents a network segment\n",
+    "      --subnet strings     Subnet in CIDR format that represents a network segment (one IPv4, one IPv6)\n",
     cmd_network_create_run};
 const struct cli_cmd cmd_network_ls = {
     "network ls", "[OPTIONS]", "List networks",

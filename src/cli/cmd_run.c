@@ -182,7 +182,7 @@ enum {
     O_INIT, O_STOPSIG, O_STOPTIME, O_ULIMIT, O_SYSCTL, O_SHM, O_GROUPADD, O_PULL, O_PLATFORM,
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
-    O_DETACHKEYS, O_DOMAIN, O_IP, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
+    O_DETACHKEYS, O_DOMAIN, O_IP, O_IP6, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
 };
 
 static const struct option run_opts[] = {
@@ -247,6 +247,7 @@ static const struct option run_opts[] = {
     {"dns-option", required_argument, NULL, O_DNSOPT},
     {"dns-opt", required_argument, NULL, O_DNSOPT},
     {"ip", required_argument, NULL, O_IP},
+    {"ip6", required_argument, NULL, O_IP6},
     {"network-alias", required_argument, NULL, O_ALIAS},
     {"alias", required_argument, NULL, O_ALIAS},
     {"expose", required_argument, NULL, O_EXPOSE},
@@ -369,7 +370,7 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
     json_t *hc = json_object();
     json_object_set_new(b, "HostConfig", hc);
     json_t *health = NULL;
-    const char *ip = NULL;
+    const char *ip = NULL, *ip6 = NULL;
     _cleanup_json_ json_t *aliases = json_array();
     a->sig_proxy = true;
     int o;
@@ -513,6 +514,7 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             break;
         }
         case O_IP: ip = optarg; break;
+        case O_IP6: ip6 = optarg; break;
         case O_ALIAS: json_array_append_new(aliases, json_string(optarg)); break;
         case O_DETACHKEYS: {
             struct detach_keys dk;
@@ -534,15 +536,21 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
     }
     if (optind >= argc)
         return sk_err(err, 0, "\"skiff %s\" requires at least 1 argument.", cmd->name);
-    if (ip != NULL || json_array_size(aliases) > 0) {
+    if (ip != NULL || ip6 != NULL || json_array_size(aliases) > 0) {
         const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
         if (net == NULL || !strcmp(net, "bridge") || !strcmp(net, "default") || !strcmp(net, "host") ||
             !strcmp(net, "none") || !strncmp(net, "container:", 10))
-            return sk_err(err, 0, "%s", ip ? "user specified IP address is supported on user defined networks only"
+            return sk_err(err, 0, "%s", ip || ip6 ? "user specified IP address is supported on user defined networks only"
                                             : "network-scoped alias is supported only for containers in user defined networks");
         json_t *ep = json_pack("{s:O}", "Aliases", aliases);
-        if (ip != NULL)
-            json_object_set_new(ep, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
+        if (ip != NULL || ip6 != NULL) {
+            json_t *ipam = json_object();
+            if (ip != NULL)
+                json_object_set_new(ipam, "IPv4Address", json_string(ip));
+            if (ip6 != NULL)
+                json_object_set_new(ipam, "IPv6Address", json_string(ip6));
+            json_object_set_new(ep, "IPAMConfig", ipam);
+        }
         json_object_set_new(b, "NetworkingConfig", json_pack("{s:{s:o}}", "EndpointsConfig", net, ep));
     }
     a->image = argv[optind];
@@ -999,6 +1007,7 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --expose list            Expose a port or a range of ports\n"                           \
     "      --init                   Run an init inside the container that reaps processes\n"       \
     "      --ip string              IPv4 address (e.g., 172.30.100.104)\n"                         \
+    "      --ip6 string             IPv6 address (e.g., 2001:db8::33)\n"                           \
     "  -i, --interactive            Keep STDIN open even if not attached\n"                        \
     "  -l, --label list             Set meta data on a container\n"                                \
     "      --label-file list        Read in a line delimited file of labels\n"                     \

@@ -374,6 +374,8 @@ static int write_hosts(struct sk_engine *e, struct ctr *c, const char *hostname,
     ctr_link_hosts(c, &b);
     if (rc == 0 && ctr_ip(c) != NULL)
         sb_printf(&b, "%s\t%s\n", ctr_ip(c), hostname);
+    if (rc == 0 && ctr_ip6(c) != NULL && *ctr_ip6(c))
+        sb_printf(&b, "%s\t%s\n", ctr_ip6(c), hostname);
     if (rc == 0)
         rc = b.oom ? sk_err(err, ENOMEM, "hosts") : sk_write_atomic(path, b.s ? b.s : "", b.len, 0644, 0, err);
     sb_free(&b);

@@ -133,6 +133,8 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
 void ctr_net_release(struct sk_engine *e, json_t *cfg);
 /* eth0's address and gateway, or NULL */
 const char *ctr_ip(struct ctr *c);
+/* Its IPv6 address there ("" or NULL: none). */
+const char *ctr_ip6(struct ctr *c);
 const char *ctr_gateway(struct sk_engine *e, struct ctr *c);
 /* The namespace the container joins ("" for a new one of its own). */
 int ctr_net_ns_path(struct sk_engine *e, struct ctr *c, char *buf, size_t cap, sk_error *err);

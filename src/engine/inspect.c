@@ -158,8 +158,9 @@ static json_t *network_view(struct sk_engine *e, struct ctr *c)
                           "Bridge", "", "SandboxID", "", "SandboxKey", key, "Ports", ports_view(c),
                           "HairpinMode", 0, "LinkLocalIPv6Address", "", "EndpointID",
                           str(br, "EndpointID") ?: "", "Gateway", str(br, "Gateway") ?: "",
-                          "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "IPAddress",
-                          str(br, "IPAddress") ?: "", "IPv6Gateway", "", "IPPrefixLen",
+                          "GlobalIPv6Address", str(br, "GlobalIPv6Address") ?: "", "GlobalIPv6PrefixLen",
+                          (int)json_integer_value(obj(br, "GlobalIPv6PrefixLen")), "IPAddress",
+                          str(br, "IPAddress") ?: "", "IPv6Gateway", str(br, "IPv6Gateway") ?: "", "IPPrefixLen",
                           (int)json_integer_value(obj(br, "IPPrefixLen")), "MacAddress",
                           str(br, "MacAddress") ?: "", "LinkLocalIPv6PrefixLen", "");
     json_object_set_new(v, "LinkLocalIPv6PrefixLen", json_integer(0));

@@ -106,9 +106,12 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
         const char *ip = str(obj(want, "IPAMConfig"), "IPv4Address");
         if (ip == NULL || !*ip)
             ip = str(want, "IPAddress");
+        const char *ip6 = str(obj(want, "IPAMConfig"), "IPv6Address");
+        if (ip6 == NULL || !*ip6)
+            ip6 = str(want, "GlobalIPv6Address");
         json_t *rec = NULL;
         if (net_get(ctr_netctx(e), ref, &rec, err) < 0 ||
-            net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, ip, aliases, &ep, err) < 0) {
+            net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, ip, ip6, aliases, &ep, err) < 0) {
             json_decref(rec);
             json_decref(aliases);
             rc = -1;
@@ -139,6 +142,11 @@ static json_t *first_ep(struct ctr *c)
 const char *ctr_ip(struct ctr *c)
 {
     return str(first_ep(c), "IPAddress");
+}
+
+const char *ctr_ip6(struct ctr *c)
+{
+    return str(first_ep(c), "GlobalIPv6Address");
 }
 
 const char *ctr_gateway(struct sk_engine *e, struct ctr *c)
@@ -207,7 +215,7 @@ int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int *
     _cleanup_json_ json_t *want = wanted_ports(c);
     if (json_object_size(want) == 0)
         return 0;
-    return net_publish(ctr_netctx(e), c->id, want, ctr_ip(c), resolved, fds, nfds, err);
+    return net_publish(ctr_netctx(e), c->id, want, ctr_ip(c), ctr_ip6(c), resolved, fds, nfds, err);
 }
 
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved)
@@ -272,7 +280,7 @@ static bool name_matches(const char *want, const char *id, json_t *entry)
 }
 
 /* Containers (and aliases) on the container's networks with this name. */
-static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max)
+static size_t dns_lookup(void *ud, const char *name, struct dns_addr *addrs, size_t max)
 {
     struct dns_ctx *x = ud;
     struct ctr *self = dns_record(x);
@@ -288,15 +296,19 @@ static size_t dns_lookup(void *ud, const char *name, uint32_t *addrs, size_t max
         json_t *entry;
         json_object_foreach(obj(rec, "Containers"), id, entry)
         {
-            char ip[64];
-            snprintf(ip, sizeof ip, "%s", str(entry, "IPv4Address") ?: "");
-            char *slash = strchr(ip, '/');
-            if (slash)
-                *slash = '\0';
-            struct in_addr a;
-            if (n < max && (name_matches(name, id, entry) || ctr_link_alias(self, name, id)) &&
-                inet_pton(AF_INET, ip, &a) == 1)
-                addrs[n++] = a.s_addr;
+            if (!name_matches(name, id, entry) && !ctr_link_alias(self, name, id))
+                continue;
+            const char *keys[] = {"IPv4Address", "IPv6Address"};
+            for (size_t k = 0; k < 2 && n < max; k++) {
+                char ip[64];
+                snprintf(ip, sizeof ip, "%s", str(entry, keys[k]) ?: "");
+                char *slash = strchr(ip, '/');
+                if (slash)
+                    *slash = '\0';
+                addrs[n].len = k == 0 ? 4 : 16;
+                if (inet_pton(k == 0 ? AF_INET : AF_INET6, ip, addrs[n].b) == 1)
+                    n++;
+            }
         }
         json_decref(rec);
     }
@@ -412,7 +424,7 @@ static void late_name_server(struct sk_engine *e, struct ctr *c)
 }
 
 int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, const char *ip,
-                       json_t *aliases, sk_error *err)
+                       const char *ip6, json_t *aliases, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
@@ -437,7 +449,7 @@ int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, co
                str(rec, "Name"));
         goto out;
     }
-    if (net_lease(ctr_netctx(e), str(rec, "Id"), c->id, str(c->cfg, "Name") + 1, ip, aliases, &ep, err) < 0)
+    if (net_lease(ctr_netctx(e), str(rec, "Id"), c->id, str(c->cfg, "Name") + 1, ip, ip6, aliases, &ep, err) < 0)
         goto out;
     char ifname[16];
     free_ifname(ctr_networks(c), ifname);
@@ -514,6 +526,12 @@ static void fresh_names(struct sk_engine *e, json_t *rec)
         if (ctr_load(e, id, &c, NULL) == 0 && str(c->cfg, "Name") != NULL)
             json_object_set_new(v, "Name", json_string(str(c->cfg, "Name") + 1));
     }
+}
+
+int sk_network_ipam_flags(json_t *subnets, json_t *gateways, json_t *ranges, json_t **config,
+                          sk_error *err)
+{
+    return net_ipam_flags(subnets, gateways, ranges, config, err);
 }
 
 int sk_network_create(struct sk_engine *e, json_t *req, json_t **out, sk_error *err)

@@ -74,32 +74,38 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q)
 }
 
 size_t dns_build_answer(const uint8_t *msg, const struct dns_question *q, int rcode,
-                        const uint32_t *addrs, size_t n, uint8_t *out, size_t cap)
+                        const struct dns_addr *addrs, size_t n, uint8_t *out, size_t cap)
 {
     if (q->end > cap || q->end < HDR)
         return 0;
     bool a = q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY;
-    if (!a || rcode != 0)
+    bool aaaa = q->qtype == DNS_TYPE_AAAA || q->qtype == DNS_TYPE_ANY;
+    if (rcode != 0)
         n = 0;
-    if (q->end + n * 16 > cap)
-        return 0;
     memcpy(out, msg, q->end);
     /* QR, the opcode and RD kept, AA, RA; no additional records we did not read */
     put16(out + 2, (uint16_t)(0x8000 | 0x0400 | (q->rd ? 0x0100 : 0) | 0x0080 | (rcode & 0xf)));
-    put16(out + 6, (uint16_t)n);
     put16(out + 8, 0);
     put16(out + 10, 0);
     size_t off = q->end;
+    uint16_t count = 0;
     for (size_t i = 0; i < n; i++) {
+        bool v4 = addrs[i].len == 4;
+        if (!(v4 ? a : aaaa) || (!v4 && addrs[i].len != 16))
+            continue;
+        if (off + 12 + addrs[i].len > cap)
+            return 0;
         put16(out + off, 0xc00c); /* the name: the question's */
-        put16(out + off + 2, DNS_TYPE_A);
+        put16(out + off + 2, v4 ? DNS_TYPE_A : DNS_TYPE_AAAA);
         put16(out + off + 4, 1);  /* IN */
         put16(out + off + 6, 0);  /* TTL 600 */
         put16(out + off + 8, 600);
-        put16(out + off + 10, 4);
-        memcpy(out + off + 12, &addrs[i], 4);
-        off += 16;
+        put16(out + off + 10, addrs[i].len);
+        memcpy(out + off + 12, addrs[i].b, addrs[i].len);
+        off += 12u + addrs[i].len;
+        count++;
     }
+    put16(out + 6, count);
     return off;
 }
 
@@ -302,13 +308,13 @@ static void serve_query(struct dns_server *d)
         }
         return;
     }
-    uint32_t addrs[16];
+    struct dns_addr addrs[16];
     size_t k = q.qclass == 1 ? d->lookup(d->ud, q.name, addrs, 16) : 0;
     if (k == 0) {
         forward(d, buf, (size_t)n, &q, &from, fromlen);
         return;
     }
-    /* ours: the addresses for A, no data (but no error) for the rest */
+    /* ours: the addresses for A and AAAA, no data (but no error) for the rest */
     reply(d, out, dns_build_answer(buf, &q, 0, addrs, k, out, sizeof out), &from, fromlen);
 }
 

@@ -23,6 +23,12 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_TYPE_ANY 255
 
+/* An address of a name: len 4 (IPv4) or 16 (IPv6), network order. */
+struct dns_addr {
+    uint8_t len;
+    uint8_t b[16];
+};
+
 struct dns_question {
     uint16_t id;
     bool rd;                   /* recursion desired */
@@ -33,15 +39,16 @@ struct dns_question {
 
 /* A standard query with one question; -1 for anything else. */
 int dns_parse_query(const uint8_t *msg, size_t len, struct dns_question *q);
-/* The answer to q (whose packet is msg): rcode, and one A record per
- * address (network order) for A/ANY questions.  Returns its length, 0 when
- * it does not fit. */
+/* The answer to q (whose packet is msg): rcode, and one A record per IPv4
+ * address for A/ANY questions, one AAAA record per IPv6 address for
+ * AAAA/ANY (none for other types: no data, no error).  Returns its length,
+ * 0 when it does not fit. */
 size_t dns_build_answer(const uint8_t *msg, const struct dns_question *q, int rcode,
-                        const uint32_t *addrs, size_t n, uint8_t *out, size_t cap);
+                        const struct dns_addr *addrs, size_t n, uint8_t *out, size_t cap);
 
-/* The addresses (network order, up to max) that name has for the
+/* The addresses (up to max, both families) that name has for the
  * container; 0: not a name of ours (the question is forwarded). */
-typedef size_t (*dns_lookup_fn)(void *ud, const char *name, uint32_t *addrs, size_t max);
+typedef size_t (*dns_lookup_fn)(void *ud, const char *name, struct dns_addr *addrs, size_t max);
 
 struct dns_server;
 /* Listen on 127.0.0.11:53 in the namespace at nspath; upstreams are IPv4 or

@@ -52,9 +52,34 @@ static int if_index(json_t *ep, int i)
     return i;
 }
 
+#define ROUTED4 1u
+#define ROUTED6 2u
+
+/* The endpoint's IPv6 address on idx, and the default route through the
+ * network's gateway unless one is there (*routed). */
+static int add_ipv6(struct nl *ns, int idx, json_t *ep, json_t *rec, unsigned *routed, sk_error *err)
+{
+    const char *a = str(ep, "GlobalIPv6Address");
+    if (a == NULL || !*a)
+        return 0;
+    struct ip6 ip, gw;
+    int prefix = (int)json_integer_value(obj(ep, "GlobalIPv6PrefixLen"));
+    if (ipam6_parse_ip(a, &ip) < 0 || prefix <= 0 || prefix > 128)
+        return sk_err(err, 0, "the container's IPv6 endpoint is damaged");
+    if (nl_addr_add(ns, idx, AF_INET6, ip.b, prefix, err) < 0)
+        return -1;
+    if ((*routed & ROUTED6) || json_is_true(obj(rec, "Internal")) ||
+        ipam6_parse_ip(str(net_ipam6(rec), "Gateway"), &gw) < 0)
+        return 0;
+    if (nl_route_default(ns, idx, AF_INET6, gw.b, err) < 0)
+        return -1;
+    *routed |= ROUTED6;
+    return 0;
+}
+
 /* One endpoint: a veth pair between the network's bridge and eth<i>. */
 static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, int nsfd,
-                         const char *ctr_id, int i, json_t *ep, bool *routed, sk_error *err)
+                         const char *ctr_id, int i, json_t *ep, unsigned *routed, sk_error *err)
 {
     i = if_index(ep, i);
     json_t *rec;
@@ -98,12 +123,12 @@ static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, in
     int idx = nl_ifindex(ns, cname, err);
     uint32_t ipn = htonl(ip), gwn = htonl(gw);
     if (idx <= 0 || nl_addr_add(ns, idx, AF_INET, &ipn, prefix, err) < 0 ||
-        nl_link_up(ns, cname, err) < 0)
+        nl_link_up(ns, cname, err) < 0 || add_ipv6(ns, idx, ep, rec, routed, err) < 0)
         goto out;
-    if (!*routed && !json_is_true(obj(rec, "Internal"))) {
+    if (!(*routed & ROUTED4) && !json_is_true(obj(rec, "Internal"))) {
         if (nl_route_default(ns, idx, AF_INET, &gwn, err) < 0)
             goto out;
-        *routed = true;
+        *routed |= ROUTED4;
     }
     rc = 0;
 out:
@@ -143,7 +168,7 @@ int net_setup(struct sk_netctx *n, const char *ctr_id, json_t *networks, sk_erro
     const char *name;
     json_t *ep;
     int i = 0;
-    bool routed = false;
+    unsigned routed = 0;
     json_object_foreach(networks, name, ep)
     {
         if (add_interface(n, &host, &ns, nsfd, ctr_id, i++, ep, &routed, err) < 0)
@@ -194,7 +219,7 @@ int net_attach(struct sk_netctx *n, const char *ctr_id, json_t *ep, bool route, 
         return sk_err(err, errno, "%s", path);
     if (open_both(path, &host, &ns, err) < 0)
         return -1;
-    bool routed = !route;
+    unsigned routed = route ? 0 : ROUTED4; /* IPv6: a default route when none is there */
     int rc = add_interface(n, &host, &ns, nsfd, ctr_id, 0, ep, &routed, err);
     nl_close(&ns);
     nl_close(&host);
@@ -254,30 +279,66 @@ static int parse_port_key(const char *key, int *port, const char **proto)
     return 0;
 }
 
-/* Hold host ip:port (port 0: one the kernel picks); the fd, the port in *port. */
+/* Hold host ip:port, IPv4 or IPv6 (port 0: one the kernel picks); the fd,
+ * the port in *port. */
 static int hold_port(const char *hostip, int *port, bool udp, sk_error *err)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)*port)};
-    if (inet_pton(AF_INET, hostip, &a.sin_addr) != 1)
-        return sk_err(err, 0, "invalid host address %s for a published port", hostip);
-    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } a;
+    memset(&a, 0, sizeof a);
+    socklen_t l;
+    bool v6 = strchr(hostip, ':') != NULL;
+    if (v6) {
+        a.in6.sin6_family = AF_INET6;
+        a.in6.sin6_port = htons((uint16_t)*port);
+        l = sizeof a.in6;
+        if (inet_pton(AF_INET6, hostip, &a.in6.sin6_addr) != 1)
+            return sk_err(err, 0, "invalid host address %s for a published port", hostip);
+    } else {
+        a.in.sin_family = AF_INET;
+        a.in.sin_port = htons((uint16_t)*port);
+        l = sizeof a.in;
+        if (inet_pton(AF_INET, hostip, &a.in.sin_addr) != 1)
+            return sk_err(err, 0, "invalid host address %s for a published port", hostip);
+    }
+    int fd = socket(a.sa.sa_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return sk_err(err, errno, "socket");
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    int one = 1;
+    if (v6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, &a.sa, l) < 0) {
         int e = errno;
         close(fd);
+        const char *fmt = v6 ? "Bind for [%s]:%d failed" : "Bind for %s:%d failed";
+        char where[80];
+        snprintf(where, sizeof where, fmt, hostip, *port);
         if (e == EADDRINUSE)
-            return sk_err(err, 0, "Bind for %s:%d failed: port is already allocated", hostip, *port);
-        return sk_err(err, e, "Bind for %s:%d failed", hostip, *port);
+            return sk_err(err, 0, "%s: port is already allocated", where);
+        return sk_err(err, e, "%s", where);
     }
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    *port = ntohs(a.sin_port);
+    getsockname(fd, &a.sa, &l);
+    *port = ntohs(v6 ? a.in6.sin6_port : a.in.sin_port);
     return fd;
 }
 
+static int keep_fd(int **fds, size_t *nfds, int fd, sk_error *err)
+{
+    int *nf = realloc(*fds, (*nfds + 1) * sizeof **fds);
+    if (nf == NULL) {
+        close(fd);
+        return sk_err(err, ENOMEM, "ports");
+    }
+    *fds = nf;
+    (*fds)[(*nfds)++] = fd;
+    return 0;
+}
+
 int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
-                json_t **resolved, int **fds, size_t *nfds, sk_error *err)
+                const char *ip6, json_t **resolved, int **fds, size_t *nfds, sk_error *err)
 {
     *resolved = json_object();
     *fds = NULL;
@@ -304,36 +365,57 @@ int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const
         json_array_foreach(list, i, b)
         {
             const char *hip = str(b, "HostIp"), *hp = str(b, "HostPort");
-            if (hip == NULL || !*hip)
+            bool any = hip == NULL || !*hip; /* docker: 0.0.0.0, and :: with IPv6 */
+            if (any)
                 hip = "0.0.0.0";
-            if (strchr(hip, ':') != NULL)
-                continue; /* IPv6 host addresses: not yet */
+            bool v6 = strchr(hip, ':') != NULL;
+            if (v6 && (ip6 == NULL || !*ip6)) {
+                sk_err(err, 0, "cannot publish [%s]:%s: the container has no IPv6 address (a network "
+                               "created with --ipv6 gives it one)", hip, hp ? hp : "");
+                goto fail;
+            }
+            struct in6_addr a6;
+            if (v6 && inet_pton(AF_INET6, hip, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6)) {
+                /* no route_localnet for IPv6: the replies of a DNAT from ::1 never come back */
+                sk_err(err, 0, "cannot publish on [::1]: IPv6 loopback needs a userspace proxy, which "
+                               "skiff does not have; publish on [::] or an address of the host");
+                goto fail;
+            }
             int hport = 0;
             if (hp != NULL && *hp && (sk_parse_int(hp, &hport) < 0 || hport < 0 || hport > 65535)) {
                 sk_err(err, 0, "invalid host port %s", hp);
                 goto fail;
             }
             int fd = hold_port(hip, &hport, strcmp(proto, "udp") == 0, err);
-            if (fd < 0)
+            if (fd < 0 || keep_fd(fds, nfds, fd, err) < 0)
                 goto fail;
-            int *nf = realloc(*fds, (*nfds + 1) * sizeof **fds);
-            if (nf == NULL) {
-                close(fd);
-                sk_err(err, ENOMEM, "ports");
-                goto fail;
-            }
-            *fds = nf;
-            (*fds)[(*nfds)++] = fd;
             char hps[8];
             snprintf(hps, sizeof hps, "%d", hport);
             json_array_append_new(out, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hps));
-            char match[64] = "";
-            if (strcmp(hip, "0.0.0.0") != 0)
-                snprintf(match, sizeof match, "ip daddr %s ", hip);
-            sb_printf(&s, "add rule inet %s p_%.16s %s%s dport %d dnat ip to %s:%d\n", n->table,
-                      ctr_id, match, proto, hport, ip, cport);
+            /* (IPv6 from ::1 is left alone: it would never see a reply; refused at once
+             * by the held socket, which does not listen, instead) */
+            char match[80] = "ip6 daddr != ::1 ";
+            if (strcmp(hip, "0.0.0.0") != 0 && strcmp(hip, "::") != 0)
+                snprintf(match, sizeof match, "%s daddr %s ", v6 ? "ip6" : "ip", hip);
+            else if (!v6)
+                match[0] = '\0';
+            if (v6)
+                sb_printf(&s, "add rule inet %s p_%.16s %s%s dport %d dnat ip6 to [%s]:%d\n", n->table,
+                          ctr_id, match, proto, hport, ip6, cport);
+            else
+                sb_printf(&s, "add rule inet %s p_%.16s %s%s dport %d dnat ip to %s:%d\n", n->table,
+                          ctr_id, match, proto, hport, ip, cport);
             sb_printf(&el, "add element inet %s ports { %s . %d : goto p_%.16s }\n", n->table, proto,
                       hport, ctr_id);
+            if (any && ip6 != NULL && *ip6) { /* the same port on :: to its IPv6 address */
+                int port6 = hport;
+                fd = hold_port("::", &port6, strcmp(proto, "udp") == 0, err);
+                if (fd < 0 || keep_fd(fds, nfds, fd, err) < 0)
+                    goto fail;
+                json_array_append_new(out, json_pack("{s:s, s:s}", "HostIp", "::", "HostPort", hps));
+                sb_printf(&s, "add rule inet %s p_%.16s ip6 daddr != ::1 %s dport %d dnat ip6 to [%s]:%d\n",
+                          n->table, ctr_id, proto, hport, ip6, cport);
+            }
         }
     }
     if (el.s != NULL)
@@ -378,9 +460,13 @@ void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved)
         json_t *b;
         json_array_foreach(list, i, b)
         {
-            if (str(b, "HostPort") != NULL)
-                sb_printf(&s, "delete element inet %s ports { %s . %s }\n", n->table, proto,
-                          str(b, "HostPort"));
+            /* once per port (0.0.0.0 and :: share one element) */
+            const char *hp = str(b, "HostPort");
+            bool seen = false;
+            for (size_t j = 0; j < i; j++)
+                seen |= sk_streq(str(json_array_get(list, j), "HostPort"), hp);
+            if (hp != NULL && !seen)
+                sb_printf(&s, "delete element inet %s ports { %s . %s }\n", n->table, proto, hp);
         }
     }
     sb_printf(&s, "flush chain inet %1$s p_%2$.16s\ndelete chain inet %1$s p_%2$.16s\n", n->table,

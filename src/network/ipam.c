@@ -1,4 +1,4 @@
-/* ipam.c - IPv4 address arithmetic (see ipam.h). */
+/* ipam.c - address arithmetic (see ipam.h). */
 #include "network/ipam.h"
 
 #include <arpa/inet.h>
@@ -96,4 +96,105 @@ void ipam_mac(uint32_t ip, uint8_t mac[6])
     mac[3] = (uint8_t)(ip >> 16);
     mac[4] = (uint8_t)(ip >> 8);
     mac[5] = (uint8_t)ip;
+}
+
+/* ---- IPv6 ---- */
+
+int ipam6_parse_ip(const char *s, struct ip6 *ip)
+{
+    return s != NULL && inet_pton(AF_INET6, s, ip->b) == 1 ? 0 : -1;
+}
+
+static void mask6(struct ip6 *ip, int prefix)
+{
+    for (int i = 0; i < 16; i++) {
+        int bits = prefix - i * 8;
+        ip->b[i] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+    }
+}
+
+int ipam6_parse_cidr(const char *s, struct ip6 *base, int *prefix, bool strict)
+{
+    char buf[64];
+    const char *slash = s ? strchr(s, '/') : NULL;
+    if (slash == NULL || (size_t)(slash - s) >= sizeof buf)
+        return -1;
+    memcpy(buf, s, (size_t)(slash - s));
+    buf[slash - s] = '\0';
+    char *end;
+    long p = strtol(slash + 1, &end, 10);
+    if (slash[1] == '\0' || *end != '\0' || p < 0 || p > 128)
+        return -1;
+    struct ip6 ip;
+    if (ipam6_parse_ip(buf, &ip) < 0)
+        return -1;
+    struct ip6 m = ip;
+    mask6(&m, (int)p);
+    if (strict && memcmp(m.b, ip.b, 16) != 0)
+        return -1;
+    *base = m;
+    *prefix = (int)p;
+    return 0;
+}
+
+void ipam6_format(const struct ip6 *ip, char *buf, size_t cap)
+{
+    char t[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, ip->b, t, sizeof t) == NULL)
+        t[0] = '\0';
+    snprintf(buf, cap, "%s", t);
+}
+
+bool ipam6_contains(const struct ip6 *base, int prefix, const struct ip6 *ip)
+{
+    struct ip6 a = *base, b = *ip;
+    mask6(&a, prefix);
+    mask6(&b, prefix);
+    return memcmp(a.b, b.b, 16) == 0;
+}
+
+bool ipam6_overlap(const struct ip6 *a, int pa, const struct ip6 *b, int pb)
+{
+    return ipam6_contains(a, pa < pb ? pa : pb, b);
+}
+
+int ipam6_cmp(const struct ip6 *a, const struct ip6 *b)
+{
+    return memcmp(a->b, b->b, 16);
+}
+
+int ipam6_add(struct ip6 *ip, uint64_t n)
+{
+    struct ip6 r = *ip;
+    unsigned carry = 0;
+    for (int i = 15; i >= 0; i--) {
+        unsigned v = r.b[i] + (unsigned)(n & 0xff) + carry;
+        r.b[i] = (uint8_t)v;
+        carry = v >> 8;
+        n >>= 8;
+    }
+    if (carry || n)
+        return -1;
+    *ip = r;
+    return 0;
+}
+
+void ipam6_last(const struct ip6 *base, int prefix, struct ip6 *last)
+{
+    *last = *base;
+    for (int i = 0; i < 16; i++) {
+        int bits = prefix - i * 8;
+        last->b[i] |= bits >= 8 ? 0 : bits <= 0 ? 0xff : (uint8_t)(0xff >> bits);
+    }
+}
+
+void ipam6_ula_candidate(uint64_t gid, int i, struct ip6 *base, int *prefix)
+{
+    memset(base->b, 0, 16);
+    base->b[0] = 0xfd;
+    for (int k = 0; k < 5; k++)
+        base->b[1 + k] = (uint8_t)(gid >> (32 - 8 * k));
+    base->b[6] = (uint8_t)(i >> 8);
+    base->b[7] = (uint8_t)i;
+    *prefix = 64;
 }

@@ -1,5 +1,6 @@
-/* ipam.h - IPv4 address arithmetic for networks (pure; unit-tested).
- * Addresses are in host byte order here. */
+/* ipam.h - address arithmetic for networks (pure; unit-tested).
+ * IPv4 addresses are in host byte order here, IPv6 ones 16 bytes in
+ * network order. */
 #ifndef SKIFF_NETWORK_IPAM_H
 #define SKIFF_NETWORK_IPAM_H
 
@@ -25,5 +26,26 @@ int ipam_pool_candidate(int i, uint32_t *base, int *prefix);
 
 /* The MAC address docker derives from an IPv4 address: 02:42:a.b.c.d */
 void ipam_mac(uint32_t ip, uint8_t mac[6]);
+
+/* ---- IPv6 ---- */
+struct ip6 {
+    uint8_t b[16];
+};
+int ipam6_parse_ip(const char *s, struct ip6 *ip);
+/* "fd42::/64" -> base (host bits cleared) and prefix; -1 if it is no IPv6
+ * CIDR or has host bits set (strict) */
+int ipam6_parse_cidr(const char *s, struct ip6 *base, int *prefix, bool strict);
+void ipam6_format(const struct ip6 *ip, char *buf, size_t cap); /* RFC 5952 */
+bool ipam6_contains(const struct ip6 *base, int prefix, const struct ip6 *ip);
+bool ipam6_overlap(const struct ip6 *a, int pa, const struct ip6 *b, int pb);
+int ipam6_cmp(const struct ip6 *a, const struct ip6 *b);
+/* ip + n, 0; -1 (ip unchanged) when it would wrap past ffff:...:ffff */
+int ipam6_add(struct ip6 *ip, uint64_t n);
+/* The last address of base/prefix. */
+void ipam6_last(const struct ip6 *base, int prefix, struct ip6 *last);
+/* The i-th /64 (i < 65536) of the unique local /48 fdGG:GGGG:GGGG::/48
+ * whose 40-bit global id is gid (RFC 4193; docker takes its default IPv6
+ * subnets from such a prefix too). */
+void ipam6_ula_candidate(uint64_t gid, int i, struct ip6 *base, int *prefix);
 
 #endif

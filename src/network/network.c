@@ -208,16 +208,51 @@ static json_t *find(json_t *all, const char *ref, sk_error *err)
 /* ---- subnets ---------------------------------------------------------------------------- */
 
 struct overlap_walk {
+    int family;
     uint32_t base;
+    struct ip6 base6;
     int prefix;
     bool hit;
 };
 
-static void route_overlap(uint32_t dst, int prefix, void *arg)
+static void route_overlap(const uint8_t *dst, int prefix, void *arg)
 {
     struct overlap_walk *w = arg;
-    if (ipam_overlap(ntohl(dst), prefix, w->base, w->prefix))
-        w->hit = true;
+    if (w->family == AF_INET) {
+        uint32_t d;
+        memcpy(&d, dst, 4);
+        w->hit |= ipam_overlap(ntohl(d), prefix, w->base, w->prefix);
+    } else {
+        struct ip6 d;
+        memcpy(d.b, dst, 16);
+        w->hit |= ipam6_overlap(&d, prefix, &w->base6, w->prefix);
+    }
+}
+
+/* Whether a route of the host overlaps the subnet in w (-1: no answer). */
+static int routes_overlap(struct overlap_walk *w, sk_error *err)
+{
+    struct nl nl;
+    if (nl_open(&nl, err) < 0)
+        return -1;
+    w->hit = false;
+    int r = nl_routes(&nl, w->family, route_overlap, w, err);
+    nl_close(&nl);
+    return r < 0 ? -1 : w->hit;
+}
+
+/* The IPv6 entry of a record's IPAM.Config (the IPv4 one is the first), or NULL. */
+json_t *net_ipam6(json_t *rec)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(obj(obj(rec, "IPAM"), "Config"), i, c)
+    {
+        const char *sub = str(c, "Subnet");
+        if (sub != NULL && strchr(sub, ':') != NULL)
+            return c;
+    }
+    return NULL;
 }
 
 /* The network (other than skip) whose subnet overlaps base/prefix, or NULL. */
@@ -240,44 +275,80 @@ static json_t *overlapping(json_t *all, uint32_t base, int prefix, json_t *skip)
     return NULL;
 }
 
+static json_t *overlapping6(json_t *all, const struct ip6 *base, int prefix)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(all, i, r)
+    {
+        struct ip6 b;
+        int p;
+        if (ipam6_parse_cidr(str(net_ipam6(r), "Subnet"), &b, &p, false) == 0 &&
+            ipam6_overlap(&b, p, base, prefix))
+            return r;
+    }
+    return NULL;
+}
+
 /* The first pool subnet that no network and no route of the host uses. */
 static int pick_subnet(json_t *all, uint32_t *base, int *prefix, sk_error *err)
 {
-    struct nl nl;
-    if (nl_open(&nl, err) < 0)
-        return -1;
     for (int i = 0; ipam_pool_candidate(i, base, prefix) == 0; i++) {
         if (overlapping(all, *base, *prefix, NULL))
             continue;
-        struct overlap_walk w = {*base, *prefix, false};
-        if (nl_routes4(&nl, route_overlap, &w, err) < 0) {
-            nl_close(&nl);
+        struct overlap_walk w = {.family = AF_INET, .base = *base, .prefix = *prefix};
+        int r = routes_overlap(&w, err);
+        if (r < 0)
             return -1;
-        }
-        if (!w.hit) {
-            nl_close(&nl);
+        if (r == 0)
             return 0;
-        }
     }
-    nl_close(&nl);
     return sk_err(err, 0, "could not find an available, non-overlapping IPv4 address pool among "
                           "the defaults to assign to the network");
 }
 
+/* This host's unique local prefix: a 40-bit global id from its machine id
+ * and the engine's root (instances side by side get prefixes of their own). */
+static uint64_t ula_gid(struct sk_netctx *n)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 */
+    _cleanup_free_ char *mid = NULL;
+    size_t len = 0;
+    if (sk_read_file("/etc/machine-id", 4096, &mid, &len, NULL) < 0)
+        len = 0;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)mid[i]) * 1099511628211ull;
+    for (const unsigned char *p = (const unsigned char *)n->dir; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (h ^ (h >> 40)) & 0xffffffffffull;
+}
+
+static int pick_subnet6(struct sk_netctx *n, json_t *all, struct ip6 *base, int *prefix, sk_error *err)
+{
+    uint64_t gid = ula_gid(n);
+    for (int i = 0; i < 65536; i++) {
+        ipam6_ula_candidate(gid, i, base, prefix);
+        if (overlapping6(all, base, *prefix))
+            continue;
+        struct overlap_walk w = {.family = AF_INET6, .base6 = *base, .prefix = *prefix};
+        int r = routes_overlap(&w, err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return 0;
+    }
+    return sk_err(err, 0, "could not find an available, non-overlapping IPv6 address pool to "
+                          "assign to the network");
+}
+
 /* ---- creation --------------------------------------------------------------------------- */
 
-static int ipam_config(json_t *all, json_t *req, const char *name, json_t **out, sk_error *err)
+static int ipam_config4(json_t *all, json_t *c0, const char *name, json_t **out, sk_error *err)
 {
-    json_t *cfgs = obj(obj(req, "IPAM"), "Config");
-    json_t *c0 = json_array_get(cfgs, 0);
     const char *sub = str(c0, "Subnet"), *gw = str(c0, "Gateway"), *range = str(c0, "IPRange");
-    if (json_array_size(cfgs) > 1)
-        return sk_err(err, 0, "network %s: one IPv4 subnet per network is supported", name);
     uint32_t base, g = 0;
     int prefix;
     if (sub != NULL && *sub) {
-        if (strchr(sub, ':') != NULL)
-            return sk_err(err, 0, "network %s: IPv6 subnets are not supported yet", name);
         if (ipam_parse_cidr(sub, &base, &prefix, false) < 0)
             return sk_err(err, 0, "invalid subnet %s: expected an IPv4 CIDR like 10.1.0.0/24", sub);
         if (prefix > 30)
@@ -318,7 +389,155 @@ static int ipam_config(json_t *all, json_t *req, const char *name, json_t **out,
         snprintf(rbuf, sizeof rbuf, "%s/%d", tmp, rp);
         json_object_set_new(cfg, "IPRange", json_string(rbuf));
     }
-    *out = json_pack("[o]", cfg);
+    *out = cfg;
+    return 0;
+}
+
+static int ipam_config6(struct sk_netctx *n, json_t *all, json_t *c, const char *name, json_t **out,
+                        sk_error *err)
+{
+    const char *sub = str(c, "Subnet"), *gw = str(c, "Gateway"), *range = str(c, "IPRange");
+    struct ip6 base, g, last;
+    int prefix;
+    if (sub != NULL && *sub) {
+        if (ipam6_parse_cidr(sub, &base, &prefix, false) < 0)
+            return sk_err(err, 0, "invalid subnet %s: expected an IPv6 CIDR like fd42::/64", sub);
+        if (prefix > 124)
+            return sk_err(err, 0, "subnet %s is too small: an IPv6 network needs a /124 or larger", sub);
+        json_t *o = overlapping6(all, &base, prefix);
+        if (o != NULL)
+            return sk_err(err, 0, "network \"%s\": subnet %s overlaps network \"%s\" (%s)", name, sub,
+                          str(o, "Name"), str(net_ipam6(o), "Subnet"));
+    } else if (pick_subnet6(n, all, &base, &prefix, err) < 0) {
+        return -1;
+    }
+    ipam6_last(&base, prefix, &last);
+    if (gw != NULL && *gw) {
+        if (ipam6_parse_ip(gw, &g) < 0 || !ipam6_contains(&base, prefix, &g) ||
+            ipam6_cmp(&g, &base) == 0)
+            return sk_err(err, 0, "invalid gateway %s: not a host address of %s", gw, sub);
+    } else {
+        g = base;
+        ipam6_add(&g, 1);
+    }
+    char sbuf[64], gbuf[48], tmp[48];
+    ipam6_format(&base, tmp, sizeof tmp);
+    snprintf(sbuf, sizeof sbuf, "%s/%d", tmp, prefix);
+    ipam6_format(&g, gbuf, sizeof gbuf);
+    json_t *cfg = json_pack("{s:s, s:s}", "Subnet", sbuf, "Gateway", gbuf);
+    if (range != NULL && *range) {
+        struct ip6 rb;
+        int rp;
+        if (ipam6_parse_cidr(range, &rb, &rp, false) < 0 || rp < prefix || !ipam6_contains(&base, prefix, &rb)) {
+            json_decref(cfg);
+            return sk_err(err, 0, "invalid ip-range %s: not inside the subnet %s", range, sbuf);
+        }
+        ipam6_format(&rb, tmp, sizeof tmp);
+        char rbuf[64];
+        snprintf(rbuf, sizeof rbuf, "%s/%d", tmp, rp);
+        json_object_set_new(cfg, "IPRange", json_string(rbuf));
+    }
+    *out = cfg;
+    return 0;
+}
+
+static bool is_v6_config(json_t *c)
+{
+    const char *k[] = {"Subnet", "Gateway", "IPRange"};
+    for (size_t i = 0; i < 3; i++)
+        if (str(c, k[i]) != NULL && *str(c, k[i]))
+            return strchr(str(c, k[i]), ':') != NULL;
+    return false;
+}
+
+/* IPAM.Config of the record: the IPv4 entry, then the IPv6 one when the
+ * network has IPv6 (asked for, or implied by an IPv6 subnet). */
+static int ipam_config(struct sk_netctx *n, json_t *all, json_t *req, const char *name, json_t **out,
+                       bool *v6, sk_error *err)
+{
+    json_t *cfgs = obj(obj(req, "IPAM"), "Config"), *c, *c4 = NULL, *c6 = NULL;
+    size_t i;
+    if (cfgs != NULL && !json_is_null(cfgs) && !json_is_array(cfgs))
+        return sk_err(err, 0, "network %s: IPAM.Config must be an array", name);
+    json_array_foreach(cfgs, i, c)
+    {
+        json_t **slot = is_v6_config(c) ? &c6 : &c4;
+        if (*slot != NULL)
+            return sk_err(err, 0, "network %s: one IPv4 and one IPv6 subnet per network are supported", name);
+        *slot = c;
+    }
+    *v6 = json_is_true(obj(req, "EnableIPv6")) || c6 != NULL;
+    json_t *cfg4 = NULL, *cfg6 = NULL;
+    if (ipam_config4(all, c4, name, &cfg4, err) < 0)
+        return -1;
+    if (*v6 && ipam_config6(n, all, c6, name, &cfg6, err) < 0) {
+        json_decref(cfg4);
+        return -1;
+    }
+    *out = cfg6 ? json_pack("[o, o]", cfg4, cfg6) : json_pack("[o]", cfg4);
+    return 0;
+}
+
+/* Whether the address (or CIDR) a is inside the subnet s (either family). */
+static bool in_subnet(const char *s, const char *a)
+{
+    char addr[64];
+    snprintf(addr, sizeof addr, "%s", a);
+    char *slash = strchr(addr, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    uint32_t b, ip;
+    struct ip6 b6, ip6;
+    int p;
+    if (ipam_parse_cidr(s, &b, &p, false) == 0)
+        return ipam_parse_ip(addr, &ip) == 0 && ipam_contains(b, p, ip);
+    return ipam6_parse_cidr(s, &b6, &p, false) == 0 && ipam6_parse_ip(addr, &ip6) == 0 &&
+           ipam6_contains(&b6, p, &ip6);
+}
+
+/* Put each of values (gateways or ranges) into the config whose subnet
+ * holds it, as key. */
+static int pair_flags(json_t *config, json_t *values, const char *key, const char *flag, sk_error *err)
+{
+    size_t i, j;
+    json_t *v, *c;
+    json_array_foreach(values, i, v)
+    {
+        const char *a = json_string_value(v);
+        json_t *hit = NULL;
+        json_array_foreach(config, j, c) if (a && in_subnet(str(c, "Subnet"), a)) hit = c;
+        if (hit == NULL)
+            return sk_err(err, 0, "no matching subnet for %s %s", flag, a ? a : "");
+        if (obj(hit, key) != NULL)
+            return sk_err(err, 0, "cannot configure multiple %ss for the same subnet", flag);
+        json_object_set(hit, key, v);
+    }
+    return 0;
+}
+
+int net_ipam_flags(json_t *subnets, json_t *gateways, json_t *ranges, json_t **config, sk_error *err)
+{
+    *config = json_array();
+    size_t i;
+    json_t *s;
+    if (json_array_size(subnets) == 0) { /* docker: a gateway or a range alone is for the pool's subnet */
+        if (json_array_size(gateways) + json_array_size(ranges) == 0)
+            return 0;
+        json_t *c = json_object();
+        if (json_array_size(gateways) > 0)
+            json_object_set(c, "Gateway", json_array_get(gateways, 0));
+        if (json_array_size(ranges) > 0)
+            json_object_set(c, "IPRange", json_array_get(ranges, 0));
+        json_array_append_new(*config, c);
+        return 0;
+    }
+    json_array_foreach(subnets, i, s) json_array_append_new(*config, json_pack("{s:O}", "Subnet", s));
+    if (pair_flags(*config, gateways, "Gateway", "gateway", err) < 0 ||
+        pair_flags(*config, ranges, "IPRange", "ip-range", err) < 0) {
+        json_decref(*config);
+        *config = NULL;
+        return -1;
+    }
     return 0;
 }
 
@@ -333,8 +552,6 @@ static int check_request(json_t *req, const char **name, sk_error *err)
     const char *drv = str(req, "Driver");
     if (drv != NULL && *drv && strcmp(drv, "bridge") != 0)
         return sk_err(err, 0, "network %s: driver \"%s\" is not supported (only bridge)", *name, drv);
-    if (json_is_true(obj(req, "EnableIPv6")))
-        return sk_err(err, 0, "network %s: IPv6 is not supported yet", *name);
     const char *br = str(obj(req, "Options"), OPT_BRIDGE);
     if (br != NULL && !valid_ifname(br))
         return sk_err(err, 0, "invalid bridge name \"%s\": at most 15 of [a-zA-Z0-9_.-]", br);
@@ -358,7 +575,8 @@ static int create_locked(struct sk_netctx *n, json_t *all, json_t *req, const ch
     json_array_foreach(all, i, r) if (strcmp(str(r, "Name"), name) == 0) return sk_err(
         err, 0, "network with name %s already exists", name);
     json_t *ipam = NULL;
-    if (ipam_config(all, req, name, &ipam, err) < 0)
+    bool v6 = false;
+    if (ipam_config(n, all, req, name, &ipam, &v6, err) < 0)
         return -1;
     char id[65], br[16], now[40];
     if (sk_random_hex(id, 32) < 0) {
@@ -381,7 +599,7 @@ static int create_locked(struct sk_netctx *n, json_t *all, json_t *req, const ch
     json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:{}, s:o}, s:b, s:b, s:b, "
                             "s:{s:s}, s:b, s:{}, s:o, s:o}",
                             "Name", name, "Id", id, "Created", now, "Scope", "local", "Driver",
-                            "bridge", "EnableIPv6", 0, "IPAM", "Driver", "default", "Options",
+                            "bridge", "EnableIPv6", v6, "IPAM", "Driver", "default", "Options",
                             "Config", ipam, "Internal", json_is_true(obj(req, "Internal")),
                             "Attachable", json_is_true(obj(req, "Attachable")), "Ingress", 0,
                             "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options",
@@ -568,8 +786,62 @@ static int pick_address(json_t *rec, const char *want, uint32_t *ip, sk_error *e
                   str(rec, "Name"), str(cfg, "Subnet"));
 }
 
+static bool lease6_used(json_t *ctrs, const struct ip6 *a, int prefix)
+{
+    char buf[48], cidr[64];
+    ipam6_format(a, buf, sizeof buf);
+    snprintf(cidr, sizeof cidr, "%s/%d", buf, prefix);
+    const char *k;
+    json_t *v;
+    json_object_foreach(ctrs, k, v) if (sk_streq(str(v, "IPv6Address"), cidr)) return true;
+    return false;
+}
+
+/* The IPv6 address for a container: want, else the lowest free one (of
+ * the IPRange when there is one). */
+static int pick_address6(json_t *rec, const char *want, struct ip6 *ip, int *prefix, sk_error *err)
+{
+    json_t *cfg = net_ipam6(rec);
+    struct ip6 base, gw, lo, hi;
+    if (ipam6_parse_cidr(str(cfg, "Subnet"), &base, prefix, false) < 0 ||
+        ipam6_parse_ip(str(cfg, "Gateway"), &gw) < 0)
+        return sk_err(err, 0, "network %s: its record has no valid IPv6 subnet", str(rec, "Name"));
+    json_t *ctrs = obj(rec, "Containers");
+    if (want != NULL && *want) {
+        if (ipam6_parse_ip(want, ip) < 0 || !ipam6_contains(&base, *prefix, ip) || ipam6_cmp(ip, &base) == 0)
+            return sk_err(err, 0, "invalid address %s: not a host address of network %s (%s)", want,
+                          str(rec, "Name"), str(cfg, "Subnet"));
+        if (ipam6_cmp(ip, &gw) == 0)
+            return sk_err(err, 0, "Address already in use: %s is the gateway of network %s", want,
+                          str(rec, "Name"));
+        if (lease6_used(ctrs, ip, *prefix))
+            return sk_err(err, 0, "Address already in use: %s on network %s", want, str(rec, "Name"));
+        return 0;
+    }
+    int rp;
+    if (ipam6_parse_cidr(str(cfg, "IPRange"), &lo, &rp, false) < 0) {
+        lo = base;
+        rp = *prefix;
+    }
+    ipam6_last(&lo, rp, &hi);
+    if (ipam6_cmp(&lo, &base) == 0)
+        ipam6_add(&lo, 1); /* the subnet's own address (the routers' anycast) */
+    /* the lowest free one is at most one past every lease */
+    size_t tries = json_object_size(ctrs) + 2;
+    for (struct ip6 a = lo; tries-- > 0 && ipam6_cmp(&a, &hi) <= 0;) {
+        if (ipam6_cmp(&a, &gw) != 0 && !lease6_used(ctrs, &a, *prefix)) {
+            *ip = a;
+            return 0;
+        }
+        if (ipam6_add(&a, 1) < 0)
+            break;
+    }
+    return sk_err(err, 0, "no available IPv6 addresses on network %s (%s): the range is full",
+                  str(rec, "Name"), str(cfg, "Subnet"));
+}
+
 int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const char *ctr_name,
-              const char *want_ip, json_t *aliases, json_t **ep, sk_error *err)
+              const char *want_ip, const char *want_ip6, json_t *aliases, json_t **ep, sk_error *err)
 {
     int lock = net_lock(n, err);
     if (lock < 0)
@@ -604,21 +876,44 @@ int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const ch
         sk_err(err, errno, "getrandom");
         goto out;
     }
+    /* IPv6: on a network that has it */
+    struct ip6 ip6;
+    int prefix6 = 0;
+    char addr6[48] = "", cidr6[64] = "";
+    if (net_ipam6(rec) != NULL) {
+        if (pick_address6(rec, want_ip6, &ip6, &prefix6, err) < 0)
+            goto out;
+        ipam6_format(&ip6, addr6, sizeof addr6);
+        snprintf(cidr6, sizeof cidr6, "%s/%d", addr6, prefix6);
+    } else if (want_ip6 != NULL && *want_ip6) {
+        sk_err(err, 0, "invalid address %s: network %s has no IPv6 (network create --ipv6)", want_ip6,
+               str(rec, "Name"));
+        goto out;
+    }
     json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", ctr_name ? ctr_name : "",
                               "EndpointID", epid, "MacAddress", mac, "IPv4Address", cidr,
-                              "IPv6Address", "");
+                              "IPv6Address", cidr6);
     if (json_array_size(aliases) > 0) /* what the network's name server answers for too */
         json_object_set(entry, "Aliases", aliases);
     json_object_set_new(ctrs, ctr_id, entry);
     if (save(n, rec, err) < 0)
         goto out;
     bool internal = json_is_true(obj(rec, "Internal"));
+    json_t *ipamcfg = json_null();
+    if ((want_ip && *want_ip) || (want_ip6 && *want_ip6)) {
+        ipamcfg = json_object();
+        if (want_ip && *want_ip)
+            json_object_set_new(ipamcfg, "IPv4Address", json_string(want_ip));
+        if (want_ip6 && *want_ip6)
+            json_object_set_new(ipamcfg, "IPv6Address", json_string(want_ip6));
+    }
+    const char *gw6 = net_ipam6(rec) && !internal ? str(net_ipam6(rec), "Gateway") : "";
     *ep = json_pack("{s:o, s:n, s:O, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:n}",
-                    "IPAMConfig", want_ip && *want_ip ? json_pack("{s:s}", "IPv4Address", want_ip) : json_null(),
-                    "Links", "Aliases", aliases ? aliases : json_null(), "NetworkID", str(rec, "Id"),
-                    "EndpointID", epid, "Gateway", internal ? "" : str(cfg, "Gateway"), "IPAddress", addr,
-                    "IPPrefixLen", prefix, "IPv6Gateway", "", "GlobalIPv6Address", "",
-                    "GlobalIPv6PrefixLen", 0, "MacAddress", mac, "DriverOpts");
+                    "IPAMConfig", ipamcfg, "Links", "Aliases", aliases ? aliases : json_null(),
+                    "NetworkID", str(rec, "Id"), "EndpointID", epid, "Gateway",
+                    internal ? "" : str(cfg, "Gateway"), "IPAddress", addr, "IPPrefixLen", prefix,
+                    "IPv6Gateway", gw6, "GlobalIPv6Address", addr6, "GlobalIPv6PrefixLen", prefix6,
+                    "MacAddress", mac, "DriverOpts");
     rc = 0;
 out:
     json_decref(rec);
@@ -709,6 +1004,15 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
         if (b == NULL || !valid_ifname(b) ||
             ipam_parse_cidr(str(json_array_get(obj(obj(r, "IPAM"), "Config"), 0), "Subnet"), &sb, &sp, true) < 0)
             continue;
+        /* the IPv6 subnet, checked (it goes into the script) and in canonical form */
+        struct ip6 sb6;
+        int sp6;
+        char sub6buf[64], *sub6 = NULL;
+        if (ipam6_parse_cidr(str(net_ipam6(r), "Subnet"), &sb6, &sp6, true) == 0) {
+            ipam6_format(&sb6, sub6buf, 48);
+            snprintf(sub6buf + strlen(sub6buf), 16, "/%d", sp6);
+            sub6 = sub6buf;
+        }
         sb_printf(&s, "add rule inet %1$s forward oifname \"%2$s\" drop\n", t, b);
         if (json_is_true(obj(r, "Internal"))) {
             sb_printf(&s, "add rule inet %1$s forward iifname \"%2$s\" drop\n", t, b);
@@ -719,6 +1023,9 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
                              "add rule inet %1$s forward iifname \"%2$s\" accept\n"
                              "add rule inet %1$s postrouting ip saddr %3$s oifname != \"%2$s\" masquerade\n",
                              t, b, sub);
+            if (sub6 != NULL)
+                sb_printf(&s, "add rule inet %1$s postrouting ip6 saddr %3$s oifname != \"%2$s\" masquerade\n",
+                          t, b, sub6);
         }
         /* published ports reached from this host's loopback, and from a
          * container of the same network through the host's address (hairpin:
@@ -729,6 +1036,11 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
                   "add rule inet %1$s postrouting oifname \"%2$s\" ip saddr 127.0.0.0/8 masquerade\n"
                   "add rule inet %1$s postrouting oifname \"%2$s\" ip saddr %3$s ct status dnat masquerade\n",
                   t, b, sub);
+        if (sub6 != NULL)
+            sb_printf(&s,
+                      "add rule inet %1$s postrouting oifname \"%2$s\" ip6 saddr ::1 masquerade\n"
+                      "add rule inet %1$s postrouting oifname \"%2$s\" ip6 saddr %3$s ct status dnat masquerade\n",
+                      t, b, sub6);
     }
     if (s.oom || s.s == NULL) {
         sb_free(&s);
@@ -742,6 +1054,56 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
 static void sysctl_set(const char *path, const char *value)
 {
     sk_write_existing(path, value, NULL);
+}
+
+/* The host forwards IPv6 (for networks that reach out).  An interface
+ * that takes router advertisements (accept_ra 1) would stop taking them
+ * once the host forwards, and lose its routes: it gets accept_ra 2 (take
+ * them even when forwarding) first. */
+static void ipv6_forwarding_on(void)
+{
+    _cleanup_free_ char *v = NULL;
+    size_t len;
+    if (sk_read_file("/proc/sys/net/ipv6/conf/all/forwarding", 64, &v, &len, NULL) == 0 && v[0] == '1')
+        return;
+    DIR *d = opendir("/proc/sys/net/ipv6/conf");
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || !strcmp(de->d_name, "all") || !strcmp(de->d_name, "default") ||
+            !strcmp(de->d_name, "lo"))
+            continue;
+        char path[128];
+        snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/accept_ra", de->d_name);
+        _cleanup_free_ char *ra = NULL;
+        if (sk_read_file(path, 64, &ra, &len, NULL) == 0 && ra[0] == '1')
+            sysctl_set(path, "2");
+    }
+    if (d != NULL)
+        closedir(d);
+    sysctl_set("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+}
+
+/* The bridge's IPv6 gateway address. */
+static int realize6(struct nl *nl, const char *br, int idx, json_t *rec, sk_error *err)
+{
+    json_t *c6 = net_ipam6(rec);
+    struct ip6 base, gw;
+    int prefix;
+    if (c6 == NULL)
+        return 0;
+    if (ipam6_parse_cidr(str(c6, "Subnet"), &base, &prefix, false) < 0 ||
+        ipam6_parse_ip(str(c6, "Gateway"), &gw) < 0)
+        return sk_err(err, 0, "its record has a damaged IPv6 subnet");
+    if (access("/proc/sys/net/ipv6", F_OK) != 0)
+        return sk_err(err, 0, "IPv6 is disabled in this host's kernel (ipv6.disable=1)");
+    char path[128];
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", br);
+    sysctl_set(path, "0");
+    if (nl_addr_add(nl, idx, AF_INET6, gw.b, prefix, err) < 0)
+        return -1;
+    if (!json_is_true(obj(rec, "Internal")))
+        ipv6_forwarding_on();
+    return 0;
 }
 
 int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err)
@@ -765,7 +1127,7 @@ int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err)
     uint32_t gwn = htonl(gw);
     int rc = -1;
     if (idx < 0 || nl_bridge_add(&nl, br, 0, err) < 0 || (idx = nl_ifindex(&nl, br, err)) <= 0 ||
-        nl_addr_add(&nl, idx, AF_INET, &gwn, prefix, err) < 0)
+        nl_addr_add(&nl, idx, AF_INET, &gwn, prefix, err) < 0 || realize6(&nl, br, idx, rec, err) < 0)
         goto out;
     char path[128];
     snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/route_localnet", br);

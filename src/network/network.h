@@ -40,8 +40,13 @@ void net_ctx_init(struct sk_netctx *n, const char *root, const char *runroot);
 bool net_predefined(const char *name);
 
 /* Create from docker's NetworkCreate body (Name, Driver, Internal, Labels,
- * Options, IPAM.Config[0] Subnet/Gateway/IPRange).  *out: the record. */
+ * Options, EnableIPv6, IPAM.Config: one IPv4 and one IPv6 entry of
+ * Subnet/Gateway/IPRange, each picked from a pool when not given; an IPv6
+ * subnet implies EnableIPv6).  *out: the record, whose IPAM.Config has the
+ * IPv4 entry first. */
 int net_create(struct sk_netctx *n, json_t *req, json_t **out, sk_error *err);
+/* docker's CLI flags into IPAM.Config (see sk_network_ipam_flags). */
+int net_ipam_flags(json_t *subnets, json_t *gateways, json_t *ranges, json_t **config, sk_error *err);
 /* By name, id or unique id prefix ("No such network: x"); "bridge" is made
  * on first use, "host" and "none" are records of their own. */
 int net_get(struct sk_netctx *n, const char *ref, json_t **out, sk_error *err);
@@ -54,9 +59,10 @@ int net_list(struct sk_netctx *n, json_t **out, sk_error *err);
 int net_remove(struct sk_netctx *n, const char *ref, sk_error *err);
 
 /* Lease an address on the network ref for the container: want_ip (NULL:
- * the lowest free one).  *ep: docker's EndpointSettings. */
+ * the lowest free one), and an IPv6 one on a network with IPv6 (want_ip6,
+ * else the lowest free).  *ep: docker's EndpointSettings. */
 int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const char *ctr_name,
-              const char *want_ip, json_t *aliases, json_t **ep, sk_error *err);
+              const char *want_ip, const char *want_ip6, json_t *aliases, json_t **ep, sk_error *err);
 /* Give the container's lease on the network back (no lease: no error). */
 int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_error *err);
 
@@ -80,12 +86,13 @@ int net_detach(struct sk_netctx *n, const char *ctr_id, json_t *ep, sk_error *er
 int net_teardown(struct sk_netctx *n, const char *ctr_id, sk_error *err);
 
 /* Publish ports (docker's PortBindings: {"80/tcp": [{"HostIp", "HostPort"}]})
- * to the container at ip: each host port held by a bound socket (fds,
+ * to the container at ip (and ip6, NULL: none; a binding without HostIp
+ * gets 0.0.0.0 and, with ip6, :: too): each host port held by a bound socket (fds,
  * closed by the caller when unpublishing) and forwarded by DNAT, from other
  * hosts and from this one (127.0.0.1 included).  *resolved: the bindings
  * with the ports chosen for empty ones. */
 int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
-                json_t **resolved, int **fds, size_t *nfds, sk_error *err);
+                const char *ip6, json_t **resolved, int **fds, size_t *nfds, sk_error *err);
 /* Remove what net_publish added (best effort: pieces already gone are
  * skipped). */
 void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved);

@@ -245,14 +245,21 @@ int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_
 }
 
 struct route_walk {
-    void (*fn)(uint32_t, int, void *);
+    int family;
+    void (*fn)(const uint8_t *, int, void *);
     void *arg;
+};
+
+struct route_dst {
+    size_t len;
+    uint8_t addr[16];
 };
 
 static int route_attr_cb(const struct nlattr *a, void *data)
 {
-    if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == 4)
-        memcpy(data, mnl_attr_get_payload(a), 4);
+    struct route_dst *d = data;
+    if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == d->len)
+        memcpy(d->addr, mnl_attr_get_payload(a), d->len);
     return MNL_CB_OK;
 }
 
@@ -260,22 +267,23 @@ static int route_cb(const struct nlmsghdr *h, void *arg)
 {
     struct route_walk *w = arg;
     const struct rtmsg *rt = mnl_nlmsg_get_payload(h);
-    if (rt->rtm_family != AF_INET || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
+    if (rt->rtm_family != w->family || rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
         return MNL_CB_OK;
-    uint32_t dst = 0;
-    mnl_attr_parse(h, sizeof *rt, route_attr_cb, &dst);
+    struct route_dst d = {.len = w->family == AF_INET ? 4 : 16};
+    mnl_attr_parse(h, sizeof *rt, route_attr_cb, &d);
     if (rt->rtm_dst_len > 0) /* the default route overlaps nothing */
-        w->fn(dst, rt->rtm_dst_len, w->arg);
+        w->fn(d.addr, rt->rtm_dst_len, w->arg);
     return MNL_CB_OK;
 }
 
-int nl_routes4(struct nl *nl, void (*fn)(uint32_t, int, void *), void *arg, sk_error *err)
+int nl_routes(struct nl *nl, int family, void (*fn)(const uint8_t *, int, void *), void *arg,
+              sk_error *err)
 {
     char buf[NL_BUF];
     struct nlmsghdr *h = put_header(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
     struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof *rt);
-    rt->rtm_family = AF_INET;
-    struct route_walk w = {fn, arg};
+    rt->rtm_family = (uint8_t)family;
+    struct route_walk w = {family, fn, arg};
     int r = transact(nl, h, route_cb, &w);
     if (r < 0)
         return sk_err(err, -r, "list routes");

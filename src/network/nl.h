@@ -34,9 +34,9 @@ int nl_veth_add(struct nl *nl, const char *host, int master, const char *peer, i
 int nl_addr_add(struct nl *nl, int ifindex, int family, const void *addr, int prefix,
                 sk_error *err);
 int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_error *err);
-/* Every IPv4 route of the main table: fn(dst, prefix, arg) with dst in
- * network order. */
-int nl_routes4(struct nl *nl, void (*fn)(uint32_t dst, int prefix, void *arg), void *arg,
-               sk_error *err);
+/* Every route of the main table of the family (AF_INET, AF_INET6):
+ * fn(dst, prefix, arg) with dst in network order (4 or 16 bytes). */
+int nl_routes(struct nl *nl, int family, void (*fn)(const uint8_t *dst, int prefix, void *arg),
+              void *arg, sk_error *err);
 
 #endif

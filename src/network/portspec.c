@@ -1,4 +1,5 @@
 /* portspec.c - docker's -p syntax (pure; unit-tested). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +40,30 @@ int net_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_er
         if (strcmp(proto, "sctp") == 0)
             return sk_err(err, 0, "publishing sctp ports is not supported");
     }
-    if (buf[0] == '[')
-        return sk_err(err, 0, "invalid publish spec %s: IPv6 host addresses are not supported yet", spec);
-    char *cport = strrchr(buf, ':');
+    char *cport;
     const char *hport = "", *hip = "";
-    if (cport != NULL) {
+    if (buf[0] == '[') { /* [IPv6]:hostPort:containerPort, [IPv6]::containerPort */
+        char *close = strchr(buf, ']');
+        struct in6_addr a6;
+        if (close == NULL || close[1] != ':' || (cport = strrchr(close + 2, ':')) == NULL)
+            return sk_err(err, 0, "invalid publish spec %s: expected [IPv6]:hostPort:containerPort", spec);
+        *close = '\0';
+        hip = buf + 1;
+        if (inet_pton(AF_INET6, hip, &a6) != 1)
+            return sk_err(err, 0, "invalid IP address %s in publish spec %s", hip, spec);
+        *cport++ = '\0';
+        hport = close + 2;
+    } else if ((cport = strrchr(buf, ':')) != NULL) {
         *cport++ = '\0';
         char *c2 = strrchr(buf, ':');
         if (c2 != NULL) {
             *c2 = '\0';
             hip = buf;
             hport = c2 + 1;
+            struct in_addr a4;
+            if (*hip && inet_pton(AF_INET, hip, &a4) != 1)
+                return sk_err(err, 0, "invalid IP address %s in publish spec %s%s", hip, spec,
+                              strchr(hip, ':') ? " (an IPv6 address goes in brackets: [::1]:8080:80)" : "");
         } else {
             hport = buf;
         }

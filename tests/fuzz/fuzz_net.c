@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (q.end > size || strlen(q.name) >= sizeof q.name)
             abort();
         uint8_t out[600];
-        uint32_t addrs[3] = {0x0100000a, 0x0200000a, 0x0300000a};
+        struct dns_addr addrs[3] = {{4, {10, 0, 0, 1}}, {16, {0xfd, [15] = 1}}, {4, {10, 0, 0, 3}}};
         size_t n = dns_build_answer(data, &q, 0, addrs, 3, out, sizeof out);
         if (n > sizeof out || (n > 0 && memcmp(out + 12, data + 12, q.end - 12) != 0))
             abort();

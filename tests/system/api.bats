@@ -277,6 +277,14 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == *Deleted* ]]
   [ -z "$(skiff ps -aq)" ]
   docker network rm n1
+  # IPv6 through the docker CLI: --ipv6 --subnet, --ip6, the published pair
+  docker network create --ipv6 --subnet fd5e:7::/64 n6
+  [ "$(docker network inspect n6 -f '{{.EnableIPv6}} {{range .IPAM.Config}}{{.Subnet}} {{end}}' | awk '{print $1, $3}')" = "true fd5e:7::/64" ]
+  docker run -d --name c6 --network n6 --ip6 fd5e:7::42 -p 18097:80 "$IMG" sleep 30
+  [ "$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}} {{.IPv6Gateway}}{{end}}' c6)" = "fd5e:7::42 fd5e:7::1" ]
+  [ "$(docker port c6 80 | tail -1)" = "[::]:18097" ]
+  docker rm -f c6
+  docker network rm n6
   # prune filters (label, until) for networks and images
   docker network create --label gone=yes n2
   docker network create n3

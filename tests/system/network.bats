@@ -138,6 +138,65 @@ kernel_state() {
   [ "$output" = hello-from-skiff ]
 }
 
+@test "IPv6: network create --ipv6, addresses, --ip6, names (AAAA), published ports, NAT66 to a test host" {
+  test_host_up
+  ip addr add fdff:18::1/64 dev "$VH" nodad
+  ip -n "$NS" addr add fdff:18::2/64 dev sktn$$ nodad
+  ip -n "$NS" route add default via fdff:18::1
+  skiff network create --ipv6 --subnet fd5e:1::/64 --subnet 10.231.0.0/24 v6 >/dev/null
+  [ "$(skiff network inspect v6 -f '{{.EnableIPv6}}')" = true ]
+  [ "$(skiff network inspect v6 -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{end}}')" = "10.231.0.0/24 10.231.0.1 fd5e:1::/64 fd5e:1::1 " ]
+  # a subnet of its own when none is given: a /64 of a unique local /48, never the uplink's
+  skiff network create --ipv6 v6auto >/dev/null
+  auto=$(skiff network inspect v6auto -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' | awk '{print $2}')
+  [[ $auto =~ ^fd[0-9a-f]{2}:[0-9a-f:]+::/64$ ]]
+  [[ $auto != fd00::/64 ]]
+  run skiff network create --subnet fd5e:1:0:0:8000::/65 v6over
+  [ "$status" -ne 0 ]
+  [[ $output == *"overlaps network \"v6\""* ]]
+  # addresses: the lowest free one, or --ip6; the gateway, the prefix
+  a=$(web --name a6 --network v6)
+  b=$(skiff run -d --name b6 --network v6 --ip6 fd5e:1::99 "$IMG" sleep 300)
+  [ "$(skiff inspect a6 -f '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} {{.IPv6Gateway}}{{end}}')" = "fd5e:1::2/64 fd5e:1::1" ]
+  [ "$(skiff inspect b6 -f '{{.NetworkSettings.Networks.v6.GlobalIPv6Address}}')" = fd5e:1::99 ]
+  skiff network inspect v6 -f '{{range .Containers}}{{.IPv6Address}} {{end}}' | grep -q "fd5e:1::99/64"
+  # over IPv6 by address and by name (AAAA from the name server), and /etc/hosts
+  run skiff exec b6 sh -c 'timeout 5 wget -q -O- "http://[fd5e:1::2]/"; exit $?'
+  [ "$output" = hello-from-skiff ]
+  run skiff exec b6 nslookup -type=AAAA a6 127.0.0.11
+  [[ $output == *"fd5e:1::2"* ]]
+  run skiff exec b6 ping -6 -c1 -W3 a6
+  [ "$status" -eq 0 ]
+  skiff exec b6 cat /etc/hosts | grep -q "^fd5e:1::99"
+  # published: 0.0.0.0 and :: (docker's pair), reached on 127.0.0.1 and the host's IPv6
+  # address; ::1 is refused at once (no route_localnet for IPv6), and asked for, an error
+  p=$(web --network v6 -p 18093:80)
+  run skiff port "$p" 80
+  [ "${lines[0]}" = 0.0.0.0:18093 ]
+  [ "${lines[1]}" = "[::]:18093" ]
+  run curl -sf --max-time 5 http://127.0.0.1:18093/
+  [ "$output" = hello-from-skiff ]
+  run curl -sf --max-time 5 -g "http://[fd5e:1::1]:18093/"
+  [ "$output" = hello-from-skiff ]
+  run curl -s --max-time 5 -g "http://[::1]:18093/"
+  [ "$status" -eq 7 ]
+  run skiff run -d --network v6 -p '[::1]:18094:80' "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"cannot publish on [::1]"* ]]
+  run skiff run --rm --network bridge -p '[::]:18095:80' "$IMG" true
+  [[ $output == *"has no IPv6 address"* ]]
+  run skiff run --rm --network v6auto --ip6 fd5e:1::5 "$IMG" true
+  [[ $output == *"not a host address"* ]]
+  # out through NAT66 to a test host, and the address kept across stop and start
+  run skiff exec b6 sh -c 'timeout 5 wget -q -O- "http://[fdff:18::2]/"; exit $?'
+  [ "$output" = hello-from-skiff ]
+  skiff stop -t 1 a6 >/dev/null
+  skiff start a6 >/dev/null
+  [ "$(skiff inspect a6 -f '{{.NetworkSettings.Networks.v6.GlobalIPv6Address}}')" = fd5e:1::2 ]
+  run skiff exec a6 ip -6 route
+  [[ $output == *"default via fd5e:1::1"* ]]
+}
+
 @test "published ports: tcp on 127.0.0.1 and the host's addresses, ephemeral ports, -P, port and ps" {
   id=$(web -p 127.0.0.1:18081:80 -p 80 -p 18082:80)
   [ "$(skiff port "$id" 80/tcp | head -1)" = 127.0.0.1:18081 ]

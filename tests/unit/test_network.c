@@ -86,6 +86,54 @@ static void test_pools_and_mac(void **state)
     assert_memory_equal(mac, want, 6);
 }
 
+static void test_ipv6(void **state)
+{
+    (void)state;
+    struct ip6 b, a, l;
+    int p;
+    char buf[64];
+    assert_int_equal(ipam6_parse_cidr("fd42:1:2:3::/64", &b, &p, true), 0);
+    assert_int_equal(p, 64);
+    assert_int_equal(ipam6_parse_cidr("fd42:1:2:3::5/64", &b, &p, true), -1); /* host bits */
+    assert_int_equal(ipam6_parse_cidr("fd42:1:2:3::5/64", &b, &p, false), 0);
+    ipam6_format(&b, buf, sizeof buf);
+    assert_string_equal(buf, "fd42:1:2:3::");
+    assert_int_equal(ipam6_parse_cidr("10.0.0.0/8", &b, &p, false), -1);
+    assert_int_equal(ipam6_parse_cidr("fd42::/129", &b, &p, false), -1);
+    assert_int_equal(ipam6_parse_cidr("fd42::/", &b, &p, false), -1);
+    assert_int_equal(ipam6_parse_cidr("fd42::/65", &b, &p, false), 0);
+    assert_int_equal(ipam6_parse_ip("fd42::1:ffff", &a), 0);
+    assert_int_equal(ipam6_add(&a, 1), 0);
+    ipam6_format(&a, buf, sizeof buf);
+    assert_string_equal(buf, "fd42::2:0"); /* the carry */
+    assert_true(ipam6_contains(&b, 65, &a));
+    assert_int_equal(ipam6_parse_ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", &a), 0);
+    assert_int_equal(ipam6_add(&a, 1), -1);
+    ipam6_parse_cidr("fd42::/120", &b, &p, true);
+    ipam6_last(&b, p, &l);
+    ipam6_format(&l, buf, sizeof buf);
+    assert_string_equal(buf, "fd42::ff");
+    ipam6_parse_cidr("fd42::/121", &b, &p, true);
+    ipam6_last(&b, p, &l);
+    ipam6_format(&l, buf, sizeof buf);
+    assert_string_equal(buf, "fd42::7f");
+    struct ip6 c;
+    int pc;
+    ipam6_parse_cidr("fd42::/48", &c, &pc, true);
+    assert_true(ipam6_overlap(&b, p, &c, pc));
+    ipam6_parse_cidr("fd43::/16", &c, &pc, true);
+    assert_false(ipam6_overlap(&b, p, &c, pc));
+    assert_true(ipam6_cmp(&b, &c) < 0);
+    /* the default subnets: /64s of one unique local /48, never the VM's fd00::/64 uplink */
+    ipam6_ula_candidate(0x123456789aull, 0, &b, &p);
+    ipam6_format(&b, buf, sizeof buf);
+    assert_string_equal(buf, "fd12:3456:789a::");
+    assert_int_equal(p, 64);
+    ipam6_ula_candidate(0x123456789aull, 0x1ff, &b, &p);
+    ipam6_format(&b, buf, sizeof buf);
+    assert_string_equal(buf, "fd12:3456:789a:1ff::");
+}
+
 static void pub(const char *spec, const char *bindings, const char *exposed)
 {
     json_t *b = json_object(), *e = json_object();
@@ -133,7 +181,13 @@ static void test_publish(void **state)
     pub_bad("x:80", "invalid hostPort");
     pub_bad("80/icmp", "invalid proto");
     pub_bad("8000-8002:80-81", "invalid ranges");
-    pub_bad("[::1]:80:80", "IPv6");
+    pub("[::1]:8080:80", "{\"80/tcp\":[{\"HostIp\":\"::1\",\"HostPort\":\"8080\"}]}", "{\"80/tcp\":{}}");
+    pub("[fd5e::7]::80/udp", "{\"80/udp\":[{\"HostIp\":\"fd5e::7\",\"HostPort\":\"\"}]}", "{\"80/udp\":{}}");
+    pub_bad("[::1]80", "expected [IPv6]");
+    pub_bad("[::1]:80", "expected [IPv6]");
+    pub_bad("[zz]:1:2", "invalid IP address zz");
+    pub_bad("::1:8080:80", "in brackets");
+    pub_bad("1.2.3:8080:80", "invalid IP address 1.2.3");
     pub_bad("", "invalid containerPort");
 }
 
@@ -168,16 +222,24 @@ static void test_dns(void **state)
     assert_int_equal(q.id, 0xbeef);
     assert_true(q.rd);
     assert_int_equal(q.end, n);
-    uint32_t addrs[2] = {htonl(0xac120002), htonl(0xac120003)};
-    size_t m = dns_build_answer(b, &q, 0, addrs, 2, out, sizeof out);
+    struct dns_addr addrs[3] = {{4, {172, 18, 0, 2}}, {4, {172, 18, 0, 3}}, {16, {0xfd, 0x42, [15] = 2}}};
+    size_t m = dns_build_answer(b, &q, 0, addrs, 3, out, sizeof out);
     assert_int_equal(m, n + 32);
     assert_int_equal(out[2] & 0x80, 0x80);         /* a response */
-    assert_int_equal(out[7], 2);                    /* two answers */
-    assert_memory_equal(out + n + 12, &addrs[0], 4);
-    assert_int_equal(dns_build_answer(b, &q, 0, addrs, 2, out, n + 20), 0); /* does not fit */
-    /* AAAA: no data, no error */
+    assert_int_equal(out[7], 2);                    /* two answers: the IPv4 ones */
+    assert_int_equal(out[n + 3], DNS_TYPE_A);
+    assert_memory_equal(out + n + 12, addrs[0].b, 4);
+    assert_int_equal(dns_build_answer(b, &q, 0, addrs, 3, out, n + 20), 0); /* does not fit */
+    /* AAAA: the IPv6 one */
     n = query(b, "alpha", DNS_TYPE_AAAA, 0);
     assert_int_equal(dns_parse_query(b, n, &q), 0);
+    m = dns_build_answer(b, &q, 0, addrs, 3, out, sizeof out);
+    assert_int_equal(m, n + 28);
+    assert_int_equal(out[7], 1);
+    assert_int_equal(out[n + 3], DNS_TYPE_AAAA);
+    assert_int_equal(out[n + 11], 16);
+    assert_memory_equal(out + n + 12, addrs[2].b, 16);
+    /* AAAA of a name with no IPv6 address: no data, no error */
     m = dns_build_answer(b, &q, 0, addrs, 2, out, sizeof out);
     assert_int_equal(m, n);
     assert_int_equal(out[7], 0);
@@ -202,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_cidr),
         cmocka_unit_test(test_overlap_and_ranges),
         cmocka_unit_test(test_pools_and_mac),
+        cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_publish),
         cmocka_unit_test(test_dns),
     };
