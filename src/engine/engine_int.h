@@ -140,8 +140,9 @@ const char *ctr_gateway(struct sk_engine *e, struct ctr *c);
 int ctr_net_ns_path(struct sk_engine *e, struct ctr *c, char *buf, size_t cap, sk_error *err);
 /* At start (the monitor): the namespace, then the published ports. */
 int ctr_net_setup(struct sk_engine *e, struct ctr *c, sk_error *err);
+/* *proxies: the fds to serve in user space (see net_publish). */
 int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
-                    sk_error *err);
+                    json_t **proxies, sk_error *err);
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
 /* The container's resolv.conf again, in place (it is bind-mounted): after
  * a running container's first user-defined network. */

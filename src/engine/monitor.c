@@ -240,6 +240,7 @@ static int start_error_code(const char *msg)
 static void unpublish(struct mon *m)
 {
     ctr_net_unpublish(m->e, m->c, m->ports);
+    monproxy_free(&m->l); /* its connections; the listeners are among the held fds */
     for (size_t i = 0; i < m->l.nheld; i++)
         close(m->l.held[i]);
     free(m->l.held);
@@ -247,6 +248,22 @@ static void unpublish(struct mon *m)
     m->l.nheld = 0;
     json_decref(m->ports);
     m->ports = NULL;
+}
+
+/* The published ports that the monitor serves in user space. */
+static int serve_proxies(struct mon *m, json_t *proxies, sk_error *err)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(proxies, i, p)
+    {
+        json_int_t k = json_integer_value(obj(p, "Fd"));
+        const char *to = json_string_value(obj(p, "To"));
+        if (k < 0 || (size_t)k >= m->l.nheld || to == NULL ||
+            monloop_add_proxy(&m->l, m->l.held[k], to, (int)json_integer_value(obj(p, "Port"))) < 0)
+            return sk_err(err, errno, "published port for %s: cannot serve it", to ? to : "?");
+    }
+    return 0;
 }
 
 static int start_container(struct mon *m, sk_error *err)
@@ -290,8 +307,9 @@ static int start_container(struct mon *m, sk_error *err)
          * they want, before the first byte of output */
         monloop_accept_pending(&m->l);
     }
-    if (ctr_net_publish(m->e, m->c, &m->ports, &m->l.held, &m->l.nheld, err) < 0 ||
-        rt_start(&m->e->rt, m->c->id, err) < 0) {
+    _cleanup_json_ json_t *proxies = NULL;
+    if (ctr_net_publish(m->e, m->c, &m->ports, &m->l.held, &m->l.nheld, &proxies, err) < 0 ||
+        serve_proxies(m, proxies, err) < 0 || rt_start(&m->e->rt, m->c->id, err) < 0) {
         unpublish(m);
         rt_delete(&m->e->rt, m->c->id, true, NULL);
         ctr_umount_rootfs(m->c, NULL);

@@ -316,7 +316,7 @@ void monloop_run(struct monloop *m)
 {
     enum { FIXED = 4 };
     for (;;) {
-        struct pollfd p[FIXED + 4 + MON_MAX_DRAINS + MON_MAX_CLIENTS];
+        struct pollfd p[FIXED + 4 + MON_MAX_DRAINS + MON_MAX_CLIENTS + MON_MAX_PROXIES + 2 * MON_MAX_CONNS];
         int n = 0;
         p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
@@ -337,16 +337,19 @@ void monloop_run(struct monloop *m)
                 ev |= POLLOUT;
             p[n++] = (struct pollfd){cl->fd, ev, 0};
         }
+        int first_proxy = n;
+        n += monproxy_pollfds(m, p + n);
         bool drained = m->out_fd < 0 && m->err_fd < 0;
         if (m->exited && drained)
             return;
         /* after the exit, output still in the pipes is read without waiting */
         int timeout = m->exited ? 200 : -1;
         if (!m->exited && m->deadline_ms > 0) {
+            /* (a proxied connection is handed on between two transfers) */
             int64_t left = m->deadline_ms - sk_monotonic_ms();
-            if (left <= 0)
+            if (left <= 0 && monproxy_quiet(m))
                 return;
-            timeout = (int)left;
+            timeout = left <= 0 ? 10 : (int)left;
         }
         int r = poll(p, (nfds_t)n, timeout);
         if (r < 0 && errno != EINTR)
@@ -381,6 +384,7 @@ void monloop_run(struct monloop *m)
             else if (cl->fd >= 0 && (q->revents & (POLLIN | POLLHUP | POLLERR)))
                 client_input(m, cl);
         }
+        monproxy_events(m, p + first_proxy);
     }
 }
 
@@ -421,6 +425,7 @@ void monloop_free(struct monloop *m)
     for (int i = 0; i < m->ndrain; i++)
         close(m->drain[i]);
     m->ndrain = 0;
+    monproxy_free(m);
     free(m->held);
     m->held = NULL;
     m->nheld = 0;
@@ -461,7 +466,9 @@ int monloop_export(struct monloop *m, char *buf, size_t cap)
         sb_printf(&b, "%d,", m->held[i]);
         rc |= inherit(m->held[i]);
     }
-    sb_printf(&b, "\nlog=%s\nexit=%s\n", m->log.path, m->exit_path);
+    sb_puts(&b, "\n");
+    monproxy_export(m, &b, inherit);
+    sb_printf(&b, "log=%s\nexit=%s\n", m->log.path, m->exit_path);
     bool fits = !b.oom && b.len < cap && rc == 0;
     if (fits)
         memcpy(buf, b.s, b.len + 1);
@@ -538,7 +545,7 @@ static bool fd_list(struct monloop *m, const char *list, int what)
 int monloop_import(struct monloop *m, const char *text)
 {
     int tty = 0, pid = 0, exited = 0;
-    char clients[MON_MAX_CLIENTS * 16], *held = malloc(strlen(text) + 1);
+    char clients[MON_MAX_CONNS * 24], *held = malloc(strlen(text) + 1);
     bool ok = held != NULL && int_field(text, "listen", -1, &m->listen_fd) &&
               int_field(text, "out", -1, &m->out_fd) && int_field(text, "err", -1, &m->err_fd) &&
               int_field(text, "in", -1, &m->in_fd) && int_field(text, "tty", 0, &tty) &&
@@ -550,6 +557,8 @@ int monloop_import(struct monloop *m, const char *text)
               field(text, "clients", clients, sizeof clients) && fd_list(m, clients, 'c') &&
               field(text, "drain", clients, sizeof clients) && fd_list(m, clients, 'd') &&
               field(text, "held", held, strlen(text) + 1) && fd_list(m, held, 'h') &&
+              field(text, "proxy", held, strlen(text) + 1) &&
+              field(text, "conns", clients, sizeof clients) && monproxy_import(m, held, clients) &&
               field(text, "log", m->log.path, sizeof m->log.path) &&
               field(text, "exit", m->exit_path, sizeof m->exit_path);
     free(held);
@@ -572,4 +581,5 @@ void monloop_cloexec(struct monloop *m)
         fcntl(m->held[i], F_SETFD, FD_CLOEXEC);
     for (int i = 0; i < m->ndrain; i++)
         fcntl(m->drain[i], F_SETFD, FD_CLOEXEC);
+    monproxy_cloexec(m);
 }

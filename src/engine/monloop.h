@@ -15,6 +15,8 @@
 #ifndef SKIFF_ENGINE_MONLOOP_H
 #define SKIFF_ENGINE_MONLOOP_H
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +28,16 @@
 #define MON_MAX_CLIENTS 32
 #define MON_MAX_DRAINS 8
 #define MON_STATE_ENV "SKIFF_MONITOR_STATE"
+#define MON_MAX_PROXIES 32
+#define MON_MAX_CONNS 64
+
+/* A published port served in user space (monproxy.c): a listening TCP
+ * socket (one of the held ones) whose connections go to the container. */
+struct mon_proxy {
+    int fd;
+    struct sockaddr_in6 to; /* an IPv4 address as ::ffff:a.b.c.d */
+};
+struct mon_conn;
 
 struct mon_client {
     int fd;
@@ -55,8 +67,11 @@ struct monloop {
     struct mon_client cl[MON_MAX_CLIENTS];
     int drain[MON_MAX_DRAINS]; /* terminals of detached execs: read, and what comes dropped */
     int ndrain;
-    int *held;   /* fds kept open and handed on, not used (published ports) */
+    int *held;   /* fds kept open and handed on (published ports) */
     size_t nheld;
+    struct mon_proxy proxy[MON_MAX_PROXIES]; /* held ones that listen */
+    int nproxy;
+    struct mon_conn *conn; /* MON_MAX_CONNS of them once one came, else NULL */
     int exe_fd;  /* the binary to go back to (moncore) */
     char user[64]; /* the full monitor's own, handed on as it is */
     int64_t deadline_ms; /* monloop_run returns then (sk_monotonic_ms); 0: none */
@@ -82,6 +97,18 @@ void monloop_accept_pending(struct monloop *m);
  * NULL) is queued to waiters, then what each has not got yet is sent,
  * blocking up to 5 s a client; closed when close is set. */
 void monloop_flush(struct monloop *m, bool waiters, const char *line, bool close);
+
+/* Serve connections to the held socket fd (it listens from now on) by
+ * connecting to addr:port, IPv4 or IPv6. */
+int monloop_add_proxy(struct monloop *m, int fd, const char *addr, int port);
+/* (monproxy.c, for monloop.c) */
+int monproxy_pollfds(struct monloop *m, struct pollfd *p);
+void monproxy_events(struct monloop *m, const struct pollfd *p);
+bool monproxy_quiet(const struct monloop *m);
+void monproxy_free(struct monloop *m);
+void monproxy_export(struct monloop *m, struct strbuf *b, int (*inherit)(int));
+bool monproxy_import(struct monloop *m, const char *proxies, const char *conns);
+void monproxy_cloexec(struct monloop *m);
 
 /* An exit status (waitpid's) on record at path: {"ExitCode":N,"Signal":N,
  * "FinishedAt":"..."}, written atomically (the engine reads it when the

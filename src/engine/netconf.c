@@ -205,9 +205,10 @@ static json_t *wanted_ports(struct ctr *c)
 }
 
 int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int **fds, size_t *nfds,
-                    sk_error *err)
+                    json_t **proxies, sk_error *err)
 {
     *resolved = NULL;
+    *proxies = NULL;
     *fds = NULL;
     *nfds = 0;
     if (json_object_size(ctr_networks(c)) == 0)
@@ -215,7 +216,8 @@ int ctr_net_publish(struct sk_engine *e, struct ctr *c, json_t **resolved, int *
     _cleanup_json_ json_t *want = wanted_ports(c);
     if (json_object_size(want) == 0)
         return 0;
-    return net_publish(ctr_netctx(e), c->id, want, ctr_ip(c), ctr_ip6(c), resolved, fds, nfds, err);
+    return net_publish(ctr_netctx(e), c->id, want, ctr_ip(c), ctr_ip6(c), resolved, fds, nfds,
+                       proxies, err);
 }
 
 void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved)

@@ -280,8 +280,10 @@ static int parse_port_key(const char *key, int *port, const char **proto)
 }
 
 /* Hold host ip:port, IPv4 or IPv6 (port 0: one the kernel picks); the fd,
- * the port in *port. */
-static int hold_port(const char *hostip, int *port, bool udp, sk_error *err)
+ * the port in *port.  One that will listen (listener) may reuse a port
+ * whose earlier connections wait in TIME_WAIT; one that only holds must
+ * not (two such sockets with SO_REUSEADDR could share a port). */
+static int hold_port(const char *hostip, int *port, bool udp, bool listener, sk_error *err)
 {
     union {
         struct sockaddr sa;
@@ -310,6 +312,8 @@ static int hold_port(const char *hostip, int *port, bool udp, sk_error *err)
     int one = 1;
     if (v6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (listener)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, &a.sa, l) < 0) {
         int e = errno;
         close(fd);
@@ -325,28 +329,148 @@ static int hold_port(const char *hostip, int *port, bool udp, sk_error *err)
     return fd;
 }
 
-static int keep_fd(int **fds, size_t *nfds, int fd, sk_error *err)
+struct publish {
+    struct sk_netctx *n;
+    const char *ctr_id, *ip, *ip6; /* ip6: NULL or "" when the container has none */
+    struct strbuf rules, elements;
+    int *fds;
+    size_t nfds;
+    json_t *proxies; /* [{"Fd": index in fds, "To": address, "Port": container port}] */
+};
+
+static int publish_fd(struct publish *x, int fd, sk_error *err)
 {
-    int *nf = realloc(*fds, (*nfds + 1) * sizeof **fds);
+    int *nf = realloc(x->fds, (x->nfds + 1) * sizeof *nf);
     if (nf == NULL) {
         close(fd);
         return sk_err(err, ENOMEM, "ports");
     }
-    *fds = nf;
-    (*fds)[(*nfds)++] = fd;
+    x->fds = nf;
+    x->fds[x->nfds++] = fd;
     return 0;
 }
 
+static bool is_loopback6(const char *a)
+{
+    struct in6_addr a6;
+    return inet_pton(AF_INET6, a, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* One host address and port of a container port.  IPv4: held, DNAT.
+ * IPv6: DNAT to the container's IPv6 address, except from ::1 (IPv6 has no
+ * route_localnet: the replies would never come back) - there, and for a
+ * container without IPv6, the held socket listens and the monitor proxies
+ * (TCP; UDP has no proxy).  *port: the host port (0: pick one). */
+static int publish_one(struct publish *x, const char *proto, int cport, const char *hip, int *port,
+                       sk_error *err)
+{
+    bool udp = strcmp(proto, "udp") == 0, v6 = strchr(hip, ':') != NULL;
+    bool has6 = x->ip6 != NULL && *x->ip6, any = v6 ? strcmp(hip, "::") == 0 : strcmp(hip, "0.0.0.0") == 0;
+    bool lo6 = v6 && is_loopback6(hip);
+    bool dnat = !v6 || (has6 && !lo6), proxy = v6 && !udp && (!has6 || lo6 || any);
+    if (v6 && !dnat && !proxy)
+        return sk_err(err, 0, "cannot publish udp on [%s]: %s", hip,
+                      has6 ? "IPv6 loopback has no DNAT and no proxy for udp"
+                           : "the container has no IPv6 address (a network created with --ipv6 gives it one)");
+    int fd = hold_port(hip, port, udp, proxy, err);
+    if (fd < 0 || publish_fd(x, fd, err) < 0)
+        return -1;
+    if (proxy)
+        json_array_append_new(x->proxies, json_pack("{s:i, s:s, s:i}", "Fd", (int)x->nfds - 1, "To",
+                                                    has6 ? x->ip6 : x->ip, "Port", cport));
+    if (!dnat)
+        return 0;
+    char match[80] = "";
+    if (!any)
+        snprintf(match, sizeof match, "%s daddr %s ", v6 ? "ip6" : "ip", hip);
+    else if (v6) /* from ::1: the proxy */
+        snprintf(match, sizeof match, "ip6 daddr != ::1 ");
+    if (v6)
+        sb_printf(&x->rules, "add rule inet %s p_%.16s %s%s dport %d dnat ip6 to [%s]:%d\n", x->n->table,
+                  x->ctr_id, match, proto, *port, x->ip6, cport);
+    else
+        sb_printf(&x->rules, "add rule inet %s p_%.16s %s%s dport %d dnat ip to %s:%d\n", x->n->table,
+                  x->ctr_id, match, proto, *port, x->ip, cport);
+    sb_printf(&x->elements, "add element inet %s ports { %s . %d : goto p_%.16s }\n", x->n->table,
+              proto, *port, x->ctr_id);
+    return 0;
+}
+
+static void add_binding(json_t *out, const char *hip, int port)
+{
+    char hps[8];
+    snprintf(hps, sizeof hps, "%d", port);
+    json_array_append_new(out, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hps));
+}
+
+struct publish_mark {
+    size_t fds, rules, elements, proxies;
+};
+
+static struct publish_mark publish_mark(const struct publish *x)
+{
+    return (struct publish_mark){x->nfds, x->rules.len, x->elements.len, json_array_size(x->proxies)};
+}
+
+/* Everything since the mark undone. */
+static void publish_undo(struct publish *x, const struct publish_mark *m)
+{
+    while (x->nfds > m->fds)
+        close(x->fds[--x->nfds]);
+    x->rules.len = m->rules;
+    if (x->rules.s != NULL)
+        x->rules.s[m->rules] = '\0';
+    x->elements.len = m->elements;
+    if (x->elements.s != NULL)
+        x->elements.s[m->elements] = '\0';
+    while (json_array_size(x->proxies) > m->proxies)
+        json_array_remove(x->proxies, json_array_size(x->proxies) - 1);
+}
+
+/* A binding without HostIp: 0.0.0.0, and :: on the same port as docker
+ * does (a host without IPv6: 0.0.0.0 alone; udp: :: only to a container
+ * with IPv6).  A port of the kernel's choosing may be taken on :: - then
+ * another pair is tried. */
+static int publish_any(struct publish *x, const char *proto, int cport, int want_port, json_t *out,
+                       sk_error *err)
+{
+    bool want6 = strcmp(proto, "udp") != 0 || (x->ip6 != NULL && *x->ip6);
+    for (int tries = 0;; tries++) {
+        struct publish_mark m = publish_mark(x);
+        int p = want_port;
+        if (publish_one(x, proto, cport, "0.0.0.0", &p, err) < 0)
+            return -1;
+        sk_error e6 = {0};
+        int p6 = p;
+        int r6 = want6 ? publish_one(x, proto, cport, "::", &p6, &e6) : -1;
+        bool no_ipv6 = r6 < 0 && (e6.errnum == EAFNOSUPPORT || e6.errnum == EADDRNOTAVAIL);
+        if (r6 == 0 || !want6 || no_ipv6) {
+            add_binding(out, "0.0.0.0", p);
+            if (r6 == 0)
+                add_binding(out, "::", p);
+            return 0;
+        }
+        publish_undo(x, &m);
+        if (want_port != 0 || tries >= 8) {
+            if (err != NULL)
+                *err = e6;
+            return -1;
+        }
+    }
+}
+
 int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
-                const char *ip6, json_t **resolved, int **fds, size_t *nfds, sk_error *err)
+                const char *ip6, json_t **resolved, int **fds, size_t *nfds, json_t **proxies,
+                sk_error *err)
 {
     *resolved = json_object();
+    *proxies = json_array();
     *fds = NULL;
     *nfds = 0;
     if (json_object_size(bindings) == 0)
         return 0;
-    struct strbuf s = {0}, el = {0};
-    sb_printf(&s, "add chain inet %s p_%.16s\n", n->table, ctr_id);
+    struct publish x = {.n = n, .ctr_id = ctr_id, .ip = ip, .ip6 = ip6, .proxies = *proxies};
+    sb_printf(&x.rules, "add chain inet %s p_%.16s\n", n->table, ctr_id);
     const char *key;
     json_t *list;
     int rc = -1;
@@ -365,74 +489,38 @@ int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const
         json_array_foreach(list, i, b)
         {
             const char *hip = str(b, "HostIp"), *hp = str(b, "HostPort");
-            bool any = hip == NULL || !*hip; /* docker: 0.0.0.0, and :: with IPv6 */
-            if (any)
-                hip = "0.0.0.0";
-            bool v6 = strchr(hip, ':') != NULL;
-            if (v6 && (ip6 == NULL || !*ip6)) {
-                sk_err(err, 0, "cannot publish [%s]:%s: the container has no IPv6 address (a network "
-                               "created with --ipv6 gives it one)", hip, hp ? hp : "");
-                goto fail;
-            }
-            struct in6_addr a6;
-            if (v6 && inet_pton(AF_INET6, hip, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6)) {
-                /* no route_localnet for IPv6: the replies of a DNAT from ::1 never come back */
-                sk_err(err, 0, "cannot publish on [::1]: IPv6 loopback needs a userspace proxy, which "
-                               "skiff does not have; publish on [::] or an address of the host");
-                goto fail;
-            }
             int hport = 0;
             if (hp != NULL && *hp && (sk_parse_int(hp, &hport) < 0 || hport < 0 || hport > 65535)) {
                 sk_err(err, 0, "invalid host port %s", hp);
                 goto fail;
             }
-            int fd = hold_port(hip, &hport, strcmp(proto, "udp") == 0, err);
-            if (fd < 0 || keep_fd(fds, nfds, fd, err) < 0)
-                goto fail;
-            char hps[8];
-            snprintf(hps, sizeof hps, "%d", hport);
-            json_array_append_new(out, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hps));
-            /* (IPv6 from ::1 is left alone: it would never see a reply; refused at once
-             * by the held socket, which does not listen, instead) */
-            char match[80] = "ip6 daddr != ::1 ";
-            if (strcmp(hip, "0.0.0.0") != 0 && strcmp(hip, "::") != 0)
-                snprintf(match, sizeof match, "%s daddr %s ", v6 ? "ip6" : "ip", hip);
-            else if (!v6)
-                match[0] = '\0';
-            if (v6)
-                sb_printf(&s, "add rule inet %s p_%.16s %s%s dport %d dnat ip6 to [%s]:%d\n", n->table,
-                          ctr_id, match, proto, hport, ip6, cport);
-            else
-                sb_printf(&s, "add rule inet %s p_%.16s %s%s dport %d dnat ip to %s:%d\n", n->table,
-                          ctr_id, match, proto, hport, ip, cport);
-            sb_printf(&el, "add element inet %s ports { %s . %d : goto p_%.16s }\n", n->table, proto,
-                      hport, ctr_id);
-            if (any && ip6 != NULL && *ip6) { /* the same port on :: to its IPv6 address */
-                int port6 = hport;
-                fd = hold_port("::", &port6, strcmp(proto, "udp") == 0, err);
-                if (fd < 0 || keep_fd(fds, nfds, fd, err) < 0)
+            if (hip == NULL || !*hip) {
+                if (publish_any(&x, proto, cport, hport, out, err) < 0)
                     goto fail;
-                json_array_append_new(out, json_pack("{s:s, s:s}", "HostIp", "::", "HostPort", hps));
-                sb_printf(&s, "add rule inet %s p_%.16s ip6 daddr != ::1 %s dport %d dnat ip6 to [%s]:%d\n",
-                          n->table, ctr_id, proto, hport, ip6, cport);
+                continue;
             }
+            if (publish_one(&x, proto, cport, hip, &hport, err) < 0)
+                goto fail;
+            add_binding(out, hip, hport);
         }
     }
-    if (el.s != NULL)
-        sb_add(&s, el.s, el.len);
-    if (s.oom) {
+    if (x.elements.s != NULL)
+        sb_add(&x.rules, x.elements.s, x.elements.len);
+    if (x.rules.oom) {
         sk_err(err, ENOMEM, "nftables rules");
         goto fail;
     }
-    if (nft_apply(s.s, err) < 0) {
+    if (nft_apply(x.rules.s, err) < 0) {
         if (strstr(err->msg, "File exists") != NULL)
             sk_err(err, 0, "a published port is already allocated to another container");
         goto fail;
     }
     rc = 0;
 fail:
-    sb_free(&s);
-    sb_free(&el);
+    sb_free(&x.rules);
+    sb_free(&x.elements);
+    *fds = x.fds;
+    *nfds = x.nfds;
     if (rc < 0) {
         for (size_t i = 0; i < *nfds; i++)
             close((*fds)[i]);
@@ -441,6 +529,8 @@ fail:
         *nfds = 0;
         json_decref(*resolved);
         *resolved = NULL;
+        json_decref(*proxies);
+        *proxies = NULL;
     }
     return rc;
 }

@@ -86,13 +86,18 @@ int net_detach(struct sk_netctx *n, const char *ctr_id, json_t *ep, sk_error *er
 int net_teardown(struct sk_netctx *n, const char *ctr_id, sk_error *err);
 
 /* Publish ports (docker's PortBindings: {"80/tcp": [{"HostIp", "HostPort"}]})
- * to the container at ip (and ip6, NULL: none; a binding without HostIp
- * gets 0.0.0.0 and, with ip6, :: too): each host port held by a bound socket (fds,
- * closed by the caller when unpublishing) and forwarded by DNAT, from other
- * hosts and from this one (127.0.0.1 included).  *resolved: the bindings
- * with the ports chosen for empty ones. */
+ * to the container at ip (and ip6, NULL: none): each host port held by a
+ * bound socket (fds, closed by the caller when unpublishing) and forwarded
+ * by DNAT, from other hosts and from this one (127.0.0.1 included).  A
+ * binding without HostIp gets 0.0.0.0 and :: (docker's pair).  Where DNAT
+ * cannot serve - from IPv6's ::1, to a container without IPv6 - the port is
+ * served in user space: *proxies lists those fds ({"Fd": index in fds,
+ * "To": the container's address, "Port"}), for the monitor to listen on
+ * and proxy (TCP).  *resolved: the bindings with the ports chosen for
+ * empty ones. */
 int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
-                const char *ip6, json_t **resolved, int **fds, size_t *nfds, sk_error *err);
+                const char *ip6, json_t **resolved, int **fds, size_t *nfds, json_t **proxies,
+                sk_error *err);
 /* Remove what net_publish added (best effort: pieces already gone are
  * skipped). */
 void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved);

@@ -1,0 +1,301 @@
+/* monproxy.c - published ports served in user space by the monitor loop
+ * (monloop.h): where the kernel's DNAT cannot serve a host port (IPv6's
+ * ::1, which has no route_localnet; an IPv6 host address of a container
+ * that has only IPv4), the port's held socket listens, and each connection
+ * is joined to one the monitor opens to the container.  TCP only.
+ *
+ * A connection is two non-blocking sockets and a buffer each way, taken
+ * when it is accepted and given back when it ends: nothing stays resident
+ * for an idle port.  Half-closes go through (a client's shutdown reaches
+ * the container as one), a reset ends both sides. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/monloop.h"
+
+#define CONN_BUF 16384
+
+struct pipe_buf {
+    char *b;
+    size_t len, off;
+};
+
+struct mon_conn {
+    int a, b;        /* the client's, ours to the container (-1: unused) */
+    bool connecting; /* b's connect is under way */
+    bool a_eof, b_eof;  /* read side ended */
+    bool b_shut, a_shut; /* shutdown(SHUT_WR) passed on */
+    struct pipe_buf ab, ba;
+};
+
+int monloop_add_proxy(struct monloop *m, int fd, const char *addr, int port)
+{
+    if (m->nproxy == MON_MAX_PROXIES || port < 1 || port > 65535)
+        return -1;
+    struct mon_proxy *p = &m->proxy[m->nproxy];
+    memset(p, 0, sizeof *p);
+    p->to.sin6_family = AF_INET6;
+    p->to.sin6_port = htons((uint16_t)port);
+    char mapped[64];
+    if (strchr(addr, ':') == NULL) { /* IPv4, reached through a dual-stack socket */
+        snprintf(mapped, sizeof mapped, "::ffff:%s", addr);
+        addr = mapped;
+    }
+    if (inet_pton(AF_INET6, addr, &p->to.sin6_addr) != 1 || listen(fd, 128) < 0)
+        return -1;
+    p->fd = fd;
+    m->nproxy++;
+    return 0;
+}
+
+static void conn_close(struct mon_conn *c)
+{
+    if (c->a >= 0)
+        close(c->a);
+    if (c->b >= 0)
+        close(c->b);
+    free(c->ab.b);
+    free(c->ba.b);
+    memset(c, 0, sizeof *c);
+    c->a = c->b = -1;
+}
+
+static struct mon_conn *free_conn(struct monloop *m)
+{
+    if (m->conn == NULL) {
+        m->conn = calloc(MON_MAX_CONNS, sizeof *m->conn);
+        if (m->conn == NULL)
+            return NULL;
+        for (int i = 0; i < MON_MAX_CONNS; i++)
+            m->conn[i].a = m->conn[i].b = -1;
+    }
+    for (int i = 0; i < MON_MAX_CONNS; i++)
+        if (m->conn[i].a < 0)
+            return &m->conn[i];
+    return NULL;
+}
+
+static void proxy_accept(struct monloop *m, struct mon_proxy *p)
+{
+    struct mon_conn *c = free_conn(m);
+    if (c == NULL)
+        return; /* full: the next ones wait in the backlog */
+    int a = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (a < 0)
+        return;
+    int b = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    c->ab.b = malloc(CONN_BUF);
+    c->ba.b = malloc(CONN_BUF);
+    c->a = a;
+    c->b = b;
+    if (b < 0 || c->ab.b == NULL || c->ba.b == NULL ||
+        (connect(b, (struct sockaddr *)&p->to, sizeof p->to) < 0 && errno != EINPROGRESS)) {
+        conn_close(c); /* the client sees its connection closed */
+        return;
+    }
+    c->connecting = true;
+}
+
+/* Move what from has into buf (when empty), and buf into to. */
+static bool pump_dir(int from, int to, struct pipe_buf *buf, bool *eof, bool *shut)
+{
+    if (buf->len == buf->off && !*eof) {
+        ssize_t n = recv(from, buf->b, CONN_BUF, MSG_DONTWAIT);
+        if (n > 0) {
+            buf->len = (size_t)n;
+            buf->off = 0;
+        } else if (n == 0) {
+            *eof = true;
+        } else if (errno != EAGAIN && errno != EINTR) {
+            return false;
+        }
+    }
+    while (buf->off < buf->len) {
+        ssize_t w = send(to, buf->b + buf->off, buf->len - buf->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0)
+            return false;
+        buf->off += (size_t)w;
+    }
+    if (buf->off == buf->len)
+        buf->len = buf->off = 0;
+    if (*eof && buf->len == 0 && !*shut) { /* the end of this direction goes through */
+        shutdown(to, SHUT_WR);
+        *shut = true;
+    }
+    return true;
+}
+
+static void conn_events(struct mon_conn *c, short ra, short rb)
+{
+    if (c->connecting) {
+        int e = 0;
+        socklen_t l = sizeof e;
+        if (!(rb & (POLLOUT | POLLERR | POLLHUP)))
+            return;
+        if (getsockopt(c->b, SOL_SOCKET, SO_ERROR, &e, &l) < 0 || e != 0) {
+            conn_close(c);
+            return;
+        }
+        c->connecting = false;
+    }
+    if (!pump_dir(c->a, c->b, &c->ab, &c->a_eof, &c->b_shut) ||
+        !pump_dir(c->b, c->a, &c->ba, &c->b_eof, &c->a_shut) || (c->a_shut && c->b_shut) ||
+        ((ra | rb) & POLLERR)) {
+        conn_close(c);
+        return;
+    }
+}
+
+int monproxy_pollfds(struct monloop *m, struct pollfd *p)
+{
+    int n = 0;
+    for (int i = 0; i < m->nproxy; i++)
+        p[n++] = (struct pollfd){m->proxy[i].fd, POLLIN, 0};
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++) {
+        struct mon_conn *c = &m->conn[i];
+        short ea = 0, eb = 0;
+        if (c->a >= 0 && c->connecting) {
+            eb = POLLOUT;
+        } else if (c->a >= 0) {
+            if (c->ab.len == 0 && !c->a_eof)
+                ea |= POLLIN;
+            if (c->ba.len > 0)
+                ea |= POLLOUT;
+            if (c->ba.len == 0 && !c->b_eof)
+                eb |= POLLIN;
+            if (c->ab.len > 0)
+                eb |= POLLOUT;
+        }
+        p[n++] = (struct pollfd){c->a, ea, 0};
+        p[n++] = (struct pollfd){c->b, eb, 0};
+    }
+    return n;
+}
+
+void monproxy_events(struct monloop *m, const struct pollfd *p)
+{
+    int n = 0;
+    for (int i = 0; i < m->nproxy; i++, n++)
+        if (p[n].revents & POLLIN)
+            proxy_accept(m, &m->proxy[i]);
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++, n += 2) {
+        struct mon_conn *c = &m->conn[i];
+        /* (a connection accepted just now has no entry yet: p[n].fd differs) */
+        if (c->a >= 0 && p[n].fd == c->a && (p[n].revents || p[n + 1].revents))
+            conn_events(c, p[n].revents, p[n + 1].revents);
+    }
+}
+
+bool monproxy_quiet(const struct monloop *m)
+{
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++) {
+        const struct mon_conn *c = &m->conn[i];
+        if (c->a >= 0 && (c->connecting || c->ab.len > 0 || c->ba.len > 0))
+            return false;
+    }
+    return true;
+}
+
+void monproxy_free(struct monloop *m)
+{
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++)
+        if (m->conn[i].a >= 0)
+            conn_close(&m->conn[i]);
+    free(m->conn);
+    m->conn = NULL;
+    m->nproxy = 0; /* the listening fds are held ones: closed with those */
+}
+
+/* ---- the hand-over: "fd/port/addr," a port, "a/b/flags," a connection -------------- */
+
+void monproxy_export(struct monloop *m, struct strbuf *b, int (*inherit)(int))
+{
+    sb_puts(b, "proxy=");
+    for (int i = 0; i < m->nproxy; i++) {
+        char a[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &m->proxy[i].to.sin6_addr, a, sizeof a);
+        sb_printf(b, "%d/%d/%s,", m->proxy[i].fd, ntohs(m->proxy[i].to.sin6_port), a);
+    }
+    sb_puts(b, "\nconns=");
+    for (int i = 0; !m->exited && m->conn != NULL && i < MON_MAX_CONNS; i++) {
+        struct mon_conn *c = &m->conn[i];
+        if (c->a < 0 || c->connecting || c->ab.len > 0 || c->ba.len > 0)
+            continue; /* (none is busy: monloop_run returns when all are quiet) */
+        sb_printf(b, "%d/%d/%d,", c->a, c->b,
+                  c->a_eof | c->b_eof << 1 | c->a_shut << 2 | c->b_shut << 3);
+        inherit(c->a);
+        inherit(c->b);
+    }
+    sb_puts(b, "\n");
+}
+
+static bool next_int(const char **p, char sep, long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtol(*p, &end, 10);
+    if (errno || end == *p || *end != sep || *out < 0 || *out > 65535 * 16)
+        return false;
+    *p = end + 1;
+    return true;
+}
+
+bool monproxy_import(struct monloop *m, const char *proxies, const char *conns)
+{
+    for (const char *p = proxies; *p;) {
+        long fd, port;
+        const char *comma = strchr(p, ',');
+        char addr[INET6_ADDRSTRLEN + 1];
+        if (!next_int(&p, '/', &fd) || !next_int(&p, '/', &port) || comma == NULL ||
+            (size_t)(comma - p) >= sizeof addr)
+            return false;
+        memcpy(addr, p, (size_t)(comma - p));
+        addr[comma - p] = '\0';
+        if (m->nproxy == MON_MAX_PROXIES || port < 1 || port > 65535)
+            return false;
+        struct mon_proxy *x = &m->proxy[m->nproxy++];
+        x->fd = (int)fd;
+        x->to = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+        if (inet_pton(AF_INET6, addr, &x->to.sin6_addr) != 1)
+            return false;
+        p = comma + 1;
+    }
+    for (const char *p = conns; *p;) {
+        long a, b, f;
+        struct mon_conn *c = free_conn(m);
+        if (c == NULL || !next_int(&p, '/', &a) || !next_int(&p, '/', &b) || !next_int(&p, ',', &f))
+            return false;
+        c->ab.b = malloc(CONN_BUF);
+        c->ba.b = malloc(CONN_BUF);
+        c->a = (int)a;
+        c->b = (int)b;
+        if (c->ab.b == NULL || c->ba.b == NULL)
+            return false;
+        c->a_eof = f & 1;
+        c->b_eof = f & 2;
+        c->a_shut = f & 4;
+        c->b_shut = f & 8;
+    }
+    return true;
+}
+
+void monproxy_cloexec(struct monloop *m)
+{
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++)
+        if (m->conn[i].a >= 0) {
+            fcntl(m->conn[i].a, F_SETFD, FD_CLOEXEC);
+            fcntl(m->conn[i].b, F_SETFD, FD_CLOEXEC);
+        }
+}
