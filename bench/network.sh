@@ -11,6 +11,9 @@
 #     file from busybox httpd (median of 3 curl runs), and requests per
 #     second of wrk (8 connections, 5 s; busybox httpd closes every
 #     connection, so this is also a connection rate)
+#   the same three on skiff's [::1] port, which its monitor serves in user
+#     space (IPv6 has no route_localnet for DNAT), against skiff's kernel
+#     path and docker's docker-proxy
 #
 # skiff forwards published ports with nftables DNAT (output chain for
 # 127.0.0.1), podman with netavark's iptables DNAT, docker (--iptables=false
@@ -52,7 +55,7 @@ hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/ru
 
 # one web server per engine on 127.0.0.1:PORT
 serve='mkdir -p /www && echo hi >/www/index.html && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && exec httpd -f -p 80 -h /www'
-"${SK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18701:80 localhost/bench:1 sh -c "$serve" >/dev/null
+"${SK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18701:80 -p '[::1]:18704:80' localhost/bench:1 sh -c "$serve" >/dev/null
 "${PM[@]}" run -d "${PMRUN[@]}" --tmpfs /www:size=300m -p 127.0.0.1:18702:80 localhost/bench:1 sh -c "$serve" >/dev/null
 "${DK[@]}" run -d --tmpfs /www:size=300m -p 127.0.0.1:18703:80 localhost/bench:1 sh -c "$serve" >/dev/null
 # up when the 256 MiB file is served whole (docker-proxy accepts before the
@@ -66,23 +69,28 @@ for p in 18701 18702 18703; do
   exit 1
 done
 # iperf3: the host's binary as the server in each container's namespace
-sid=$("${SK[@]}" run -d -p 127.0.0.1:18711:5201 localhost/bench:1 sleep 600)
+sid=$("${SK[@]}" run -d -p 127.0.0.1:18711:5201 -p '[::1]:18714:5201' localhost/bench:1 sleep 600)
 pid=$("${PM[@]}" run -d "${PMRUN[@]}" -p 127.0.0.1:18712:5201 localhost/bench:1 sleep 600)
 did=$("${DK[@]}" run -d -p 127.0.0.1:18713:5201 localhost/bench:1 sleep 600)
 declare -A MBS RPS GBIT
 for e in "skiff:18711:$("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")" \
+         "skiffproxy:18714:$("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")" \
          "podman:18712:$("${PM[@]}" inspect -f '{{.State.Pid}}' "$pid")" \
          "docker:18713:$("${DK[@]}" inspect -f '{{.State.Pid}}' "$did")"; do
   IFS=: read -r n p cpid <<<"$e"
   nsenter -t "$cpid" -n iperf3 -s -1 -D -p 5201
   sleep 0.3
-  GBIT[$n]=$(iperf3 -c 127.0.0.1 -p "$p" -t 5 -J | jq '.end.sum_received.bits_per_second / 1e9')
+  host=127.0.0.1
+  [[ $n == skiffproxy ]] && host=::1
+  GBIT[$n]=$(iperf3 -c "$host" -p "$p" -t 5 -J | jq '.end.sum_received.bits_per_second / 1e9')
 done
-for e in skiff:18701 podman:18702 docker:18703; do
+for e in skiff:18701 podman:18702 docker:18703 skiffproxy:18704; do
   n=${e%%:*} p=${e#*:}
-  MBS[$n]=$(for i in 1 2 3; do curl -s -o /dev/null -w '%{speed_download}\n' "http://127.0.0.1:$p/big"; done |
+  host=127.0.0.1
+  [[ $n == skiffproxy ]] && host=[::1]
+  MBS[$n]=$(for i in 1 2 3; do curl -g -s -o /dev/null -w '%{speed_download}\n' "http://$host:$p/big"; done |
     sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1048576}')
-  RPS[$n]=$(wrk -t 2 -c 8 -d 5s "http://127.0.0.1:$p/index.html" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  RPS[$n]=$(wrk -t 2 -c 8 -d 5s "http://$host:$p/index.html" | awk '/Requests\/sec/ {printf "%.0f", $2}')
 done
 
 med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$T/run.json"; }
@@ -107,3 +115,14 @@ printf '| 127.0.0.1 published port: one 256 MiB download | MiB/s | %d | %d | %d 
   "${MBS[skiff]}" "${MBS[podman]}" "${MBS[docker]}" "$(r "${MBS[skiff]}" "${MBS[podman]}")" "$(r "${MBS[skiff]}" "${MBS[docker]}")"
 printf '| 127.0.0.1 published port: wrk requests (new connection each) | req/s | %d | %d | %d | %.2f | %.2f |\n' \
   "${RPS[skiff]}" "${RPS[podman]}" "${RPS[docker]}" "$(r "${RPS[skiff]}" "${RPS[podman]}")" "$(r "${RPS[skiff]}" "${RPS[docker]}")"
+echo
+echo "skiff's user-space proxy (the monitor, serving [::1]) against its kernel path (DNAT, 127.0.0.1) and docker-proxy:"
+echo
+echo "| metric | unit | skiff proxy | skiff DNAT | docker-proxy | proxy/DNAT | proxy/docker-proxy |"
+echo "|---|---|---|---|---|---|---|"
+printf '| iperf3, one stream | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' \
+  "${GBIT[skiffproxy]}" "${GBIT[skiff]}" "${GBIT[docker]}" "$(r "${GBIT[skiffproxy]}" "${GBIT[skiff]}")" "$(r "${GBIT[skiffproxy]}" "${GBIT[docker]}")"
+printf '| one 256 MiB download | MiB/s | %d | %d | %d | %.2f | %.2f |\n' \
+  "${MBS[skiffproxy]}" "${MBS[skiff]}" "${MBS[docker]}" "$(r "${MBS[skiffproxy]}" "${MBS[skiff]}")" "$(r "${MBS[skiffproxy]}" "${MBS[docker]}")"
+printf '| wrk requests (new connection each) | req/s | %d | %d | %d | %.2f | %.2f |\n' \
+  "${RPS[skiffproxy]}" "${RPS[skiff]}" "${RPS[docker]}" "$(r "${RPS[skiffproxy]}" "${RPS[skiff]}")" "$(r "${RPS[skiffproxy]}" "${RPS[docker]}")"

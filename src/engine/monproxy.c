@@ -4,10 +4,11 @@
  * that has only IPv4), the port's held socket listens, and each connection
  * is joined to one the monitor opens to the container.  TCP only.
  *
- * A connection is two non-blocking sockets and a buffer each way, taken
- * when it is accepted and given back when it ends: nothing stays resident
- * for an idle port.  Half-closes go through (a client's shutdown reaches
- * the container as one), a reset ends both sides. */
+ * A connection is two non-blocking sockets and a pipe each way: the bytes
+ * move by splice(2), socket to pipe to socket, never copied through the
+ * monitor (nothing stays resident for an idle port, and what is in flight
+ * is the kernel's pages).  Half-closes go through (a client's shutdown
+ * reaches the container as one), a reset ends both sides. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,19 +22,20 @@
 
 #include "engine/monloop.h"
 
-#define CONN_BUF 16384
+#define PIPE_CAP 65536 /* the kernel's default pipe size (larger ones measured no faster) */
 
-struct pipe_buf {
-    char *b;
-    size_t len, off;
+struct pipe_dir {
+    int r, w;     /* the pipe (-1 until the connection is up) */
+    size_t held;  /* bytes in it */
+    size_t cap;   /* its size */
+    bool eof;     /* the source's read side ended */
+    bool shut;    /* shutdown(SHUT_WR) passed on to the sink */
 };
 
 struct mon_conn {
     int a, b;        /* the client's, ours to the container (-1: unused) */
     bool connecting; /* b's connect is under way */
-    bool a_eof, b_eof;  /* read side ended */
-    bool b_shut, a_shut; /* shutdown(SHUT_WR) passed on */
-    struct pipe_buf ab, ba;
+    struct pipe_dir ab, ba;
 };
 
 int monloop_add_proxy(struct monloop *m, int fd, const char *addr, int port)
@@ -56,16 +58,36 @@ int monloop_add_proxy(struct monloop *m, int fd, const char *addr, int port)
     return 0;
 }
 
+static void dir_close(struct pipe_dir *d)
+{
+    if (d->r >= 0)
+        close(d->r);
+    if (d->w >= 0)
+        close(d->w);
+}
+
 static void conn_close(struct mon_conn *c)
 {
     if (c->a >= 0)
         close(c->a);
     if (c->b >= 0)
         close(c->b);
-    free(c->ab.b);
-    free(c->ba.b);
+    dir_close(&c->ab);
+    dir_close(&c->ba);
     memset(c, 0, sizeof *c);
-    c->a = c->b = -1;
+    c->a = c->b = c->ab.r = c->ab.w = c->ba.r = c->ba.w = -1;
+}
+
+static bool dir_open(struct pipe_dir *d)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+        return false;
+    d->r = p[0];
+    d->w = p[1];
+    int cap = fcntl(d->w, F_GETPIPE_SZ);
+    d->cap = cap > 0 ? (size_t)cap : PIPE_CAP;
+    return true;
 }
 
 static struct mon_conn *free_conn(struct monloop *m)
@@ -74,8 +96,10 @@ static struct mon_conn *free_conn(struct monloop *m)
         m->conn = calloc(MON_MAX_CONNS, sizeof *m->conn);
         if (m->conn == NULL)
             return NULL;
-        for (int i = 0; i < MON_MAX_CONNS; i++)
-            m->conn[i].a = m->conn[i].b = -1;
+        for (int i = 0; i < MON_MAX_CONNS; i++) {
+            struct mon_conn *c = &m->conn[i];
+            c->a = c->b = c->ab.r = c->ab.w = c->ba.r = c->ba.w = -1;
+        }
     }
     for (int i = 0; i < MON_MAX_CONNS; i++)
         if (m->conn[i].a < 0)
@@ -87,16 +111,14 @@ static void proxy_accept(struct monloop *m, struct mon_proxy *p)
 {
     struct mon_conn *c = free_conn(m);
     if (c == NULL)
-        return; /* full: the next ones wait in the backlog */
+        return;
     int a = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (a < 0)
         return;
     int b = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    c->ab.b = malloc(CONN_BUF);
-    c->ba.b = malloc(CONN_BUF);
     c->a = a;
     c->b = b;
-    if (b < 0 || c->ab.b == NULL || c->ba.b == NULL ||
+    if (b < 0 || !dir_open(&c->ab) || !dir_open(&c->ba) ||
         (connect(b, (struct sockaddr *)&p->to, sizeof p->to) < 0 && errno != EINPROGRESS)) {
         conn_close(c); /* the client sees its connection closed */
         return;
@@ -104,35 +126,38 @@ static void proxy_accept(struct monloop *m, struct mon_proxy *p)
     c->connecting = true;
 }
 
-/* Move what from has into buf (when empty), and buf into to. */
-static bool pump_dir(int from, int to, struct pipe_buf *buf, bool *eof, bool *shut)
+/* Move what from has through the pipe into to, until neither side can
+ * take more; false on an error (a reset). */
+static bool pump_dir(int from, int to, struct pipe_dir *d)
 {
-    if (buf->len == buf->off && !*eof) {
-        ssize_t n = recv(from, buf->b, CONN_BUF, MSG_DONTWAIT);
-        if (n > 0) {
-            buf->len = (size_t)n;
-            buf->off = 0;
-        } else if (n == 0) {
-            *eof = true;
-        } else if (errno != EAGAIN && errno != EINTR) {
-            return false;
+    for (;;) {
+        bool moved = false;
+        if (d->held < d->cap && !d->eof) {
+            ssize_t n = splice(from, NULL, d->w, NULL, d->cap - d->held, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (n > 0) {
+                d->held += (size_t)n;
+                moved = true;
+            } else if (n == 0) {
+                d->eof = true;
+            } else if (errno != EAGAIN && errno != EINTR) {
+                return false;
+            }
         }
-    }
-    while (buf->off < buf->len) {
-        ssize_t w = send(to, buf->b + buf->off, buf->len - buf->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (d->held > 0) {
+            ssize_t w = splice(d->r, NULL, to, NULL, d->held, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (w > 0) {
+                d->held -= (size_t)w;
+                moved = true;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                return false;
+            }
+        }
+        if (!moved)
             break;
-        if (w <= 0)
-            return false;
-        buf->off += (size_t)w;
     }
-    if (buf->off == buf->len)
-        buf->len = buf->off = 0;
-    if (*eof && buf->len == 0 && !*shut) { /* the end of this direction goes through */
+    if (d->eof && d->held == 0 && !d->shut) { /* the end of this direction goes through */
         shutdown(to, SHUT_WR);
-        *shut = true;
+        d->shut = true;
     }
     return true;
 }
@@ -150,8 +175,7 @@ static void conn_events(struct mon_conn *c, short ra, short rb)
         }
         c->connecting = false;
     }
-    if (!pump_dir(c->a, c->b, &c->ab, &c->a_eof, &c->b_shut) ||
-        !pump_dir(c->b, c->a, &c->ba, &c->b_eof, &c->a_shut) || (c->a_shut && c->b_shut) ||
+    if (!pump_dir(c->a, c->b, &c->ab) || !pump_dir(c->b, c->a, &c->ba) || (c->ab.shut && c->ba.shut) ||
         ((ra | rb) & POLLERR)) {
         conn_close(c);
         return;
@@ -160,22 +184,24 @@ static void conn_events(struct mon_conn *c, short ra, short rb)
 
 int monproxy_pollfds(struct monloop *m, struct pollfd *p)
 {
-    int n = 0;
-    for (int i = 0; i < m->nproxy; i++)
-        p[n++] = (struct pollfd){m->proxy[i].fd, POLLIN, 0};
+    int n = 0, busy = 0;
+    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++)
+        busy += m->conn[i].a >= 0;
+    for (int i = 0; i < m->nproxy; i++) /* all taken: the next ones wait in the backlog */
+        p[n++] = (struct pollfd){busy < MON_MAX_CONNS ? m->proxy[i].fd : -1, POLLIN, 0};
     for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++) {
         struct mon_conn *c = &m->conn[i];
         short ea = 0, eb = 0;
         if (c->a >= 0 && c->connecting) {
             eb = POLLOUT;
         } else if (c->a >= 0) {
-            if (c->ab.len == 0 && !c->a_eof)
+            if (c->ab.held < c->ab.cap && !c->ab.eof)
                 ea |= POLLIN;
-            if (c->ba.len > 0)
+            if (c->ba.held > 0)
                 ea |= POLLOUT;
-            if (c->ba.len == 0 && !c->b_eof)
+            if (c->ba.held < c->ba.cap && !c->ba.eof)
                 eb |= POLLIN;
-            if (c->ab.len > 0)
+            if (c->ab.held > 0)
                 eb |= POLLOUT;
         }
         p[n++] = (struct pollfd){c->a, ea, 0};
@@ -202,7 +228,7 @@ bool monproxy_quiet(const struct monloop *m)
 {
     for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++) {
         const struct mon_conn *c = &m->conn[i];
-        if (c->a >= 0 && (c->connecting || c->ab.len > 0 || c->ba.len > 0))
+        if (c->a >= 0 && (c->connecting || c->ab.held > 0 || c->ba.held > 0))
             return false;
     }
     return true;
@@ -231,10 +257,9 @@ void monproxy_export(struct monloop *m, struct strbuf *b, int (*inherit)(int))
     sb_puts(b, "\nconns=");
     for (int i = 0; !m->exited && m->conn != NULL && i < MON_MAX_CONNS; i++) {
         struct mon_conn *c = &m->conn[i];
-        if (c->a < 0 || c->connecting || c->ab.len > 0 || c->ba.len > 0)
+        if (c->a < 0 || c->connecting || c->ab.held > 0 || c->ba.held > 0)
             continue; /* (none is busy: monloop_run returns when all are quiet) */
-        sb_printf(b, "%d/%d/%d,", c->a, c->b,
-                  c->a_eof | c->b_eof << 1 | c->a_shut << 2 | c->b_shut << 3);
+        sb_printf(b, "%d/%d/%d,", c->a, c->b, c->ab.eof | c->ba.eof << 1 | c->ba.shut << 2 | c->ab.shut << 3);
         inherit(c->a);
         inherit(c->b);
     }
@@ -277,16 +302,14 @@ bool monproxy_import(struct monloop *m, const char *proxies, const char *conns)
         struct mon_conn *c = free_conn(m);
         if (c == NULL || !next_int(&p, '/', &a) || !next_int(&p, '/', &b) || !next_int(&p, ',', &f))
             return false;
-        c->ab.b = malloc(CONN_BUF);
-        c->ba.b = malloc(CONN_BUF);
         c->a = (int)a;
         c->b = (int)b;
-        if (c->ab.b == NULL || c->ba.b == NULL)
+        if (!dir_open(&c->ab) || !dir_open(&c->ba))
             return false;
-        c->a_eof = f & 1;
-        c->b_eof = f & 2;
-        c->a_shut = f & 4;
-        c->b_shut = f & 8;
+        c->ab.eof = f & 1;
+        c->ba.eof = f & 2;
+        c->ba.shut = f & 4;
+        c->ab.shut = f & 8;
     }
     return true;
 }
