@@ -148,7 +148,7 @@ void ctr_net_unpublish(struct sk_engine *e, struct ctr *c, json_t *resolved);
  * a running container's first user-defined network. */
 int ctr_write_resolv(struct ctr *c, sk_error *err);
 /* On a user-defined network: the name server at 127.0.0.11 (the monitor's);
- * on the sockets fds[0], fds[1] (dns_adopt) unless fds is NULL. */
+ * on the sockets fds[0..2] (dns_adopt) unless fds is NULL. */
 bool ctr_net_wants_dns(struct ctr *c);
 struct dns_server;
 int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct dns_server **out,

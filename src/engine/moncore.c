@@ -1,6 +1,6 @@
 /* moncore.c - skiff-monitor: a monitor's steady state, alone (monloop.h).
  *
- *   skiff-monitor [--health FD,INTERVAL,START-INTERVAL] [--dns FD,FD] -- SKIFF-ARGV...
+ *   skiff-monitor [--health FD,INTERVAL,START-INTERVAL] [--dns FD,FD,FD] -- SKIFF-ARGV...
  *   (with SKIFF_MONITOR_STATE in the environment)
  *
  * The full monitor (`skiff monitor`, monitor.c) creates and starts the
@@ -17,9 +17,9 @@
  *   --health: the timerfd FD says when a check is due; each is a `monitor
  *     --health-check ID` whose exit status says which interval (ns) comes
  *     next: 0 INTERVAL, 1 START-INTERVAL (still starting).
- *   --dns: the name server's sockets (listening, upstream); when a question
- *     comes, a `monitor --dns ID` gets them as fds 3 and 4 and serves until
- *     none has come for a while.
+ *   --dns: the name server's sockets (UDP, upstream, TCP listening); when a
+ *     question or a connection comes, a `monitor --dns ID` gets them as fds
+ *     3, 4 and 5 and serves until none has come for a while.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,7 +44,7 @@ static char state[1 << 16];
 struct helper {
     char **argv; /* SKIFF-ARGV with flag for --resume */
     pid_t pid;   /* running */
-    int fds[2];  /* handed on as 3 and 4 (-1: none) */
+    int fds[3];  /* handed on as 3, 4 and 5 (-1: none) */
 };
 
 struct core {
@@ -54,8 +54,8 @@ struct core {
     struct helper check, dns;
     int timer_fd; /* health checks */
     long long interval, start_interval;
-    int dns_fds[2];
-    int dns_poll; /* dns_fds[0] while no helper serves them, else -1 */
+    int dns_fds[3]; /* UDP, upstream, TCP */
+    int dns_poll, dns_poll_tcp; /* dns_fds[0], [2] while no helper serves them, else -1 */
 };
 
 /* SKIFF-ARGV with --resume as flag (a copy). */
@@ -87,12 +87,13 @@ static void spawn(struct core *k, struct helper *h)
         int exe = fcntl(k->exe_fd, F_DUPFD_CLOEXEC, 10);
         if (exe < 0)
             _exit(127);
-        if (h->fds[0] >= 0) { /* to 3 and 4, by way of fds out of their way */
-            int a = fcntl(h->fds[0], F_DUPFD, 10), b = fcntl(h->fds[1], F_DUPFD, 10);
-            if (a < 0 || b < 0 || dup2(a, 3) < 0 || dup2(b, 4) < 0)
+        int moved[3] = {-1, -1, -1};
+        for (int i = 0; i < 3; i++) /* to 3, 4, 5, by way of fds out of their way */
+            if (h->fds[i] >= 0 && (moved[i] = fcntl(h->fds[i], F_DUPFD, 10)) < 0)
                 _exit(127);
-            close(a);
-            close(b);
+        for (int i = 0; i < 3; i++) {
+            if (moved[i] >= 0 && (dup2(moved[i], 3 + i) < 0 || close(moved[i]) < 0))
+                _exit(127);
         }
         syscall(SYS_execveat, exe, "", h->argv, environ, AT_EMPTY_PATH);
         _exit(127);
@@ -129,18 +130,26 @@ static void check_due(void *ud)
         arm(k->timer_fd, k->interval); /* try again at the next interval */
 }
 
+/* What waits for the name server dropped: the questions (the client asks
+ * again), the connections (closed). */
+static void drop_questions(struct core *k)
+{
+    char buf[512];
+    while (recv(k->dns_fds[0], buf, sizeof buf, MSG_DONTWAIT) >= 0) {
+    }
+    int c;
+    while (k->dns_fds[2] >= 0 && (c = accept4(k->dns_fds[2], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+        close(c);
+}
+
 static void question(void *ud)
 {
     struct core *k = ud;
     spawn(k, &k->dns);
-    if (k->dns.pid > 0) {
-        k->dns_poll = -1; /* its now, until it ends */
-    } else { /* no process for it: this question goes unanswered (asked again) */
-        char buf[512];
-        if (recv(k->dns_fds[0], buf, sizeof buf, MSG_DONTWAIT) < 0) {
-            /* nothing there after all */
-        }
-    }
+    if (k->dns.pid > 0)
+        k->dns_poll = k->dns_poll_tcp = -1; /* its now, until it ends */
+    else /* no process for it: unanswered */
+        drop_questions(k);
 }
 
 static void reaped(void *ud, pid_t pid, int status)
@@ -153,34 +162,35 @@ static void reaped(void *ud, pid_t pid, int status)
     } else if (pid == k->dns.pid) {
         k->dns.pid = 0;
         k->dns_poll = k->dns_fds[0];
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            /* it failed: what it left unanswered is dropped (the client
-             * asks again), not the cause of another one at once */
-            char buf[512];
-            while (recv(k->dns_fds[0], buf, sizeof buf, MSG_DONTWAIT) >= 0) {
-            }
-        }
-    } /* else left behind by the container, or by a helper */
+        k->dns_poll_tcp = k->dns_fds[2];
+        /* it failed: what it left unanswered is dropped, not the cause of another one at once */
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            drop_questions(k);
+    } /* else left behind by the container, or by a helper (its TCP sessions) */
 }
 
 /* network connect bound 127.0.0.11 in the container: names from now on */
-static void name_server(void *ud, int fd)
+static void name_server(void *ud, int fd, int tcp)
 {
     struct core *k = ud;
     int up = -1, off = 0;
     if (k->dns_fds[0] < 0 && (k->dns.argv != NULL || (k->dns.argv = helper_argv(k->back, "--dns")) != NULL) &&
-        k->m->nhooks < (int)(sizeof k->m->hooks / sizeof k->m->hooks[0]))
+        k->m->nhooks + 2 <= MON_MAX_HOOKS)
         up = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (up < 0 || setsockopt(up, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
-        close(fd); /* served already, or no room: it stays the other's */
+        close(fd); /* served already, or no room: they stay the other's */
+        close(tcp);
         if (up >= 0)
             close(up);
         return;
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(tcp, F_SETFD, FD_CLOEXEC);
     k->dns_fds[0] = k->dns.fds[0] = k->dns_poll = fd;
     k->dns_fds[1] = k->dns.fds[1] = up;
+    k->dns_fds[2] = k->dns.fds[2] = k->dns_poll_tcp = tcp;
     k->m->hooks[k->m->nhooks++] = (struct mon_hook){&k->dns_poll, true, question};
+    k->m->hooks[k->m->nhooks++] = (struct mon_hook){&k->dns_poll_tcp, true, question};
 }
 
 static void ended(void *ud)
@@ -193,8 +203,8 @@ static void ended(void *ud)
 /* The options before "--": the helpers as the loop's hooks. */
 static bool setup(struct monloop *m, struct core *k, const char *health, const char *dns, char **back)
 {
-    *k = (struct core){.m = m, .back = back, .exe_fd = m->exe_fd, .timer_fd = -1, .dns_fds = {-1, -1},
-                       .dns_poll = -1, .check.fds = {-1, -1}, .dns.fds = {-1, -1}};
+    *k = (struct core){.m = m, .back = back, .exe_fd = m->exe_fd, .timer_fd = -1, .dns_fds = {-1, -1, -1},
+                       .dns_poll = -1, .dns_poll_tcp = -1, .check.fds = {-1, -1, -1}, .dns.fds = {-1, -1, -1}};
     m->ud = k;
     m->reaped = reaped;
     m->ended = ended;
@@ -208,15 +218,19 @@ static bool setup(struct monloop *m, struct core *k, const char *health, const c
         m->hooks[m->nhooks++] = (struct mon_hook){&k->timer_fd, true, check_due};
     }
     if (dns != NULL) {
-        if (sscanf(dns, "%d,%d", &k->dns_fds[0], &k->dns_fds[1]) != 2 || k->dns_fds[0] < 0 ||
-            k->dns_fds[1] < 0 || (k->dns.argv = helper_argv(back, "--dns")) == NULL)
+        if (sscanf(dns, "%d,%d,%d", &k->dns_fds[0], &k->dns_fds[1], &k->dns_fds[2]) != 3 ||
+            k->dns_fds[0] < 0 || k->dns_fds[1] < 0 || k->dns_fds[2] < -1 ||
+            (k->dns.argv = helper_argv(back, "--dns")) == NULL)
             return false;
-        for (int i = 0; i < 2; i++) {
-            fcntl(k->dns_fds[i], F_SETFD, FD_CLOEXEC);
+        for (int i = 0; i < 3; i++) {
+            if (k->dns_fds[i] >= 0)
+                fcntl(k->dns_fds[i], F_SETFD, FD_CLOEXEC);
             k->dns.fds[i] = k->dns_fds[i];
         }
         k->dns_poll = k->dns_fds[0];
+        k->dns_poll_tcp = k->dns_fds[2];
         m->hooks[m->nhooks++] = (struct mon_hook){&k->dns_poll, true, question};
+        m->hooks[m->nhooks++] = (struct mon_hook){&k->dns_poll_tcp, true, question};
     }
     return true;
 }

@@ -55,7 +55,7 @@ struct mon {
     struct health h;
     json_t *ports;  /* published: docker's NetworkSettings.Ports */
     struct dns_server *dns; /* 127.0.0.11 on a user-defined network */
-    int dns_fd[2];
+    int dns_fd[3]; /* UDP, upstream, TCP */
 };
 
 static json_t *obj(json_t *o, const char *k)
@@ -360,15 +360,16 @@ static void on_reaped(void *ud, pid_t pid, int status)
 static void set_hooks(struct mon *m);
 
 /* network connect bound 127.0.0.11 in the container: serve names there */
-static void on_name_server(void *ud, int fd)
+static void on_name_server(void *ud, int fd, int tcp)
 {
     struct mon *m = ud;
     sk_error err;
-    int fds[2] = {fd, m->dns == NULL ? dns_upstream_socket(&err) : -1};
+    int fds[3] = {fd, m->dns == NULL ? dns_upstream_socket(&err) : -1, tcp};
     if (fds[1] < 0 || ctr_net_dns_open(m->e, m->c, fds, &m->dns, &err) < 0) {
         if (m->dns == NULL)
             fprintf(stderr, "skiff monitor %.12s: %s\n", m->c->id, err.msg);
         close(fd);
+        close(tcp);
         if (fds[1] >= 0)
             close(fds[1]);
         return;
@@ -394,10 +395,10 @@ static void set_hooks(struct mon *m)
         l->hooks[l->nhooks++] = (struct mon_hook){&m->h.timer_fd, true, on_health_tick};
         l->hooks[l->nhooks++] = (struct mon_hook){&m->h.out_fd, false, on_health_output};
     }
-    m->dns_fd[0] = m->dns_fd[1] = -1;
+    m->dns_fd[0] = m->dns_fd[1] = m->dns_fd[2] = -1;
     if (m->dns != NULL)
         dns_fds(m->dns, m->dns_fd);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (m->dns_fd[i] >= 0)
             l->hooks[l->nhooks++] = (struct mon_hook){&m->dns_fd[i], false, on_dns};
 }
@@ -548,12 +549,12 @@ static void to_core(struct mon *m, const struct timespec *t0, int delay_ms)
     static char text[1 << 16];
     const char *core = getenv("SKIFF_MONITOR_CORE");
     const char *argv[48];
-    char health[80], dns[32];
+    char health[80], dns[48];
     int n = 0;
     if (core == NULL || *core == '\0' || access(core, X_OK) < 0)
         return;
     argv[n++] = "skiff-monitor";
-    int fds[3] = {-1, -1, -1}; /* what goes along besides the loop's */
+    int fds[4] = {-1, -1, -1, -1}; /* what goes along besides the loop's */
     if (m->h.enabled) { /* the checks' timer, armed */
         snprintf(health, sizeof health, "%d,%lld,%lld", m->h.timer_fd, (long long)m->h.interval,
                  (long long)m->h.start_interval);
@@ -563,14 +564,14 @@ static void to_core(struct mon *m, const struct timespec *t0, int delay_ms)
     }
     if (m->dns != NULL) { /* the name server's sockets */
         dns_fds(m->dns, fds + 1);
-        snprintf(dns, sizeof dns, "%d,%d", fds[1], fds[2]);
+        snprintf(dns, sizeof dns, "%d,%d,%d", fds[1], fds[2], fds[3]);
         argv[n++] = "--dns";
         argv[n++] = dns;
     }
     argv[n++] = "--";
     if (monitor_argv(m->e, m->c->id, "--resume", argv + n, sizeof argv / sizeof argv[0] - (size_t)n) < 0)
         return;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, 0) < 0)
             goto back;
     m->l.exe_fd = rt_sealed_exe_fd();
@@ -695,9 +696,10 @@ static int check_once(const struct sk_engine_opts *o, const char *id)
     return rc;
 }
 
-/* `skiff monitor --dns ID`: the name server's sockets are fds 3 and 4 (from
- * skiff-monitor, when a question came); served until none has come for a
- * while. */
+/* `skiff monitor --dns ID`: the name server's sockets are fds 3, 4 and 5
+ * (UDP, upstream, TCP; from skiff-monitor, when a question came); served
+ * until none has come for a while.  Its TCP sessions are children of its
+ * own, reaped here (or by skiff-monitor, the subreaper, once it is gone). */
 static int serve_names(const struct sk_engine_opts *o, const char *id)
 {
     struct sk_engine *e = NULL;
@@ -706,18 +708,20 @@ static int serve_names(const struct sk_engine_opts *o, const char *id)
     sk_error err;
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* skiff-monitor ends it with the container */
     if (sk_engine_open(o, &e, &err) < 0 || ctr_load(e, id, &c, &err) < 0 ||
-        ctr_net_dns_open(e, c, (const int[]){3, 4}, &d, &err) < 0) {
+        ctr_net_dns_open(e, c, (const int[]){3, 4, 5}, &d, &err) < 0) {
         fprintf(stderr, "skiff monitor --dns: %s\n", err.msg);
         ctr_free(c);
         sk_engine_close(e);
         return 1;
     }
     for (;;) {
-        struct pollfd p[2] = {{3, POLLIN, 0}, {4, POLLIN, 0}};
-        int r = poll(p, 2, DNS_IDLE_MS);
+        struct pollfd p[3] = {{3, POLLIN, 0}, {4, POLLIN, 0}, {5, POLLIN, 0}};
+        int r = poll(p, 3, DNS_IDLE_MS);
         if (r == 0 || (r < 0 && errno != EINTR))
             break;
         dns_serve(d);
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+        }
     }
     ctr_net_dns_close(d);
     ctr_free(c);

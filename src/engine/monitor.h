@@ -42,6 +42,8 @@ int monitor_argv(struct sk_engine *e, const char *id, const char *flag, const ch
 /* Hand the monitor an fd: mode 'p' a detached exec's terminal to drain,
  * 'n' a name server's socket. */
 int monitor_send_fd(struct ctr *c, char mode, int fd, sk_error *err);
+/* The same with one or two fds ('n': the name server's UDP and TCP sockets). */
+int monitor_send_fds(struct ctr *c, char mode, const int *fds, int n, sk_error *err);
 /* A unix socket listening at path, 0600 (replacing what was there). */
 int monitor_listen(const char *path, sk_error *err);
 

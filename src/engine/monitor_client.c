@@ -35,15 +35,35 @@ static int connect_to(struct ctr *c, sk_error *err)
     return fd;
 }
 
-int monitor_send_fd(struct ctr *c, char mode, int fd, sk_error *err)
+int monitor_send_fds(struct ctr *c, char mode, const int *fds, int n, sk_error *err)
 {
+    if (n < 1 || n > 2)
+        return sk_err(err, EINVAL, "container %.12s: its monitor takes one or two fds", c->id);
     int s = connect_to(c, err);
     if (s < 0)
         return -1;
-    char m[2] = {mode, '\0'};
-    int rc = send_fd(s, fd, m) == 0 ? 0 : sk_err(err, errno, "container %.12s: its monitor", c->id);
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(2 * sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    char m = mode;
+    struct iovec iov = {&m, 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+                        .msg_controllen = CMSG_SPACE((size_t)n * sizeof(int))};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+    memcpy(CMSG_DATA(cm), fds, (size_t)n * sizeof(int));
+    int rc = sendmsg(s, &mh, MSG_NOSIGNAL) == 1 ? 0 : sk_err(err, errno, "container %.12s: its monitor", c->id);
     close(s);
     return rc;
+}
+
+int monitor_send_fd(struct ctr *c, char mode, int fd, sk_error *err)
+{
+    return monitor_send_fds(c, mode, &fd, 1, err);
 }
 
 int monitor_connect(struct ctr *c, char mode, sk_error *err)

@@ -28,22 +28,36 @@ void monloop_init(struct monloop *m)
         m->cl[i].fd = -1;
 }
 
-/* recv with room for one passed fd (*passed: -1 when none came) */
-static ssize_t recv_with_fd(int fd, char *buf, size_t len, int *passed)
+/* recv with room for two passed fds (-1 for those that did not come) */
+static ssize_t recv_with_fds(int fd, char *buf, size_t len, int passed[2])
 {
     union {
         struct cmsghdr h;
-        char b[CMSG_SPACE(sizeof(int))];
+        char b[CMSG_SPACE(2 * sizeof(int))];
     } u;
     struct iovec iov = {buf, len};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
-    *passed = -1;
+    passed[0] = passed[1] = -1;
     ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-            c->cmsg_len == CMSG_LEN(sizeof(int)))
-            memcpy(passed, CMSG_DATA(c), sizeof(int));
+    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(passed, CMSG_DATA(c), (k > 2 ? 2 : k) * sizeof(int));
+        for (size_t i = 2; i < k; i++) { /* more than we take: not left open */
+            int extra;
+            memcpy(&extra, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            close(extra);
+        }
+    }
     return n;
+}
+
+static void close_passed(const int passed[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (passed[i] >= 0)
+            close(passed[i]);
 }
 
 /* A detached exec's terminal (mode 'p'): drained from now on. */
@@ -156,15 +170,14 @@ void monloop_accept_pending(struct monloop *m)
         struct mon_client *cl = &m->cl[i];
         struct pollfd p = {cl->fd, POLLIN, 0};
         char mode;
-        int passed;
+        int passed[2];
         if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, 1000) != 1)
             continue;
-        if (recv_with_fd(cl->fd, &mode, 1, &passed) == 1 && strchr("aowr", mode))
+        if (recv_with_fds(cl->fd, &mode, 1, passed) == 1 && strchr("aowr", mode))
             cl->mode = mode;
         else
             client_close(cl);
-        if (passed >= 0)
-            close(passed); /* only a 'p' brings one, and not before the start */
+        close_passed(passed); /* only 'p' and 'n' bring some, and not before the start */
     }
 }
 
@@ -189,21 +202,23 @@ static void resize(struct monloop *m, const char *text)
 static void client_input(struct monloop *m, struct mon_client *cl)
 {
     static char buf[16384];
-    int passed = -1;
-    ssize_t n = cl->mode == 0 ? recv_with_fd(cl->fd, buf, sizeof buf - 1, &passed)
+    int passed[2] = {-1, -1};
+    ssize_t n = cl->mode == 0 ? recv_with_fds(cl->fd, buf, sizeof buf - 1, passed)
                               : recv(cl->fd, buf, sizeof buf - 1, MSG_DONTWAIT);
     if (n >= 1 && cl->mode == 0 && (buf[0] == 'p' || buf[0] == 'n')) {
-        if (buf[0] == 'p') /* a detached exec's terminal */
-            add_drain(m, passed);
-        else if (passed >= 0 && m->name_server != NULL) /* the container joined a user network */
-            m->name_server(m->ud, passed);
-        else if (passed >= 0)
-            close(passed);
+        if (buf[0] == 'p') { /* a detached exec's terminal */
+            add_drain(m, passed[0]);
+            passed[0] = -1;
+        } else if (passed[0] >= 0 && passed[1] >= 0 && m->name_server != NULL) {
+            /* the container joined a user network: its name server's UDP and TCP sockets */
+            m->name_server(m->ud, passed[0], passed[1]);
+            passed[0] = passed[1] = -1;
+        }
+        close_passed(passed);
         client_close(cl);
         return;
     }
-    if (passed >= 0)
-        close(passed);
+    close_passed(passed);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n == 0 && cl->mode == 'a') {
@@ -316,7 +331,7 @@ void monloop_run(struct monloop *m)
 {
     enum { FIXED = 4 };
     for (;;) {
-        struct pollfd p[FIXED + 4 + MON_MAX_DRAINS + MON_MAX_CLIENTS + MON_MAX_PROXIES + 2 * MON_MAX_CONNS];
+        struct pollfd p[FIXED + MON_MAX_HOOKS + MON_MAX_DRAINS + MON_MAX_CLIENTS + MON_MAX_PROXIES + 2 * MON_MAX_CONNS];
         int n = 0;
         p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
         p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};

@@ -28,6 +28,7 @@
 #define MON_MAX_CLIENTS 32
 #define MON_MAX_DRAINS 8
 #define MON_STATE_ENV "SKIFF_MONITOR_STATE"
+#define MON_MAX_HOOKS 6
 #define MON_MAX_PROXIES 32
 #define MON_MAX_CONNS 64
 
@@ -75,11 +76,11 @@ struct monloop {
     int exe_fd;  /* the binary to go back to (moncore) */
     char user[64]; /* the full monitor's own, handed on as it is */
     int64_t deadline_ms; /* monloop_run returns then (sk_monotonic_ms); 0: none */
-    struct mon_hook hooks[4];
+    struct mon_hook hooks[MON_MAX_HOOKS];
     int nhooks;
     void (*reaped)(void *ud, pid_t pid, int status); /* another child */
     void (*ended)(void *ud); /* the container's process was reaped */
-    void (*name_server)(void *ud, int fd); /* mode 'n': a name server's socket, taken over */
+    void (*name_server)(void *ud, int udp, int tcp); /* mode 'n': a name server's sockets, taken over */
     void *ud;
 };
 

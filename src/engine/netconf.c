@@ -351,7 +351,7 @@ int ctr_net_dns_open(struct sk_engine *e, struct ctr *c, const int *fds, struct 
     char path[PATH_MAX];
     net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
     _cleanup_strv_ char **up = upstreams(c);
-    if ((fds ? dns_adopt(fds[0], fds[1], up, dns_lookup, x, out, err)
+    if ((fds ? dns_adopt(fds, up, dns_lookup, x, out, err)
              : dns_open(path, up, dns_lookup, x, out, err)) < 0) {
         free(x);
         return -1;
@@ -413,14 +413,15 @@ static void late_name_server(struct sk_engine *e, struct ctr *c)
     char path[PATH_MAX];
     sk_error err;
     net_ns_path(ctr_netctx(e), c->id, path, sizeof path);
-    int fd = dns_listen_socket(path, &err);
-    if (fd < 0) {
+    int fds[2];
+    if (dns_listen_socket(path, fds, &err) < 0) {
         if (err.errnum != EADDRINUSE) /* EADDRINUSE: served already */
             sk_warn("container %.12s: no names on its new network: %s", c->id, err.msg);
         return;
     }
-    int rc = monitor_send_fd(c, 'n', fd, &err);
-    close(fd);
+    int rc = monitor_send_fds(c, 'n', fds, 2, &err);
+    close(fds[0]);
+    close(fds[1]);
     if (rc < 0 || ctr_write_resolv(c, &err) < 0)
         sk_warn("container %.12s: no names on its new network: %s", c->id, err.msg);
 }

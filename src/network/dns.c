@@ -8,8 +8,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +21,8 @@
 #define MAX_UPSTREAMS 3
 #define MAX_PENDING 64
 #define PENDING_SECONDS 5
+#define TCP_SECONDS 3     /* each read, write and connect of a TCP session */
+#define TCP_QUERIES 32    /* a session's questions at most */
 
 /* ---- packets ---------------------------------------------------------------------------- */
 
@@ -120,7 +124,7 @@ struct pending {
 };
 
 struct dns_server {
-    int listen_fd, up_fd;
+    int listen_fd, up_fd, tcp_fd; /* tcp_fd: 127.0.0.11:53 over TCP, -1 when none */
     struct sockaddr_in6 up[MAX_UPSTREAMS];
     size_t nup;
     dns_lookup_fn lookup;
@@ -149,7 +153,7 @@ static struct dns_server *server_new(char *const *upstreams, dns_lookup_fn looku
     struct dns_server *d = calloc(1, sizeof *d);
     if (d == NULL)
         return NULL;
-    d->listen_fd = d->up_fd = -1;
+    d->listen_fd = d->up_fd = d->tcp_fd = -1;
     d->lookup = lookup;
     d->ud = ud;
     for (size_t i = 0; upstreams && upstreams[i] && d->nup < MAX_UPSTREAMS; i++)
@@ -172,22 +176,41 @@ int dns_upstream_socket(sk_error *err)
     return fd;
 }
 
-int dns_listen_socket(const char *nspath, sk_error *err)
+static int bound_socket(int type)
+{
+    int fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, "127.0.0.11", &a.sin_addr);
+    if (fd >= 0 && type == SOCK_STREAM)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        (type == SOCK_STREAM && listen(fd, 16) < 0)) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int dns_listen_socket(const char *nspath, int fds[2], sk_error *err)
 {
     int saved;
     if (netns_enter(nspath, &saved, err) < 0)
         return -1;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(53)};
-    inet_pton(AF_INET, "127.0.0.11", &a.sin_addr);
-    int e = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+    fds[0] = bound_socket(SOCK_DGRAM);
+    int e = fds[0] < 0 ? errno : 0;
+    fds[1] = fds[0] < 0 ? -1 : bound_socket(SOCK_STREAM);
+    e = e ? e : fds[1] < 0 ? errno : 0;
     netns_leave(saved);
     if (e != 0) {
-        if (fd >= 0)
-            close(fd);
+        if (fds[0] >= 0)
+            close(fds[0]);
+        fds[0] = fds[1] = -1;
         return sk_err(err, e, "dns: listen on 127.0.0.11:53");
     }
-    return fd;
+    return 0;
 }
 
 int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
@@ -196,29 +219,40 @@ int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, v
     struct dns_server *d = server_new(upstreams, lookup, ud);
     if (d == NULL)
         return sk_err(err, ENOMEM, "dns");
-    if ((d->up_fd = dns_upstream_socket(err)) < 0 || (d->listen_fd = dns_listen_socket(nspath, err)) < 0) {
+    int fds[2];
+    if ((d->up_fd = dns_upstream_socket(err)) < 0 || dns_listen_socket(nspath, fds, err) < 0) {
         dns_close(d);
         return -1;
     }
+    d->listen_fd = fds[0];
+    d->tcp_fd = fds[1];
     *out = d;
     return 0;
 }
 
-int dns_adopt(int listen_fd, int up_fd, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+static bool is_socket(int fd, int domain, int type)
+{
+    int dom = 0, ty = 0;
+    return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &(socklen_t){sizeof dom}) == 0 &&
+           getsockopt(fd, SOL_SOCKET, SO_TYPE, &ty, &(socklen_t){sizeof ty}) == 0 &&
+           (domain == 0 || dom == domain) && ty == type;
+}
+
+int dns_adopt(const int fds[3], char *const *upstreams, dns_lookup_fn lookup, void *ud,
               struct dns_server **out, sk_error *err)
 {
-    int domain = 0, type = 0;
-    socklen_t len = sizeof domain;
-    if (getsockopt(listen_fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_INET ||
-        getsockopt(up_fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof type}) < 0 || type != SOCK_DGRAM)
+    if (!is_socket(fds[0], AF_INET, SOCK_DGRAM) || !is_socket(fds[1], 0, SOCK_DGRAM) ||
+        (fds[2] >= 0 && !is_socket(fds[2], AF_INET, SOCK_STREAM)))
         return sk_err(err, EBADF, "dns: the sockets handed on");
     struct dns_server *d = server_new(upstreams, lookup, ud);
     if (d == NULL)
         return sk_err(err, ENOMEM, "dns");
-    d->listen_fd = listen_fd;
-    d->up_fd = up_fd;
-    fcntl(listen_fd, F_SETFL, O_NONBLOCK);
-    fcntl(up_fd, F_SETFL, O_NONBLOCK);
+    d->listen_fd = fds[0];
+    d->up_fd = fds[1];
+    d->tcp_fd = fds[2];
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            fcntl(fds[i], F_SETFL, O_NONBLOCK);
     *out = d;
     return 0;
 }
@@ -231,6 +265,8 @@ void dns_close(struct dns_server *d)
         close(d->listen_fd);
     if (d->up_fd >= 0)
         close(d->up_fd);
+    if (d->tcp_fd >= 0)
+        close(d->tcp_fd);
     free(d);
 }
 
@@ -239,10 +275,11 @@ void *dns_userdata(struct dns_server *d)
     return d->ud;
 }
 
-void dns_fds(struct dns_server *d, int fds[2])
+void dns_fds(struct dns_server *d, int fds[3])
 {
     fds[0] = d->listen_fd;
     fds[1] = d->up_fd;
+    fds[2] = d->tcp_fd;
 }
 
 static void reply(struct dns_server *d, const uint8_t *buf, size_t len,
@@ -344,10 +381,105 @@ static void serve_upstream(struct dns_server *d)
     }
 }
 
+/* ---- TCP: a process of its own per connection ----------------------------------------- */
+
+static bool io_full(int fd, uint8_t *buf, size_t len, bool writing)
+{
+    while (len > 0) {
+        ssize_t n = writing ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static void timeouts(int fd)
+{
+    struct timeval tv = {TCP_SECONDS, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); /* connect's too */
+}
+
+/* The question (length-prefixed, at q) over TCP to the upstreams in turn;
+ * the answer's length (its own prefix at a), 0 when none answered. */
+static size_t tcp_forward(struct dns_server *d, uint8_t *q, size_t qlen, uint8_t *a, size_t cap)
+{
+    for (size_t i = 0; i < d->nup; i++) {
+        int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), off = 0;
+        if (fd < 0)
+            return 0;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        timeouts(fd);
+        size_t len = 0;
+        uint8_t lb[2];
+        if (connect(fd, (struct sockaddr *)&d->up[i], sizeof d->up[i]) == 0 &&
+            io_full(fd, q, qlen + 2, true) && io_full(fd, lb, 2, false) && (len = get16(lb)) >= HDR &&
+            len + 2 <= cap && io_full(fd, a + 2, len, false) && get16(a + 2) == get16(q + 2)) {
+            close(fd);
+            put16(a, (uint16_t)len);
+            return len;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+/* One connection's questions, answered in turn until it ends (the child of
+ * dns_serve: it may block). */
+static void tcp_session(struct dns_server *d, int fd)
+{
+    static uint8_t q[2 + 65535], a[2 + 65535];
+    fcntl(fd, F_SETFL, 0);
+    timeouts(fd);
+    for (int n = 0; n < TCP_QUERIES; n++) {
+        size_t len;
+        if (!io_full(fd, q, 2, false) || (len = get16(q)) < HDR || !io_full(fd, q + 2, len, false))
+            return;
+        struct dns_question qq;
+        size_t alen = 0;
+        if (dns_parse_query(q + 2, len, &qq) < 0) { /* FORMERR, just the header */
+            memcpy(a + 2, q + 2, HDR);
+            put16(a + 4, (uint16_t)(0x8000 | 1));
+            memset(a + 6, 0, 8);
+            alen = HDR;
+        } else {
+            struct dns_addr addrs[16];
+            size_t k = qq.qclass == 1 ? d->lookup(d->ud, qq.name, addrs, 16) : 0;
+            alen = k > 0 ? dns_build_answer(q + 2, &qq, 0, addrs, k, a + 2, sizeof a - 2)
+                         : tcp_forward(d, q, len, a, sizeof a);
+            if (alen == 0)
+                alen = dns_build_answer(q + 2, &qq, 2 /* SERVFAIL */, NULL, 0, a + 2, sizeof a - 2);
+        }
+        put16(a, (uint16_t)alen);
+        if (!io_full(fd, a, alen + 2, true))
+            return;
+    }
+}
+
+static void serve_tcp(struct dns_server *d)
+{
+    int fd = accept4(d->tcp_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    pid_t pid = fork(); /* rare, and slow upstreams never hold up the caller's loop */
+    if (pid == 0) {
+        tcp_session(d, fd);
+        _exit(0);
+    }
+    close(fd); /* no process for it (fork failed): the client sees it closed */
+}
+
 void dns_serve(struct dns_server *d)
 {
     for (int i = 0; i < 16; i++) /* what is there, fairly */
         serve_query(d);
     for (int i = 0; i < 16; i++)
         serve_upstream(d);
+    struct pollfd p = {d->tcp_fd, POLLIN, 0};
+    for (int i = 0; i < 4 && d->tcp_fd >= 0 && poll(&p, 1, 0) == 1; i++)
+        serve_tcp(d);
 }

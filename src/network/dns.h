@@ -1,5 +1,5 @@
 /* dns.h - the name server of a container on a user-defined network, as
- * docker's embedded one: it answers on 127.0.0.11:53 (UDP) inside the
+ * docker's embedded one: it answers on 127.0.0.11:53 (UDP and TCP) inside the
  * container's network namespace, for the names of the containers (and
  * their aliases) on the container's networks, and forwards every other
  * question to upstream servers from the host's namespace (so that even a
@@ -55,20 +55,23 @@ struct dns_server;
  * IPv6 addresses ("10.0.0.53"), reached from the caller's namespace. */
 int dns_open(const char *nspath, char *const *upstreams, dns_lookup_fn lookup, void *ud,
              struct dns_server **out, sk_error *err);
-/* The two sockets of a server: 127.0.0.11:53 (UDP) in the namespace at
- * nspath (EADDRINUSE: one is there already), and the upstream one here. */
-int dns_listen_socket(const char *nspath, sk_error *err);
+/* The sockets of a server: 127.0.0.11:53 in the namespace at nspath, UDP
+ * (fds[0]) and TCP (fds[1], listening) (EADDRINUSE: one is there already),
+ * and the upstream one here. */
+int dns_listen_socket(const char *nspath, int fds[2], sk_error *err);
 int dns_upstream_socket(sk_error *err);
-/* A server on the two sockets dns_open made, handed on to this process
- * (dns_fds); they are the server's now. */
-int dns_adopt(int listen_fd, int up_fd, char *const *upstreams, dns_lookup_fn lookup, void *ud,
+/* A server on the sockets dns_open made, handed on to this process
+ * (dns_fds: UDP, upstream, TCP - which may be -1); they are the server's now. */
+int dns_adopt(const int fds[3], char *const *upstreams, dns_lookup_fn lookup, void *ud,
               struct dns_server **out, sk_error *err);
 void dns_close(struct dns_server *d);
 /* The ud given to dns_open (the caller's to free). */
 void *dns_userdata(struct dns_server *d);
-/* The two descriptors to poll for input (listening, upstream). */
-void dns_fds(struct dns_server *d, int fds[2]);
-/* Serve what arrived on them (never blocks). */
+/* The descriptors to poll for input (UDP, upstream, TCP: -1 when none). */
+void dns_fds(struct dns_server *d, int fds[3]);
+/* Serve what arrived on them (never blocks).  A TCP connection is served
+ * by a child process of its own (the caller reaps it): its questions, and
+ * over TCP to the upstreams the ones that are not ours. */
 void dns_serve(struct dns_server *d);
 
 #endif

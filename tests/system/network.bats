@@ -412,6 +412,73 @@ PY
   sleep 0.5
 }
 
+@test "names over TCP: ours answered, the rest forwarded over TCP (an answer too big for UDP, whole), two questions on one connection" {
+  test_host_up
+  # upstream: big.test has 60 addresses; over UDP the answer is truncated (TC), as a real one
+  cat >"$T/dns-tcp.py" <<'PY'
+import socket, struct, threading
+def answer(q, tcp):
+    end = 12
+    while q[end]:
+        end += q[end] + 1
+    end += 5
+    n = 60 if tcp else 0
+    r = q[:2] + (b"\x81\x80" if tcp else b"\x83\x80") + q[4:6] + struct.pack(">HHH", n, 0, 0) + q[12:end]
+    for i in range(n):
+        r += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([198, 18, 1, i + 1])
+    return r
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("198.18.0.2", 53))
+def udp():
+    while True:
+        q, a = u.recvfrom(512)
+        u.sendto(answer(q, False), a)
+threading.Thread(target=udp, daemon=True).start()
+t = socket.socket()
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("198.18.0.2", 53))
+t.listen(8)
+while True:
+    c, _ = t.accept()
+    l = struct.unpack(">H", c.recv(2, socket.MSG_WAITALL))[0]
+    r = answer(c.recv(l, socket.MSG_WAITALL), True)
+    c.sendall(struct.pack(">H", len(r)) + r)
+    c.close()
+PY
+  ip netns exec "$NS" python3 "$T/dns-tcp.py" &
+  BG_PIDS+=($!)
+  # the client: questions over TCP to 127.0.0.11, in the container's namespace
+  cat >"$T/ask.py" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.11", 53), timeout=10)
+for i, name in enumerate(sys.argv[1:]):
+    q = struct.pack(">HHHHHH", 0x4200 + i, 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0\0\1\0\1"
+    s.sendall(struct.pack(">H", len(q)) + q)
+    l = struct.unpack(">H", s.recv(2, socket.MSG_WAITALL))[0]
+    r = s.recv(l, socket.MSG_WAITALL)
+    n = struct.unpack(">H", r[6:8])[0]
+    ips = [".".join(map(str, r[j - 4:j])) for j in range(len(r), 12, -16)][:n] if n else []
+    print(name, "id=%x" % struct.unpack(">H", r[:2])[0], "rcode=%d" % (r[3] & 15), "answers=%d" % n, "bytes=%d" % l, *sorted(ips)[:1])
+PY
+  skiff network create tcpnet >/dev/null
+  a=$(web --name alpha --network tcpnet)
+  ipa=$(ip_of "$a")
+  b=$(skiff run -d --network tcpnet --dns 198.18.0.2 "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$b")
+  run timeout 20 nsenter -t "$pid" -n python3 "$T/ask.py" alpha big.test
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "alpha id=4200 rcode=0 answers=1 bytes=$((12 + 11 + 16)) $ipa" ]
+  [[ ${lines[1]} == "big.test id=4201 rcode=0 answers=60 bytes=$((12 + 14 + 60 * 16)) 198.18.1.1" ]]
+  # once skiff-monitor has taken over, a connection starts its helper too
+  mon=$(jq .MonitorPid "$T/root/containers/$b/state.json")
+  wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
+  pkill -9 -f "monitor --dns $b" || true
+  run timeout 20 nsenter -t "$pid" -n python3 "$T/ask.py" alpha
+  [ "${lines[0]}" = "alpha id=4200 rcode=0 answers=1 bytes=39 $ipa" ]
+}
+
 @test "names on a user-defined network: container names, aliases, short ids; the rest forwarded to --dns" {
   test_host_up
   fake_dns
