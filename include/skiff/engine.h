@@ -36,6 +36,8 @@ struct sk_engine_opts {
     char *const *insecure; /* registries (see skiff.1) */
     const char *exe;       /* this binary, for the monitor; NULL: /proc/self/exe */
     const char *log_level; /* passed to monitors; NULL: warn */
+    char *const *address_pools; /* "base=CIDR,size=N" each: where new networks' subnets come
+                                 * from (docker's default-address-pools); NULL: the defaults */
 };
 
 int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_error *err);

@@ -24,6 +24,7 @@ struct cli {
     struct image_store *store;
     struct sk_engine *engine;
     char **insecure;     /* --insecure-registry, SKIFF_INSECURE_REGISTRIES */
+    char **pools;        /* --default-address-pool, SKIFF_DEFAULT_ADDRESS_POOLS */
 };
 
 struct cli_cmd {

@@ -60,8 +60,8 @@ static const struct {
 struct sk_engine *cli_engine(struct cli *c, sk_error *err)
 {
     if (c->engine == NULL) {
-        struct sk_engine_opts o = {.root = c->root, .runroot = c->runroot,
-                                   .insecure = c->insecure, .log_level = c->log_level};
+        struct sk_engine_opts o = {.root = c->root, .runroot = c->runroot, .insecure = c->insecure,
+                                   .log_level = c->log_level, .address_pools = c->pools};
         if (sk_engine_open(&o, &c->engine, err) < 0)
             return NULL;
     }
@@ -119,6 +119,10 @@ static void usage(FILE *f)
     fprintf(f, "\nUsage:  skiff [OPTIONS] COMMAND\n\n"
                "A fast, small, daemonless container engine.\n\n"
                "Options:\n"
+               "      --default-address-pool base=CIDR,size=N\n"
+               "                                 Where new networks' subnets come from (repeatable,\n"
+               "                                 IPv4 and IPv6; also $SKIFF_DEFAULT_ADDRESS_POOLS,\n"
+               "                                 space-separated)\n"
                "      --insecure-registry list   A registry (host[:port]) to reach without TLS\n"
                "                                 checks, and over HTTP if HTTPS fails (repeatable;\n"
                "                                 also $SKIFF_INSECURE_REGISTRIES, comma-separated)\n"
@@ -156,16 +160,21 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *at)
     return NULL;
 }
 
-/* SKIFF_INSECURE_REGISTRIES="host:5000,other" adds to --insecure-registry. */
-static int insecure_from_env(struct cli *c)
+/* SKIFF_INSECURE_REGISTRIES="host:5000,other" adds to --insecure-registry;
+ * SKIFF_DEFAULT_ADDRESS_POOLS="base=10.10.0.0/16,size=24 base=..." (spaces
+ * between pools) is --default-address-pool when that is not given. */
+static int options_from_env(struct cli *c)
 {
     const char *e = getenv("SKIFF_INSECURE_REGISTRIES");
-    if (e == NULL)
-        return 0;
     char buf[4096];
-    snprintf(buf, sizeof buf, "%s", e);
+    snprintf(buf, sizeof buf, "%s", e ? e : "");
     for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
         if (sk_strv_push(&c->insecure, t) < 0)
+            return -1;
+    e = getenv("SKIFF_DEFAULT_ADDRESS_POOLS");
+    snprintf(buf, sizeof buf, "%s", e && c->pools == NULL ? e : "");
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        if (sk_strv_push(&c->pools, t) < 0)
             return -1;
     return 0;
 }
@@ -203,8 +212,9 @@ int main(int argc, char **argv)
     if (strcmp(base, "skiff-runc") == 0 || strcmp(base, "runc") == 0)
         return oci_main(argc, argv, "skiff-runc", argv);
 
-    enum { O_ROOT = 256, O_RUNROOT, O_LOGLEVEL, O_INSECURE };
+    enum { O_ROOT = 256, O_RUNROOT, O_LOGLEVEL, O_INSECURE, O_POOL };
     static const struct option opts[] = {{"root", required_argument, NULL, O_ROOT},
+                                         {"default-address-pool", required_argument, NULL, O_POOL},
                                          {"insecure-registry", required_argument, NULL, O_INSECURE},
                                          {"runroot", required_argument, NULL, O_RUNROOT},
                                          {"log-level", required_argument, NULL, O_LOGLEVEL},
@@ -224,6 +234,10 @@ int main(int argc, char **argv)
             break;
         case O_INSECURE:
             if (sk_strv_push(&c.insecure, optarg) < 0)
+                return cli_failf("out of memory"), 125;
+            break;
+        case O_POOL:
+            if (sk_strv_push(&c.pools, optarg) < 0)
                 return cli_failf("out of memory"), 125;
             break;
         case O_LOGLEVEL: {
@@ -286,10 +300,11 @@ int main(int argc, char **argv)
         return cli_usage(cmd, false);
     optind = 0;
     opterr = 1;
-    if (insecure_from_env(&c) < 0)
+    if (options_from_env(&c) < 0)
         return cli_failf("out of memory"), 125;
     int r = cmd->run(&c, cargc, cargv);
     sk_engine_close(c.engine);
     sk_strv_free(c.insecure);
+    sk_strv_free(c.pools);
     return r;
 }

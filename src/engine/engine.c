@@ -27,6 +27,15 @@ int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_er
         sk_engine_close(e);
         return sk_err(err, ENOMEM, "engine");
     }
+    for (size_t i = 0; o->address_pools != NULL && o->address_pools[i] != NULL; i++) {
+        int r = e->npools == NET_MAX_POOLS ? sk_err(err, 0, "at most %d address pools", NET_MAX_POOLS)
+                                           : net_parse_pool(o->address_pools[i], &e->pools[e->npools], err);
+        if (r < 0) {
+            sk_engine_close(e);
+            return -1;
+        }
+        e->npools++;
+    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/containers", e->root);
     /* the data root is private (CVE-2021-41091) */

@@ -22,6 +22,8 @@ struct sk_engine {
     struct rt_global rt;
     struct sk_netctx net; /* ctr_netctx() */
     bool net_ready;
+    struct net_pool pools[NET_MAX_POOLS]; /* from the options, checked */
+    int npools;
 };
 
 /* One container: its record and state as loaded. */

@@ -35,6 +35,8 @@ struct sk_netctx *ctr_netctx(struct sk_engine *e)
 {
     if (!e->net_ready) {
         net_ctx_init(&e->net, e->root, e->runroot);
+        memcpy(e->net.pools, e->pools, sizeof e->pools);
+        e->net.npools = e->npools;
         e->net_ready = true;
     }
     return &e->net;

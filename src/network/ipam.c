@@ -88,6 +88,14 @@ int ipam_pool_candidate(int i, uint32_t *base, int *prefix)
     return -1;
 }
 
+int ipam_pool_subnet(uint32_t base, int prefix, int size, uint32_t i, uint32_t *out)
+{
+    if (prefix < 0 || size > 32 || size < prefix || (size - prefix < 32 && i >> (size - prefix) != 0))
+        return -1;
+    *out = (base & mask_of(prefix)) | (size == 0 ? 0 : i << (32 - size));
+    return 0;
+}
+
 void ipam_mac(uint32_t ip, uint8_t mac[6])
 {
     mac[0] = 0x02;
@@ -197,4 +205,19 @@ void ipam6_ula_candidate(uint64_t gid, int i, struct ip6 *base, int *prefix)
     base->b[6] = (uint8_t)(i >> 8);
     base->b[7] = (uint8_t)i;
     *prefix = 64;
+}
+
+int ipam6_pool_subnet(const struct ip6 *base, int prefix, int size, uint32_t i, struct ip6 *out)
+{
+    int bits = size - prefix;
+    if (prefix < 0 || size > 128 || bits < 0 || (bits < 32 && i >> bits != 0))
+        return -1;
+    *out = *base;
+    mask6(out, size);
+    for (int b = 0; b < bits && b < 32; b++) /* i's bits, lowest last, just above the subnet's host bits */
+        if (i >> b & 1) {
+            int k = size - 1 - b;
+            out->b[k / 8] |= (uint8_t)(0x80 >> (k % 8));
+        }
+    return 0;
 }

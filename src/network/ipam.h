@@ -24,6 +24,10 @@ void ipam_host_range(uint32_t base, int prefix, uint32_t *first, uint32_t *last)
  * the end. */
 int ipam_pool_candidate(int i, uint32_t *base, int *prefix);
 
+/* The i-th subnet of size bits in the pool base/prefix (docker's
+ * default-address-pools), or -1 past its end. */
+int ipam_pool_subnet(uint32_t base, int prefix, int size, uint32_t i, uint32_t *out);
+
 /* The MAC address docker derives from an IPv4 address: 02:42:a.b.c.d */
 void ipam_mac(uint32_t ip, uint8_t mac[6]);
 
@@ -47,5 +51,7 @@ void ipam6_last(const struct ip6 *base, int prefix, struct ip6 *last);
  * whose 40-bit global id is gid (RFC 4193; docker takes its default IPv6
  * subnets from such a prefix too). */
 void ipam6_ula_candidate(uint64_t gid, int i, struct ip6 *base, int *prefix);
+/* The i-th subnet of size bits in the pool base/prefix, or -1 past its end. */
+int ipam6_pool_subnet(const struct ip6 *base, int prefix, int size, uint32_t i, struct ip6 *out);
 
 #endif

@@ -40,6 +40,8 @@ static const char *str(json_t *o, const char *k)
 
 void net_ctx_init(struct sk_netctx *n, const char *root, const char *runroot)
 {
+    n->npools = 0;
+    n->ula = 0;
     snprintf(n->dir, sizeof n->dir, "%s/networks", root);
     snprintf(n->nsdir, sizeof n->nsdir, "%s/netns", runroot);
     if (strcmp(root, "/var/lib/skiff") == 0) {
@@ -207,6 +209,8 @@ static json_t *find(json_t *all, const char *ref, sk_error *err)
 
 /* ---- subnets ---------------------------------------------------------------------------- */
 
+static uint64_t ula_gid(struct sk_netctx *n);
+
 struct overlap_walk {
     int family;
     uint32_t base;
@@ -290,10 +294,60 @@ static json_t *overlapping6(json_t *all, const struct ip6 *base, int prefix)
     return NULL;
 }
 
-/* The first pool subnet that no network and no route of the host uses. */
-static int pick_subnet(json_t *all, uint32_t *base, int *prefix, sk_error *err)
+int net_parse_pool(const char *spec, struct net_pool *out, sk_error *err)
 {
-    for (int i = 0; ipam_pool_candidate(i, base, prefix) == 0; i++) {
+    char base[64] = "";
+    int size = -1, n = 0;
+    memset(out, 0, sizeof *out);
+    if (sscanf(spec, "base=%63[^,],size=%d%n", base, &size, &n) != 2 || spec[n] != '\0')
+        return sk_err(err, 0, "invalid address pool \"%s\": expected base=CIDR,size=N", spec);
+    out->v6 = strchr(base, ':') != NULL;
+    int r = out->v6 ? ipam6_parse_cidr(base, &out->base6, &out->prefix, true)
+                    : ipam_parse_cidr(base, &out->base, &out->prefix, true);
+    int max = out->v6 ? 124 : 30;
+    if (r < 0)
+        return sk_err(err, 0, "invalid address pool \"%s\": %s is no network address in CIDR form", spec, base);
+    if (size < out->prefix || size > max)
+        return sk_err(err, 0, "invalid address pool \"%s\": size must be from /%d (the base's) to /%d", spec,
+                      out->prefix, max);
+    out->size = size;
+    return 0;
+}
+
+/* The i-th candidate subnet of the family: the configured pools' in order,
+ * else the defaults (up to 65536 of each pool); -1 past the end. */
+static int candidate(struct sk_netctx *n, bool v6, int i, uint32_t *b4, struct ip6 *b6, int *prefix)
+{
+    bool any = false;
+    for (int k = 0; k < n->npools; k++) {
+        struct net_pool *p = &n->pools[k];
+        if (p->v6 != v6)
+            continue;
+        any = true;
+        int bits = p->size - p->prefix;
+        int count = bits >= 16 ? 65536 : 1 << bits;
+        if (i < count) {
+            *prefix = p->size;
+            return v6 ? ipam6_pool_subnet(&p->base6, p->prefix, p->size, (uint32_t)i, b6)
+                      : ipam_pool_subnet(p->base, p->prefix, p->size, (uint32_t)i, b4);
+        }
+        i -= count;
+    }
+    if (any)
+        return -1;
+    if (v6) {
+        if (i >= 65536)
+            return -1;
+        ipam6_ula_candidate(ula_gid(n), i, b6, prefix);
+        return 0;
+    }
+    return ipam_pool_candidate(i, b4, prefix);
+}
+
+/* The first pool subnet that no network and no route of the host uses. */
+static int pick_subnet(struct sk_netctx *n, json_t *all, uint32_t *base, int *prefix, sk_error *err)
+{
+    for (int i = 0; candidate(n, false, i, base, NULL, prefix) == 0; i++) {
         if (overlapping(all, *base, *prefix, NULL))
             continue;
         struct overlap_walk w = {.family = AF_INET, .base = *base, .prefix = *prefix};
@@ -304,13 +358,15 @@ static int pick_subnet(json_t *all, uint32_t *base, int *prefix, sk_error *err)
             return 0;
     }
     return sk_err(err, 0, "could not find an available, non-overlapping IPv4 address pool among "
-                          "the defaults to assign to the network");
+                          "the %s to assign to the network", n->npools ? "configured pools" : "defaults");
 }
 
 /* This host's unique local prefix: a 40-bit global id from its machine id
  * and the engine's root (instances side by side get prefixes of their own). */
 static uint64_t ula_gid(struct sk_netctx *n)
 {
+    if (n->ula != 0)
+        return n->ula;
     uint64_t h = 14695981039346656037ull; /* FNV-1a 64 */
     _cleanup_free_ char *mid = NULL;
     size_t len = 0;
@@ -320,14 +376,13 @@ static uint64_t ula_gid(struct sk_netctx *n)
         h = (h ^ (unsigned char)mid[i]) * 1099511628211ull;
     for (const unsigned char *p = (const unsigned char *)n->dir; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
-    return (h ^ (h >> 40)) & 0xffffffffffull;
+    n->ula = (h ^ (h >> 40)) & 0xffffffffffull;
+    return n->ula;
 }
 
 static int pick_subnet6(struct sk_netctx *n, json_t *all, struct ip6 *base, int *prefix, sk_error *err)
 {
-    uint64_t gid = ula_gid(n);
-    for (int i = 0; i < 65536; i++) {
-        ipam6_ula_candidate(gid, i, base, prefix);
+    for (int i = 0; candidate(n, true, i, NULL, base, prefix) == 0; i++) {
         if (overlapping6(all, base, *prefix))
             continue;
         struct overlap_walk w = {.family = AF_INET6, .base6 = *base, .prefix = *prefix};
@@ -343,7 +398,8 @@ static int pick_subnet6(struct sk_netctx *n, json_t *all, struct ip6 *base, int 
 
 /* ---- creation --------------------------------------------------------------------------- */
 
-static int ipam_config4(json_t *all, json_t *c0, const char *name, json_t **out, sk_error *err)
+static int ipam_config4(struct sk_netctx *n, json_t *all, json_t *c0, const char *name, json_t **out,
+                        sk_error *err)
 {
     const char *sub = str(c0, "Subnet"), *gw = str(c0, "Gateway"), *range = str(c0, "IPRange");
     uint32_t base, g = 0;
@@ -361,7 +417,7 @@ static int ipam_config4(json_t *all, json_t *c0, const char *name, json_t **out,
     } else {
         if (gw != NULL || range != NULL)
             return sk_err(err, 0, "network %s: --gateway and --ip-range need a --subnet", name);
-        if (pick_subnet(all, &base, &prefix, err) < 0)
+        if (pick_subnet(n, all, &base, &prefix, err) < 0)
             return -1;
     }
     uint32_t first, last;
@@ -468,7 +524,7 @@ static int ipam_config(struct sk_netctx *n, json_t *all, json_t *req, const char
     }
     *v6 = json_is_true(obj(req, "EnableIPv6")) || c6 != NULL;
     json_t *cfg4 = NULL, *cfg6 = NULL;
-    if (ipam_config4(all, c4, name, &cfg4, err) < 0)
+    if (ipam_config4(n, all, c4, name, &cfg4, err) < 0)
         return -1;
     if (*v6 && ipam_config6(n, all, c6, name, &cfg6, err) < 0) {
         json_decref(cfg4);

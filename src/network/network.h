@@ -22,14 +22,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "network/ipam.h"
 #include "util/error.h"
+
+#define NET_MAX_POOLS 8
+
+/* A pool that networks' subnets are taken from (docker's
+ * default-address-pools: "base=10.10.0.0/16,size=24"). */
+struct net_pool {
+    bool v6;
+    uint32_t base;   /* IPv4, host order */
+    struct ip6 base6;
+    int prefix, size;
+};
 
 struct sk_netctx {
     char dir[PATH_MAX];   /* <root>/networks */
     char nsdir[PATH_MAX]; /* <runroot>/netns */
     char table[32];       /* nft table (inet): "skiff", "skiff_<hash of root>" for others */
     char bridge0[16];     /* the default network's bridge: "skiff0", "sk<hash>" for others */
+    struct net_pool pools[NET_MAX_POOLS]; /* none: docker's defaults (IPv4), a unique local /48 (IPv6) */
+    int npools;
+    uint64_t ula; /* the unique local /48's global id, once known (0: not yet) */
 };
+
+/* "base=CIDR,size=N" (either family) into a pool; a clear error for
+ * anything else. */
+int net_parse_pool(const char *spec, struct net_pool *out, sk_error *err);
 
 /* Names for the instance whose --root is root: the default root gets
  * "skiff"/"skiff0", any other root names derived from an FNV-1a hash of

@@ -194,6 +194,26 @@ kernel_state() {
   [[ $output == *"default via fd5e:1::1"* ]]
 }
 
+@test "address pools: --default-address-pool and SKIFF_DEFAULT_ADDRESS_POOLS, IPv4 and IPv6, a used-up pool, a bad one" {
+  skiff --default-address-pool base=10.232.0.0/16,size=24 --default-address-pool base=fd5e:30::/48,size=64 \
+    network create --ipv6 pa >/dev/null
+  skiff --default-address-pool base=10.232.0.0/16,size=24 network create pb >/dev/null
+  [ "$(skiff network inspect pa -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}')" = "10.232.0.0/24 fd5e:30::/64 " ]
+  [ "$(skiff network inspect pb -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}')" = 10.232.1.0/24 ]
+  # the environment's pools, a pool of one subnet used up
+  SKIFF_DEFAULT_ADDRESS_POOLS="base=10.233.0.0/30,size=30 base=fd5e:31::/63,size=64" skiff network create --ipv6 pc >/dev/null
+  [ "$(skiff network inspect pc -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}')" = "10.233.0.0/30 fd5e:31::/64 " ]
+  run env SKIFF_DEFAULT_ADDRESS_POOLS="base=10.233.0.0/30,size=30" "${SK[@]}" network create pd
+  [ "$status" -ne 0 ]
+  [[ $output == *"non-overlapping IPv4 address pool among the configured pools"* ]]
+  # a container gets its address from the network, as always
+  id=$(skiff run -d --network pa "$IMG" sleep 60)
+  [ "$(skiff inspect -f '{{.NetworkSettings.Networks.pa.IPAddress}} {{.NetworkSettings.Networks.pa.GlobalIPv6Address}}' "$id")" = "10.232.0.2 fd5e:30::2" ]
+  run skiff --default-address-pool base=10.232.0.1/16,size=24 ps
+  [ "$status" -ne 0 ]
+  [[ $output == *'invalid address pool "base=10.232.0.1/16,size=24"'* ]]
+}
+
 @test "published ports: tcp on 127.0.0.1 and the host's addresses, ephemeral ports, -P, port and ps" {
   id=$(web -p 127.0.0.1:18081:80 -p 80 -p 18082:80)
   [ "$(skiff port "$id" 80/tcp | head -1)" = 127.0.0.1:18081 ]

@@ -134,6 +134,46 @@ static void test_ipv6(void **state)
     assert_string_equal(buf, "fd12:3456:789a:1ff::");
 }
 
+static void test_pools(void **state)
+{
+    (void)state;
+    uint32_t b;
+    char buf[64];
+    assert_int_equal(ipam_pool_subnet(ip("10.77.0.0"), 16, 24, 0, &b), 0);
+    ipam_format(b, buf, sizeof buf);
+    assert_string_equal(buf, "10.77.0.0");
+    assert_int_equal(ipam_pool_subnet(ip("10.77.0.0"), 16, 24, 255, &b), 0);
+    ipam_format(b, buf, sizeof buf);
+    assert_string_equal(buf, "10.77.255.0");
+    assert_int_equal(ipam_pool_subnet(ip("10.77.0.0"), 16, 24, 256, &b), -1);
+    assert_int_equal(ipam_pool_subnet(ip("10.0.0.0"), 8, 8, 0, &b), 0);
+    assert_int_equal(ipam_pool_subnet(ip("10.0.0.0"), 8, 8, 1, &b), -1);
+    struct ip6 base, out;
+    int p;
+    assert_int_equal(ipam6_parse_cidr("fd77:1::/48", &base, &p, true), 0);
+    assert_int_equal(ipam6_pool_subnet(&base, 48, 64, 0x1ff, &out), 0);
+    ipam6_format(&out, buf, sizeof buf);
+    assert_string_equal(buf, "fd77:1:0:1ff::");
+    assert_int_equal(ipam6_pool_subnet(&base, 48, 64, 0x10000, &out), -1);
+    assert_int_equal(ipam6_pool_subnet(&base, 48, 52, 3, &out), 0);
+    ipam6_format(&out, buf, sizeof buf);
+    assert_string_equal(buf, "fd77:1:0:3000::");
+    struct net_pool pool;
+    sk_error err;
+    assert_int_equal(net_parse_pool("base=10.77.0.0/16,size=24", &pool, &err), 0);
+    assert_false(pool.v6);
+    assert_int_equal(pool.prefix, 16);
+    assert_int_equal(pool.size, 24);
+    assert_int_equal(net_parse_pool("base=fd77::/48,size=64", &pool, &err), 0);
+    assert_true(pool.v6);
+    assert_int_equal(net_parse_pool("base=10.77.0.1/16,size=24", &pool, &err), -1);
+    assert_int_equal(net_parse_pool("base=10.77.0.0/16,size=8", &pool, &err), -1);
+    assert_int_equal(net_parse_pool("base=10.77.0.0/16,size=31", &pool, &err), -1);
+    assert_int_equal(net_parse_pool("base=10.77.0.0/16,size=24,x", &pool, &err), -1);
+    assert_int_equal(net_parse_pool("size=24", &pool, &err), -1);
+    assert_non_null(strstr(err.msg, "expected base=CIDR,size=N"));
+}
+
 static void pub(const char *spec, const char *bindings, const char *exposed)
 {
     json_t *b = json_object(), *e = json_object();
@@ -265,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_overlap_and_ranges),
         cmocka_unit_test(test_pools_and_mac),
         cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_pools),
         cmocka_unit_test(test_publish),
         cmocka_unit_test(test_dns),
     };
