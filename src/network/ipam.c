@@ -20,25 +20,35 @@ int ipam_parse_ip(const char *s, uint32_t *ip)
     return 0;
 }
 
-int ipam_parse_cidr(const char *s, uint32_t *base, int *prefix, bool strict)
+/* "ADDR/N" into ADDR (in buf) and N (0..max). */
+static int split_cidr(const char *s, char *buf, size_t cap, int max, int *prefix)
 {
-    char buf[32];
     const char *slash = s ? strchr(s, '/') : NULL;
-    if (slash == NULL || (size_t)(slash - s) >= sizeof buf)
+    if (slash == NULL || (size_t)(slash - s) >= cap)
         return -1;
     memcpy(buf, s, (size_t)(slash - s));
     buf[slash - s] = '\0';
     char *end;
     long p = strtol(slash + 1, &end, 10);
-    if (slash[1] == '\0' || *end != '\0' || p < 0 || p > 32)
+    if (slash[1] == '\0' || *end != '\0' || p < 0 || p > max)
+        return -1;
+    *prefix = (int)p;
+    return 0;
+}
+
+int ipam_parse_cidr(const char *s, uint32_t *base, int *prefix, bool strict)
+{
+    char buf[32];
+    int p;
+    if (split_cidr(s, buf, sizeof buf, 32, &p) < 0)
         return -1;
     uint32_t ip;
     if (ipam_parse_ip(buf, &ip) < 0)
         return -1;
-    if (strict && (ip & ~mask_of((int)p)) != 0)
+    if (strict && (ip & ~mask_of(p)) != 0)
         return -1;
-    *base = ip & mask_of((int)p);
-    *prefix = (int)p;
+    *base = ip & mask_of(p);
+    *prefix = p;
     return 0;
 }
 
@@ -124,24 +134,18 @@ static void mask6(struct ip6 *ip, int prefix)
 int ipam6_parse_cidr(const char *s, struct ip6 *base, int *prefix, bool strict)
 {
     char buf[64];
-    const char *slash = s ? strchr(s, '/') : NULL;
-    if (slash == NULL || (size_t)(slash - s) >= sizeof buf)
-        return -1;
-    memcpy(buf, s, (size_t)(slash - s));
-    buf[slash - s] = '\0';
-    char *end;
-    long p = strtol(slash + 1, &end, 10);
-    if (slash[1] == '\0' || *end != '\0' || p < 0 || p > 128)
+    int p;
+    if (split_cidr(s, buf, sizeof buf, 128, &p) < 0)
         return -1;
     struct ip6 ip;
     if (ipam6_parse_ip(buf, &ip) < 0)
         return -1;
     struct ip6 m = ip;
-    mask6(&m, (int)p);
+    mask6(&m, p);
     if (strict && memcmp(m.b, ip.b, 16) != 0)
         return -1;
     *base = m;
-    *prefix = (int)p;
+    *prefix = p;
     return 0;
 }
 

@@ -344,23 +344,6 @@ static int candidate(struct sk_netctx *n, bool v6, int i, uint32_t *b4, struct i
     return ipam_pool_candidate(i, b4, prefix);
 }
 
-/* The first pool subnet that no network and no route of the host uses. */
-static int pick_subnet(struct sk_netctx *n, json_t *all, uint32_t *base, int *prefix, sk_error *err)
-{
-    for (int i = 0; candidate(n, false, i, base, NULL, prefix) == 0; i++) {
-        if (overlapping(all, *base, *prefix, NULL))
-            continue;
-        struct overlap_walk w = {.family = AF_INET, .base = *base, .prefix = *prefix};
-        int r = routes_overlap(&w, err);
-        if (r < 0)
-            return -1;
-        if (r == 0)
-            return 0;
-    }
-    return sk_err(err, 0, "could not find an available, non-overlapping IPv4 address pool among "
-                          "the %s to assign to the network", n->npools ? "configured pools" : "defaults");
-}
-
 /* This host's unique local prefix: a 40-bit global id from its machine id
  * and the engine's root (instances side by side get prefixes of their own). */
 static uint64_t ula_gid(struct sk_netctx *n)
@@ -380,20 +363,27 @@ static uint64_t ula_gid(struct sk_netctx *n)
     return n->ula;
 }
 
-static int pick_subnet6(struct sk_netctx *n, json_t *all, struct ip6 *base, int *prefix, sk_error *err)
+/* The first pool subnet of the family that no network and no route of the
+ * host uses. */
+static int pick_subnet(struct sk_netctx *n, json_t *all, bool v6, uint32_t *b4, struct ip6 *b6, int *prefix,
+                       sk_error *err)
 {
-    for (int i = 0; candidate(n, true, i, NULL, base, prefix) == 0; i++) {
-        if (overlapping6(all, base, *prefix))
+    for (int i = 0; candidate(n, v6, i, b4, b6, prefix) == 0; i++) {
+        if (v6 ? overlapping6(all, b6, *prefix) != NULL : overlapping(all, *b4, *prefix, NULL) != NULL)
             continue;
-        struct overlap_walk w = {.family = AF_INET6, .base6 = *base, .prefix = *prefix};
+        struct overlap_walk w = {.family = v6 ? AF_INET6 : AF_INET, .prefix = *prefix};
+        if (v6)
+            w.base6 = *b6;
+        else
+            w.base = *b4;
         int r = routes_overlap(&w, err);
         if (r < 0)
             return -1;
         if (r == 0)
             return 0;
     }
-    return sk_err(err, 0, "could not find an available, non-overlapping IPv6 address pool to "
-                          "assign to the network");
+    return sk_err(err, 0, "could not find an available, non-overlapping IPv%d address pool among the %s "
+                          "to assign to the network", v6 ? 6 : 4, n->npools ? "configured pools" : "defaults");
 }
 
 /* ---- creation --------------------------------------------------------------------------- */
@@ -417,7 +407,7 @@ static int ipam_config4(struct sk_netctx *n, json_t *all, json_t *c0, const char
     } else {
         if (gw != NULL || range != NULL)
             return sk_err(err, 0, "network %s: --gateway and --ip-range need a --subnet", name);
-        if (pick_subnet(n, all, &base, &prefix, err) < 0)
+        if (pick_subnet(n, all, false, &base, NULL, &prefix, err) < 0)
             return -1;
     }
     uint32_t first, last;
@@ -464,7 +454,7 @@ static int ipam_config6(struct sk_netctx *n, json_t *all, json_t *c, const char 
         if (o != NULL)
             return sk_err(err, 0, "network \"%s\": subnet %s overlaps network \"%s\" (%s)", name, sub,
                           str(o, "Name"), str(net_ipam6(o), "Subnet"));
-    } else if (pick_subnet6(n, all, &base, &prefix, err) < 0) {
+    } else if (pick_subnet(n, all, true, NULL, &base, &prefix, err) < 0) {
         return -1;
     }
     ipam6_last(&base, prefix, &last);
