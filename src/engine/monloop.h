@@ -73,6 +73,7 @@ struct monloop {
     struct mon_proxy proxy[MON_MAX_PROXIES]; /* held ones that listen */
     int nproxy;
     struct mon_conn *conn; /* MON_MAX_CONNS of them once one came, else NULL */
+    bool conns_polled;     /* (monproxy.c: whether the last poll had their entries) */
     int exe_fd;  /* the binary to go back to (moncore) */
     char user[64]; /* the full monitor's own, handed on as it is */
     int64_t deadline_ms; /* monloop_run returns then (sk_monotonic_ms); 0: none */

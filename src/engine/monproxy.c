@@ -204,9 +204,11 @@ int monproxy_pollfds(struct monloop *m, struct pollfd *p)
             if (c->ab.held > 0)
                 eb |= POLLOUT;
         }
-        p[n++] = (struct pollfd){c->a, ea, 0};
-        p[n++] = (struct pollfd){c->b, eb, 0};
+        /* a side with nothing to do is not watched: its POLLHUP would come back at once */
+        p[n++] = (struct pollfd){ea ? c->a : -1, ea, 0};
+        p[n++] = (struct pollfd){eb ? c->b : -1, eb, 0};
     }
+    m->conns_polled = m->conn != NULL;
     return n;
 }
 
@@ -216,10 +218,11 @@ void monproxy_events(struct monloop *m, const struct pollfd *p)
     for (int i = 0; i < m->nproxy; i++, n++)
         if (p[n].revents & POLLIN)
             proxy_accept(m, &m->proxy[i]);
-    for (int i = 0; m->conn != NULL && i < MON_MAX_CONNS; i++, n += 2) {
+    /* slot i's entries are p[n], p[n + 1] (none when no slot existed at the poll; a
+     * connection accepted just now had none watched: no events) */
+    for (int i = 0; m->conns_polled && m->conn != NULL && i < MON_MAX_CONNS; i++, n += 2) {
         struct mon_conn *c = &m->conn[i];
-        /* (a connection accepted just now has no entry yet: p[n].fd differs) */
-        if (c->a >= 0 && p[n].fd == c->a && (p[n].revents || p[n + 1].revents))
+        if (c->a >= 0 && (p[n].revents || p[n + 1].revents))
             conn_events(c, p[n].revents, p[n + 1].revents);
     }
 }
@@ -241,6 +244,7 @@ void monproxy_free(struct monloop *m)
             conn_close(&m->conn[i]);
     free(m->conn);
     m->conn = NULL;
+    m->conns_polled = false;
     m->nproxy = 0; /* the listening fds are held ones: closed with those */
 }
 
