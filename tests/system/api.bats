@@ -376,9 +376,9 @@ ct.kill()
 assert ct.wait()["StatusCode"] == 137
 ct.remove()
 assert any("localhost/busybox:latest" in i.tags for i in c.images.list())
-# a terminal's size, set while it runs; attach with logs=1 replays the output
+# a terminal's size, set while it runs (3 s: a slow start under ASan); attach with logs=1 replays the output
 import time
-t = c.containers.run(img, ["sh", "-c", "echo early; sleep 1; stty size"], detach=True, tty=True)
+t = c.containers.run(img, ["sh", "-c", "echo early; sleep 3; stty size"], detach=True, tty=True)
 time.sleep(0.3)
 t.resize(height=33, width=101)
 assert t.wait()["StatusCode"] == 0
@@ -387,6 +387,7 @@ assert b"early" in t.attach(logs=True, stream=False)
 t.remove()
 print("py-ok")
 PY
+  echo "$output"
   [ "$status" -eq 0 ]
   [[ $output == *py-ok* ]]
 }

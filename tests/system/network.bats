@@ -494,7 +494,12 @@ PY
   # once skiff-monitor has taken over, a connection starts its helper too
   mon=$(jq .MonitorPid "$T/root/containers/$b/state.json")
   wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
-  pkill -9 -f "monitor --dns $b" || true
+  helper=$(pgrep -f "monitor --dns $b" || true)
+  if [[ -n $helper ]]; then
+    kill -9 "$helper"
+    # reaped by skiff-monitor (which drops what a failed helper left waiting) before we ask
+    wait_until "[[ ! -e /proc/$helper ]]"
+  fi
   run timeout 20 nsenter -t "$pid" -n python3 "$T/ask.py" alpha
   [ "${lines[0]}" = "alpha id=4200 rcode=0 answers=1 bytes=39 $ipa" ]
 }
