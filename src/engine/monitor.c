@@ -554,7 +554,7 @@ static void to_core(struct mon *m, const struct timespec *t0, int delay_ms)
     if (core == NULL || *core == '\0' || access(core, X_OK) < 0)
         return;
     argv[n++] = "skiff-monitor";
-    int fds[4] = {-1, -1, -1, -1}; /* what goes along besides the loop's */
+    int fds[4] = {-1, -1, -1, -1}; /* what goes along besides the loop's: timer, names (3) */
     if (m->h.enabled) { /* the checks' timer, armed */
         snprintf(health, sizeof health, "%d,%lld,%lld", m->h.timer_fd, (long long)m->h.interval,
                  (long long)m->h.start_interval);
@@ -586,7 +586,7 @@ static void to_core(struct mon *m, const struct timespec *t0, int delay_ms)
     fprintf(stderr, "skiff monitor %.12s: %s: %s\n", m->c->id, core, strerror(errno));
 back:
     unsetenv(MON_STATE_ENV);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (fds[i] >= 0)
             fcntl(fds[i], F_SETFD, FD_CLOEXEC);
     monloop_cloexec(&m->l);
