@@ -14,7 +14,7 @@ if [[ ! -s $SKIFF_TEST_IMG/bundle/config.json ]]; then
   "$here/image/mk-rootfs.sh" "$SKIFF_TEST_IMG" "$build/skiff" >/dev/null || exit 1
 fi
 out=$(mktemp)
-bats --tap "${files[@]}" | tee "$out"
+bats --tap --print-output-on-failure "${files[@]}" | tee "$out"
 pass=$(grep -cE '^ok [0-9]+' "$out" | tr -d ' ')
 skip=$(grep -cE '^ok [0-9]+ .*# skip' "$out" | tr -d ' ')
 fail=$(grep -cE '^not ok [0-9]+' "$out" | tr -d ' ')
