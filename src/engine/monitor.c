@@ -305,7 +305,7 @@ static int start_container(struct mon *m, sk_error *err)
         }
         /* the attach connections wait in the backlog: take them, and what
          * they want, before the first byte of output */
-        monloop_accept_pending(&m->l);
+        monloop_accept_pending(&m->l, 1000);
     }
     _cleanup_json_ json_t *proxies = NULL;
     if (ctr_net_publish(m->e, m->c, &m->ports, &m->l.held, &m->l.nheld, &proxies, err) < 0 ||
@@ -444,7 +444,7 @@ static void finish(struct mon *m, struct outcome *o)
     if (WIFSIGNALED(st)) {
         o->code = 128 + WTERMSIG(st);
         o->reason = "signal";
-        snprintf(o->signal, sizeof o->signal, "SIG%s", sk_signal_name(WTERMSIG(st)));
+        snprintf(o->signal, sizeof o->signal, "%s", sk_signal_name(WTERMSIG(st)) ?: "");
     } else {
         o->code = WEXITSTATUS(st);
         o->reason = "exited";
@@ -802,6 +802,7 @@ int sk_monitor_main(const struct sk_engine_opts *o, const char *id, int sync_fd,
         }
         struct outcome out;
         finish(&m, &out);
+        monloop_accept_pending(&m.l, 0);
         notify(&m, &out, false);
         if (!should_restart(&m, &out, &restarts)) {
             /* --rm: gone before the waiters hear of the end, as docker run --rm */

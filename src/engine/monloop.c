@@ -158,11 +158,11 @@ static void accept_client(struct monloop *m)
     close(fd);
 }
 
-void monloop_accept_pending(struct monloop *m)
+void monloop_accept_pending(struct monloop *m, int wait_ms)
 {
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; m->listen_fd >= 0 && k < 4; k++) {
         struct pollfd p = {m->listen_fd, POLLIN, 0};
-        if (poll(&p, 1, k == 0 ? 1000 : 0) != 1)
+        if (poll(&p, 1, k == 0 ? wait_ms : 0) != 1)
             break;
         accept_client(m);
     }
@@ -171,13 +171,13 @@ void monloop_accept_pending(struct monloop *m)
         struct pollfd p = {cl->fd, POLLIN, 0};
         char mode;
         int passed[2];
-        if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, 1000) != 1)
+        if (cl->fd < 0 || cl->mode != 0 || poll(&p, 1, wait_ms) != 1)
             continue;
         if (recv_with_fds(cl->fd, &mode, 1, passed) == 1 && strchr("aowr", mode))
             cl->mode = mode;
         else
             client_close(cl);
-        close_passed(passed); /* only 'p' and 'n' bring some, and not before the start */
+        close_passed(passed); /* only 'p' and 'n' bring some: not before the start, nor at the end */
     }
 }
 
@@ -467,8 +467,11 @@ int monloop_export(struct monloop *m, char *buf, size_t cap)
     int rc = inherit(m->listen_fd) | inherit(m->out_fd) | inherit(m->err_fd) | inherit(m->in_fd) |
              inherit(m->exe_fd);
     for (int i = 0; i < MON_MAX_CLIENTS; i++)
-        if (m->cl[i].fd >= 0 && m->cl[i].mode != 0 && m->cl[i].off == m->cl[i].out.len) {
-            sb_printf(&b, "%d%c%s,", m->cl[i].fd, m->cl[i].mode, m->cl[i].read_eof ? "e" : "");
+        if (m->cl[i].fd >= 0 && m->cl[i].off == m->cl[i].out.len) {
+            /* '?': connected, its first byte (what it wants) not read yet - a
+             * stop's or a wait's connection made as the container ended */
+            sb_printf(&b, "%d%c%s,", m->cl[i].fd, m->cl[i].mode ? m->cl[i].mode : '?',
+                      m->cl[i].read_eof ? "e" : "");
             rc |= inherit(m->cl[i].fd);
         }
     sb_puts(&b, "\ndrain=");
@@ -522,7 +525,7 @@ static bool int_field(const char *text, const char *key, int min, int *out)
     return true;
 }
 
-/* "3a,4we," -> the clients; "5,6," -> the held fds, or the drained ones */
+/* "3a,4we,5?," -> the clients (? a mode not known yet); "5,6," -> the held fds, or the drained ones */
 static bool fd_list(struct monloop *m, const char *list, int what)
 {
     bool clients = what == 'c';
@@ -534,9 +537,10 @@ static bool fd_list(struct monloop *m, const char *list, int what)
             return false;
         p = end;
         if (clients) {
-            if (k >= MON_MAX_CLIENTS || !*p || !strchr("aowr", *p))
+            if (k >= MON_MAX_CLIENTS || !*p || !strchr("aowr?", *p))
                 return false;
-            m->cl[k] = (struct mon_client){.fd = (int)fd, .mode = *p++};
+            m->cl[k] = (struct mon_client){.fd = (int)fd, .mode = *p == '?' ? 0 : *p};
+            p++;
             if (*p == 'e')
                 m->cl[k].read_eof = true, p++;
             k++;

@@ -92,9 +92,11 @@ void monloop_run(struct monloop *m);
 int64_t sk_monotonic_ms(void);
 /* Reap what has ended (the container's process is recorded). */
 void monloop_reap(struct monloop *m);
-/* Take the clients waiting in the listen backlog and what each wants
- * (before the container's first output). */
-void monloop_accept_pending(struct monloop *m);
+/* Take the clients waiting in the listen backlog and what each wants,
+ * waiting up to wait_ms for the first of them and for each one's first
+ * byte: before the container's first output (1000), and before its end is
+ * told (0: a stop's or a wait's connection made as it ended hears it). */
+void monloop_accept_pending(struct monloop *m, int wait_ms);
 /* The clients that wait for the end (waiters) or the others: line (may be
  * NULL) is queued to waiters, then what each has not got yet is sent,
  * blocking up to 5 s a client; closed when close is set. */

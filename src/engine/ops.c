@@ -340,8 +340,9 @@ static int stop_locked_out(struct sk_engine *e, struct ctr *c, int timeout, int 
         close(wfd);
     /* the monitor reports the end before its last steps (its attach socket, its name
      * server's sockets, MonitorPid off the record): a start right after (restart) would
-     * race them, so they are waited for (10 s at most) */
-    for (int i = 0; i < 2000 && ctr_reload_state(c, NULL) == 0 && !ctr_is_running(c) && ctr_monitor_alive(c); i++)
+     * race them, so they are waited for (10 s at most); so is the record of the end,
+     * should the connection have ended without a word */
+    for (int i = 0; i < 2000 && ctr_reload_state(c, NULL) == 0 && ctr_monitor_alive(c); i++)
         usleep(5000);
     /* without a monitor nobody records the end: do it here */
     if (ctr_reload_state(c, NULL) == 0 && ctr_is_running(c) && !ctr_monitor_alive(c))

@@ -51,7 +51,7 @@ static bool exit_from_file(struct ctr *c)
     json_int_t sig = json_integer_value(json_object_get(x, "Signal"));
     char name[32] = "";
     if (sig > 0)
-        snprintf(name, sizeof name, "SIG%s", sk_signal_name((int)sig));
+        snprintf(name, sizeof name, "%s", sk_signal_name((int)sig) ?: "");
     json_object_set_new(c->state, "Status", json_string("exited"));
     json_object_set_new(c->state, "Pid", json_integer(0));
     json_object_set(c->state, "ExitCode", json_object_get(x, "ExitCode"));

@@ -363,6 +363,7 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$(ps -o ppid= -p "$(skiff inspect -f '{{.State.Pid}}' core1)" | tr -d ' ')" = "$mon" ]
   skiff stop -t 1 core1 >/dev/null
   [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' core1)" = "exited 137" ]
+  [ "$(jq -r '.Reason + " " + .Signal' "$T/root/containers/$id/state.json")" = "signal SIGKILL" ]
   ! kill -0 "$mon" 2>/dev/null
   # without skiff-monitor the full monitor serves alone, the same way
   export SKIFF_MONITOR_CORE=/nonexistent
@@ -376,6 +377,32 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   skiff stop -t 1 full1 >/dev/null
   [ "$(skiff inspect -f '{{.State.Status}} {{.State.ExitCode}}' full1)" = "exited 137" ]
   unset SKIFF_MONITOR_CORE
+}
+
+@test "a connection to the monitor made as the container ends (a stop's, a wait's) is kept across skiff-monitor's exec back" {
+  id=$(skiff run -d "$IMG" sleep 100)
+  mon=$(jq .MonitorPid "$T/root/containers/$id/state.json")
+  wait_until '[[ $(readlink /proc/'"$mon"'/exe) == */skiff-monitor ]]'
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
+  # connected, accepted, what it wants not said yet when the end comes:
+  # skiff-monitor hands the connection back to the full monitor, which ends
+  # it once the end is on record (it used to be closed at the exec: a stop
+  # returned while the record still said running)
+  run python3 - "$T/run/s/${id:0:32}.a" "$pid" "$id" "${SK[@]}" <<'PY'
+import os, socket, subprocess, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(0.3)
+os.kill(int(sys.argv[2]), 9)
+line = s.makefile().readline().strip()
+# when the connection ends, the end is on record
+st = subprocess.run(sys.argv[4:] + ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", sys.argv[3]],
+                    capture_output=True, text=True).stdout.strip()
+print((st + " " + line).strip())
+PY
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "exited 137" ]
 }
 
 @test "update: limits of a running container at once, the restart policy; bad values refused" {
