@@ -1,10 +1,11 @@
 /* api.h - the Docker Engine API server (`skiff serve`).
  *
  * Listens on unix sockets (mode 0660, root's) and, only when asked, on TCP;
- * each connection is served by a process of its own (forked, single
- * threaded), so that a request that blocks (wait, logs --follow, attach,
- * events) or clones (exec) never holds up another, and a bad request can
- * take down nothing but its connection.  The server holds no container
+ * each connection is served by a process of its own (single threaded,
+ * forked ahead of time and, once the connection ends, waiting for the next
+ * one), so that a request that blocks (wait, logs --follow, attach, events)
+ * or clones (exec) never holds up another, and a bad request can take down
+ * nothing but its connection.  The server holds no container
  * state: everything it does goes through libskiff, so `skiff ps` sees a
  * container created over the API at once, and the reverse.  Killing the
  * server never touches a container (they belong to their monitors).

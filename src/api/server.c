@@ -1,4 +1,4 @@
-/* server.c - `skiff serve`: listeners, a process per connection, shutdown. */
+/* server.c - `skiff serve`: listeners, a process per connection (reused), shutdown. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -6,9 +6,12 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -161,11 +164,13 @@ static int write_pidfile(const char *path, sk_error *err)
 
 /* ---- one connection ------------------------------------------------------------------------ */
 
-static void serve_conn(struct sk_engine *e, int fd)
+/* Serve one connection to its end: whether its process may serve another
+ * (not after a hijack). */
+static bool serve_conn(struct sk_engine *e, int fd)
 {
     struct http_conn c;
     if (http_conn_init(&c, fd) < 0)
-        return;
+        return false;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on unix */
     for (;;) {
@@ -182,99 +187,197 @@ static void serve_conn(struct sk_engine *e, int fd)
         if (rc < 0 || c.closing || c.hijacked)
             break;
     }
+    bool reuse = !c.hijacked;
     http_conn_free(&c);
+    return reuse;
 }
 
 /* ---- the workers ---------------------------------------------------------------------------
  *
- * Processes are forked ahead of the connections ("spares", as Apache's
- * prefork): a spare opens the engine, waits on the listeners, accepts one
- * connection, tells the server (its pid on the notify pipe, so that the
- * server forks the next spare), serves that connection alone and exits.
- * The fork is off the request's path; a connection still has a process of
- * its own. */
+ * Processes are forked ahead of the connections (Apache's prefork): a worker
+ * opens the engine, waits on the listeners, accepts a connection and serves
+ * it alone; then, with the engine opened afresh, it waits for the next.  So a
+ * connection still has a process of its own while it lasts, and a request
+ * finds that process warm: no fork, no first touches of copy-on-write memory
+ * on its path.  A worker ends instead of waiting again after a hijacked
+ * connection (its streams had processes and a terminal of their own), after
+ * WORKER_CONNS connections (whatever a handler might leak stays bounded), when
+ * a connection left a descriptor open, or when MAX_IDLE others already wait.
+ *
+ * Each worker's state is in a page shared with the server, which forks while
+ * fewer than SPARES workers wait; a worker that takes a connection wakes the
+ * server through the notify pipe when too few are left.  A worker's slot is
+ * freed when the server reaps it, so one that was killed never counts. */
 
 #define SPARES 2
+#define MAX_IDLE (SPARES + 4) /* well apart from SPARES: back-to-back requests fork nothing */
+#define WORKER_CONNS 1000
 
-struct worker {
-    pid_t pid;
-    bool spare; /* not yet accepted */
-};
+enum { SLOT_FREE, SLOT_IDLE, SLOT_BUSY };
 
 struct pool {
-    struct worker w[MAX_CONNS];
-    size_t n, spares;
+    pid_t pid[MAX_CONNS]; /* the server's view; 0: a free slot */
+    _Atomic int *state;   /* shared with the workers, MAX_CONNS entries */
+    size_t n;             /* live workers */
 };
 
-/* A spare's life: one connection (or none when the engine cannot open). */
-static void spare_main(const struct api_serve_opts *o, struct listener *ls, size_t nl, int notify)
+static size_t count_idle(_Atomic int *state)
 {
-    struct sk_engine *e = NULL;
-    sk_error err;
-    if (sk_engine_open(o->engine, &e, &err) < 0) {
-        sk_log(SK_LOG_ERROR, "%s", err.msg);
-        sleep(1); /* the server forks another: not in a tight loop */
-        return;
-    }
-    int fd = -1;
-    while (fd < 0) {
-        struct pollfd p[MAX_LISTENERS];
-        for (size_t i = 0; i < nl; i++)
-            p[i] = (struct pollfd){ls[i].fd, POLLIN, 0};
-        if (poll(p, nl, -1) < 0 && errno != EINTR)
-            break;
-        for (size_t i = 0; i < nl && fd < 0; i++)
-            if (p[i].revents & POLLIN)
-                fd = accept4(ls[i].fd, NULL, NULL, SOCK_CLOEXEC); /* EAGAIN: another spare won */
-    }
-    pid_t me = getpid();
-    if (write(notify, &me, sizeof me) != sizeof me) {
-        /* the server is gone: serve this one anyway */
-    }
-    close(notify);
-    close_listeners(ls, nl, false);
-    if (fd >= 0) {
-        serve_conn(e, fd);
-        close(fd);
-    }
-    sk_engine_close(e);
+    size_t n = 0;
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        n += atomic_load_explicit(&state[i], memory_order_relaxed) == SLOT_IDLE;
+    return n;
 }
 
-static struct worker *find(struct pool *p, pid_t pid)
+/* The lowest descriptor not in use: a connection that left one open moves it. */
+static int lowest_free_fd(int any)
 {
-    for (size_t i = 0; i < p->n; i++)
-        if (p->w[i].pid == pid)
-            return &p->w[i];
-    return NULL;
+    int fd = fcntl(any, F_DUPFD_CLOEXEC, 0);
+    if (fd >= 0)
+        close(fd);
+    return fd;
+}
+
+/* Wait for a connection on any listener: its fd, or -1.  The waiting
+ * workers share the listeners through epoll instances of their own with
+ * EPOLLEXCLUSIVE, so a connection wakes one of them, not every one. */
+static int accept_one(int ep, struct listener *ls)
+{
+    for (;;) {
+        struct epoll_event ev;
+        int n = epoll_wait(ep, &ev, 1, -1);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        if (n <= 0)
+            continue;
+        int fd = accept4(ls[ev.data.u32].fd, NULL, NULL, SOCK_CLOEXEC); /* EAGAIN: another worker won */
+        if (fd >= 0)
+            return fd;
+    }
+}
+
+static int listeners_epoll(struct listener *ls, size_t nl)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    for (size_t i = 0; ep >= 0 && i < nl; i++) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = (uint32_t)i};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, ls[i].fd, &ev) < 0) {
+            sk_log(SK_LOG_ERROR, "epoll: %s", strerror(errno));
+            close(ep);
+            ep = -1;
+        }
+    }
+    return ep;
+}
+
+/* A worker's life: connections one after the other, as said above. */
+static void worker_main(const struct api_serve_opts *o, struct listener *ls, size_t nl, int notify,
+                        _Atomic int *state, size_t slot)
+{
+    int ep = listeners_epoll(ls, nl);
+    if (ep < 0)
+        sleep(1); /* the server forks another: not in a tight loop */
+    int low = lowest_free_fd(ls[0].fd);
+    for (int served = 0; ep >= 0 && served < WORKER_CONNS; served++) {
+        struct sk_engine *e = NULL;
+        sk_error err;
+        if (sk_engine_open(o->engine, &e, &err) < 0) {
+            sk_log(SK_LOG_ERROR, "%s", err.msg);
+            sleep(1); /* the server forks another: not in a tight loop */
+            break;
+        }
+        int fd = accept_one(ep, ls);
+        if (fd < 0) {
+            sk_engine_close(e);
+            break;
+        }
+        atomic_store(&state[slot], SLOT_BUSY);
+        char one = 1;
+        if (count_idle(state) < SPARES && write(notify, &one, 1) < 0) {
+            /* the pipe is full (the server wakes anyway) or the server is gone */
+        }
+        bool reuse = serve_conn(e, fd);
+        close(fd);
+        sk_engine_close(e);
+        while (waitpid(-1, NULL, WNOHANG) > 0) /* a handler's child left behind */
+            ;
+        if (!reuse || lowest_free_fd(ls[0].fd) != low || count_idle(state) >= MAX_IDLE)
+            break;
+        atomic_store(&state[slot], SLOT_IDLE);
+    }
+    atomic_store(&state[slot], SLOT_FREE);
+    if (ep >= 0)
+        close(ep);
+    close(notify);
+    close_listeners(ls, nl, false);
 }
 
 static void reap(struct pool *p)
 {
     pid_t pid;
-    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-        struct worker *w = find(p, pid);
-        if (w == NULL)
-            continue;
-        if (w->spare)
-            p->spares--;
-        *w = p->w[--p->n];
-    }
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+        for (size_t i = 0; i < MAX_CONNS; i++)
+            if (p->pid[i] == pid) {
+                p->pid[i] = 0;
+                atomic_store(&p->state[i], SLOT_FREE);
+                p->n--;
+                break;
+            }
 }
 
 /* End the workers: SIGTERM, then SIGKILL after 5 s. */
 static void end_workers(struct pool *p)
 {
-    for (size_t i = 0; i < p->n; i++)
-        kill(p->w[i].pid, SIGTERM);
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        if (p->pid[i] > 0)
+            kill(p->pid[i], SIGTERM);
     for (int t = 0; p->n > 0 && t < 500; t++) {
         reap(p);
         if (p->n > 0)
             usleep(10000);
     }
-    for (size_t i = 0; i < p->n; i++)
-        kill(p->w[i].pid, SIGKILL);
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        if (p->pid[i] > 0)
+            kill(p->pid[i], SIGKILL);
     while (p->n > 0 && waitpid(-1, NULL, 0) > 0)
         reap(p);
+}
+
+/* Fork workers until SPARES wait (or MAX_CONNS live).  1 in a worker once
+ * it is done, else 0. */
+static int fork_workers(const struct api_serve_opts *o, struct pool *p, struct listener *ls, size_t nl,
+                        int sfd, const int notify[2], const sigset_t *old)
+{
+    pid_t server = getpid();
+    while (count_idle(p->state) < SPARES && p->n < MAX_CONNS) {
+        size_t slot = 0;
+        while (p->pid[slot] != 0)
+            slot++;
+        atomic_store(&p->state[slot], SLOT_IDLE);
+        pid_t pid = fork();
+        if (pid == 0) {
+            /* a server killed outright takes its workers along: no worker
+             * left listening on a socket nobody owns */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != server)
+                _exit(0);
+            close(sfd);
+            close(notify[0]);
+            _Atomic int *state = p->state;
+            free(p);
+            sigprocmask(SIG_SETMASK, old, NULL);
+            worker_main(o, ls, nl, notify[1], state, slot);
+            return 1;
+        }
+        if (pid < 0) {
+            atomic_store(&p->state[slot], SLOT_FREE);
+            sk_warn("fork: %s", strerror(errno));
+            return 0;
+        }
+        p->pid[slot] = pid;
+        p->n++;
+    }
+    return 0;
 }
 
 int api_serve(const struct api_serve_opts *o, sk_error *err)
@@ -291,7 +394,15 @@ int api_serve(const struct api_serve_opts *o, sk_error *err)
         return sk_err(err, errno, "sigprocmask");
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), notify[2] = {-1, -1};
     struct pool *p = calloc(1, sizeof *p);
+    size_t shared = MAX_CONNS * sizeof *p->state;
     int rc = -1;
+    if (p != NULL) {
+        p->state = mmap(NULL, shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p->state == MAP_FAILED) {
+            free(p);
+            p = NULL;
+        }
+    }
     if (sfd < 0 || p == NULL || pipe2(notify, O_CLOEXEC | O_NONBLOCK) < 0)
         sk_err(err, p ? errno : ENOMEM, "serve");
     else if (open_listeners(o->hosts, ls, &nl, err) == 0 &&
@@ -302,49 +413,24 @@ int api_serve(const struct api_serve_opts *o, sk_error *err)
     tzset(); /* once, not in every worker (strftime would read /etc/localtime) */
     sk_log(SK_LOG_INFO, "API listening (version 1.%d, minimum 1.%d)", API_VERSION_MAX, API_VERSION_MIN);
     for (bool done = false; !done;) {
-        pid_t server = getpid();
-        while (p->spares < SPARES && p->n < MAX_CONNS) {
-            pid_t pid = fork();
-            if (pid == 0) {
-                /* a server killed outright takes its workers along: no spare
-                 * left listening on a socket nobody owns */
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
-                if (getppid() != server)
-                    _exit(0);
-                close(sfd);
-                close(notify[0]);
-                free(p);
-                sigprocmask(SIG_SETMASK, &old, NULL);
-                spare_main(o, ls, nl, notify[1]);
-                return 1; /* a worker: its caller returns from main */
-            }
-            if (pid < 0) {
-                sk_warn("fork: %s", strerror(errno));
-                break;
-            }
-            p->w[p->n++] = (struct worker){pid, true};
-            p->spares++;
-        }
+        if (fork_workers(o, p, ls, nl, sfd, notify, &old) != 0)
+            return 1; /* a worker: its caller returns from main */
+        size_t idle = count_idle(p->state);
         struct pollfd pf[2] = {{sfd, POLLIN, 0}, {notify[0], POLLIN, 0}};
-        if (poll(pf, 2, p->spares < SPARES ? 1000 : -1) < 0 && errno != EINTR) {
+        if (poll(pf, 2, idle < SPARES ? 1000 : -1) < 0 && errno != EINTR) {
             rc = sk_err(err, errno, "poll");
             break;
         }
-        pid_t busy;
-        while (read(notify[0], &busy, sizeof busy) == sizeof busy) {
-            struct worker *w = find(p, busy);
-            if (w != NULL && w->spare) {
-                w->spare = false;
-                p->spares--;
-            }
-        }
+        char buf[64];
+        while (read(notify[0], buf, sizeof buf) > 0)
+            ;
         struct signalfd_siginfo si;
         while (read(sfd, &si, sizeof si) == sizeof si)
             if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
                 done = true;
         reap(p);
         static bool full;
-        if (!full && p->n >= MAX_CONNS && p->spares == 0)
+        if (!full && p->n >= MAX_CONNS && count_idle(p->state) == 0)
             sk_warn("%d connections open: no more until one ends", MAX_CONNS);
         full = p->n >= MAX_CONNS;
     }
@@ -356,7 +442,10 @@ int api_serve(const struct api_serve_opts *o, sk_error *err)
     sk_log(SK_LOG_INFO, "API server stopped");
 out:
     close_listeners(ls, nl, true);
-    free(p);
+    if (p != NULL) {
+        munmap((void *)p->state, shared);
+        free(p);
+    }
     if (sfd >= 0)
         close(sfd);
     if (notify[0] >= 0)

@@ -13,6 +13,18 @@
 #include "util/fs.h"
 #include "util/strutil.h"
 
+/* chmod only when needed: a chmod dirties the inode (a journal write on
+ * every command otherwise). */
+static int private_dir(const char *path, sk_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return sk_err(err, errno, "stat");
+    if ((st.st_mode & 07777) != 0700 && chmod(path, 0700) < 0)
+        return sk_err(err, errno, "chmod");
+    return 0;
+}
+
 int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_error *err)
 {
     struct sk_engine *e = calloc(1, sizeof *e);
@@ -39,7 +51,7 @@ int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_er
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/containers", e->root);
     /* the data root is private (CVE-2021-41091) */
-    if (sk_mkdir_p(e->root, 0700, err) < 0 || chmod(e->root, 0700) < 0 ||
+    if (sk_mkdir_p(e->root, 0700, err) < 0 || private_dir(e->root, err) < 0 ||
         sk_mkdir_p(path, 0700, err) < 0) {
         sk_engine_close(e);
         return sk_err_prefix(err, "%s", o->root);
@@ -47,7 +59,7 @@ int sk_engine_open(const struct sk_engine_opts *o, struct sk_engine **out, sk_er
     snprintf(path, sizeof path, "%s/containers", e->runroot);
     char socks[PATH_MAX];
     snprintf(socks, sizeof socks, "%s/s", e->runroot);
-    if (sk_mkdir_p(e->runroot, 0700, err) < 0 || chmod(e->runroot, 0700) < 0 ||
+    if (sk_mkdir_p(e->runroot, 0700, err) < 0 || private_dir(e->runroot, err) < 0 ||
         sk_mkdir_p(path, 0700, err) < 0 || sk_mkdir_p(socks, 0700, err) < 0) {
         sk_engine_close(e);
         return sk_err_prefix(err, "%s", o->runroot);

@@ -358,6 +358,42 @@ mk_archive() {
   [[ $output == *"another server is listening there"* ]]
 }
 
+@test "api: a worker serves connection after connection; killed workers are replaced" {
+  workers() { pgrep -P "$SERVE_PID" | sort -n | paste -sd' '; }
+  for i in 1 2 3; do [ "$(api http://d/_ping)" = OK ]; done
+  sleep 0.5
+  local before
+  before=$(workers)
+  [ -n "$before" ]
+  # requests one after the other, each on a connection of its own as the
+  # docker CLI makes them: the same processes serve them, none is forked
+  for i in $(seq 20); do [ "$(api http://d/_ping)" = OK ]; done
+  [ "$(workers)" = "$before" ]
+  docker run -d --name w1 "$IMG" sleep 60
+  [ "$(docker inspect -f '{{.State.Running}}' w1)" = true ]
+  sleep 0.5
+  before=$(workers)
+  # a hijacked connection (exec) is its worker's last
+  [ "$(docker exec w1 echo hi)" = hi ]
+  sleep 0.5
+  local after
+  after=$(workers)
+  [ "$after" != "$before" ]
+  [ "$(echo "$after" | wc -w)" -le 7 ]
+  for i in $(seq 20); do [ "$(api http://d/_ping)" = OK ]; done
+  sleep 0.2
+  [ "$(workers)" = "$after" ]
+  # what another process changes is seen by a worker opened before it
+  skiff rename w1 w2
+  [ "$(api http://d/containers/w2/json | jq -r .Name)" = /w2 ]
+  # workers killed outright are replaced; the next request is served
+  # shellcheck disable=SC2046
+  kill -KILL $(workers)
+  [ "$(timeout 10 curl -s --unix-socket "$SOCK" http://d/_ping)" = OK ]
+  [ "$(docker inspect -f '{{.State.Running}}' w2)" = true ]
+  kill -0 "$SERVE_PID"
+}
+
 @test "api: docker-py drives containers" {
   /usr/bin/python3 -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
   run /usr/bin/python3 - "$SOCK" "$IMG" <<'PY'
