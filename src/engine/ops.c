@@ -204,8 +204,22 @@ static int read_line(int fd, char *buf, size_t cap)
     return len ? 0 : -1;
 }
 
+static int start_container(struct sk_engine *e, const char *ref, struct sk_start_opts *o,
+                           sk_error *err);
+
 int sk_container_start(struct sk_engine *e, const char *ref, struct sk_start_opts *o,
                        sk_error *err)
+{
+    /* from the start's first moment: the first cgroup move's wait passes
+     * beside the work before it (runtime.h) */
+    struct rt_warm *warm = rt_cgroup_warm_begin();
+    int rc = start_container(e, ref, o, err);
+    rt_cgroup_warm_end(warm);
+    return rc;
+}
+
+static int start_container(struct sk_engine *e, const char *ref, struct sk_start_opts *o,
+                           sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (o != NULL)

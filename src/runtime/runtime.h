@@ -86,4 +86,13 @@ int rt_sealed_exe_fd(void);
 /* The memfd variant alone (the fallback; exposed for tests). */
 int rt_seal_memfd(char **argv, sk_error *err);
 
+/* A start's first cgroup move on a host with v1 hierarchies waits for an
+ * RCU grace period (5-25 ms); between begin and end a thread of the caller
+ * lets it pass beside the start's other work (cgroup/warm.c).  Best effort:
+ * NULL (nothing to end) on pure v2 hosts, while another start warms, or
+ * when it cannot be done. */
+struct rt_warm;
+struct rt_warm *rt_cgroup_warm_begin(void);
+void rt_cgroup_warm_end(struct rt_warm *w);
+
 #endif
