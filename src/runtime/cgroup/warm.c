@@ -22,6 +22,8 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +94,18 @@ struct rt_warm *rt_cgroup_warm_begin(void)
     w->lock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     w->stop = eventfd(0, EFD_CLOEXEC);
     /* EADDRINUSE: another start warms already */
-    if (w->lock < 0 || w->stop < 0 ||
-        bind(w->lock, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name - 1)) < 0 ||
-        pthread_create(&w->thread, NULL, warm_main, w) != 0) {
+    bool ok = w->lock >= 0 && w->stop >= 0 &&
+              bind(w->lock, (struct sockaddr *)&a,
+                   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name - 1)) == 0;
+    if (ok) {
+        /* the caller's signals stay the caller's thread's */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        ok = pthread_create(&w->thread, NULL, warm_main, w) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!ok) {
         if (w->lock >= 0)
             close(w->lock);
         if (w->stop >= 0)
