@@ -4,7 +4,8 @@
 #
 #   run --rm IMG true, on the default bridge and with --network none:
 #     hyperfine medians; the difference is what network setup and teardown
-#     cost each engine
+#     cost each engine; for skiff also the median difference of 30 pairs of
+#     runs made one right after the other
 #   a published port on 127.0.0.1 (-p 127.0.0.1:PORT:...):
 #     iperf3 throughput (5 s, one stream; the host's iperf3 serving inside
 #     the container's network namespace), the download rate of one 256 MiB
@@ -52,6 +53,21 @@ hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/ru
   -n podman-none "$(q "${PM[@]}") run --rm $(q "${PMRUN[@]}") --network none localhost/bench:1 true" \
   -n docker-bridge "$(q "${DK[@]}") run --rm localhost/bench:1 true" \
   -n docker-none "$(q "${DK[@]}") run --rm --network none localhost/bench:1 true" >/dev/null
+
+# skiff's setup + teardown, paired: a bridge run and a none run one right
+# after the other (the order alternating), the median of 30 differences -
+# the machine's drift between two hyperfine batches cancels out
+once() { # once [ARGS...]: one skiff run --rm, in microseconds
+  local t0 t1
+  t0=$(date +%s%N)
+  "${SK[@]}" run --rm "$@" localhost/bench:1 true
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000))
+}
+PAIRED=$(for i in $(seq 30); do
+  if ((i % 2)); then b=$(once) n=$(once --network none); else n=$(once --network none) b=$(once); fi
+  echo $((b - n))
+done | sort -n | sed -n 15p)
 
 # one web server per engine on 127.0.0.1:PORT
 serve='mkdir -p /www && echo hi >/www/index.html && dd if=/dev/zero of=/www/big bs=1M count=256 2>/dev/null && exec httpd -f -p 80 -h /www'
@@ -109,6 +125,7 @@ s=$(echo "$(med skiff-bridge) - $(med skiff-none)" | bc -l)
 p=$(echo "$(med podman-bridge) - $(med podman-none)" | bc -l)
 d=$(echo "$(med docker-bridge) - $(med docker-none)" | bc -l)
 printf '| network setup + teardown (bridge - none) | ms | %.1f | %.1f | %.1f | %.2f | %.2f |\n' "$s" "$p" "$d" "$(r "$s" "$p")" "$(r "$s" "$d")"
+printf '| network setup + teardown, paired runs (skiff only) | ms | %.1f | | | | |\n' "$(echo "$PAIRED / 1000" | bc -l)"
 printf '| 127.0.0.1 published port: iperf3, one stream | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' \
   "${GBIT[skiff]}" "${GBIT[podman]}" "${GBIT[docker]}" "$(r "${GBIT[skiff]}" "${GBIT[podman]}")" "$(r "${GBIT[skiff]}" "${GBIT[docker]}")"
 printf '| 127.0.0.1 published port: one 256 MiB download | MiB/s | %d | %d | %d | %.2f | %.2f |\n' \
