@@ -319,14 +319,19 @@ int cg_host_parse(const char *mountinfo, const char *proc_cgroup, bool root_is_c
     return 0;
 }
 
+bool cg_is_cgroup2(const char *path)
+{
+    struct statfs fs;
+    return statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 int cg_host_detect(struct cg_host *h, sk_error *err)
 {
     /* Testing the v2 writer on a v1/v2 hybrid host: treat the given cgroup2
      * mount as the only hierarchy (documented in docs/skiff-runc.1.md). */
     const char *forced = getenv("SKIFF_CGROUP2_ROOT");
     if (forced != NULL && *forced == '/') {
-        struct statfs fs;
-        if (statfs(forced, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+        if (!cg_is_cgroup2(forced))
             return sk_err(err, 0, "SKIFF_CGROUP2_ROOT=%s is not a cgroup2 mount", forced);
         memset(h, 0, sizeof *h);
         h->mode = CG_MODE_V2;
@@ -335,8 +340,7 @@ int cg_host_detect(struct cg_host *h, sk_error *err)
         return h->unified && h->unified_own ? 0 : sk_err(err, ENOMEM, "cgroup layout");
     }
     _cleanup_free_ char *mi = NULL, *pc = NULL;
-    struct statfs sfs;
-    bool v2 = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+    bool v2 = cg_is_cgroup2("/sys/fs/cgroup");
     if (sk_read_file("/proc/self/mountinfo", 16u << 20, &mi, NULL, err) < 0 ||
         sk_read_file("/proc/self/cgroup", 1u << 20, &pc, NULL, err) < 0)
         return -1;

@@ -77,7 +77,9 @@ struct cgroup {
 /* Parse the host layout from mountinfo and /proc/PID/cgroup text. */
 int cg_host_parse(const char *mountinfo, const char *proc_cgroup, bool root_is_cgroup2,
                   struct cg_host *h, sk_error *err);
-/* The running host's layout (cached after the first call). */
+/* Whether path is a cgroup2 mount (/sys/fs/cgroup: a pure v2 host). */
+bool cg_is_cgroup2(const char *path);
+/* The running host's layout (read afresh each call). */
 int cg_host_detect(struct cg_host *h, sk_error *err);
 void cg_host_clear(struct cg_host *h);
 

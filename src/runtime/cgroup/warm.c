@@ -29,10 +29,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/runtime.h"
@@ -82,8 +80,7 @@ static void *warm_main(void *arg)
 
 struct rt_warm *rt_cgroup_warm_begin(void)
 {
-    struct statfs fs;
-    if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+    if (cg_is_cgroup2("/sys/fs/cgroup"))
         return NULL; /* pure v2: starts clone into their cgroup, nothing moves */
     struct rt_warm *w = calloc(1, sizeof *w);
     if (w == NULL)
