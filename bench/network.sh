@@ -7,9 +7,13 @@
 #     cost each engine; for skiff also the median difference of 30 pairs of
 #     runs made one right after the other
 #   a published port on 127.0.0.1 (-p 127.0.0.1:PORT:...):
-#     iperf3 throughput (5 s, one stream; the host's iperf3 serving inside
-#     the container's network namespace), the download rate of one 256 MiB
-#     file from busybox httpd (median of 3 curl runs), and requests per
+#     iperf3 throughput (the host's iperf3 serving inside the container's
+#     network namespace; one stream and four, 3 s each, the median of
+#     ROUNDS rounds that take the engines in turn, with host-to-host
+#     iperf3 on 127.0.0.1 in the rounds as the ceiling; under the machine's
+#     TCP congestion control and, set host-wide for those runs, under
+#     Debian's default cubic), the download rate of
+#     one 256 MiB file from busybox httpd (median of 3 curl runs), and requests per
 #     second of wrk (8 connections, 5 s; busybox httpd closes every
 #     connection, so this is also a connection rate)
 #   the same three on skiff's [::1] port, which its monitor serves in user
@@ -20,19 +24,22 @@
 # 127.0.0.1), podman with netavark's iptables DNAT, docker (--iptables=false
 # here, to leave the host's iptables alone) through docker-proxy.  Stores on a
 # fresh ext4 (loop), runtime state on tmpfs, cgroup2 mount hidden (crun).
-# Knobs: RUNS=20 WARMUP=3
+# Knobs: RUNS=20 WARMUP=3 ROUNDS=5
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
-RUNS=${RUNS:-20} WARMUP=${WARMUP:-3}
+RUNS=${RUNS:-20} WARMUP=${WARMUP:-3} ROUNDS=${ROUNDS:-5}
 NAME=network.sh TOOLS="curl wrk iperf3 nsenter"
 DOCKERD_ARGS="--bip 10.254.250.1/24 --iptables=false --ip6tables=false"
-had_docker0=0
+had_docker0=0 CC0=$(sysctl -n net.ipv4.tcp_congestion_control)
 ip link show docker0 >/dev/null 2>&1 && had_docker0=1
 # what the engines' networks leave in the kernel: docker0 (unless the host
 # had one), skiff's default bridge and table for this --root
 bench_cleanup() {
+  local f
+  for f in "$T"/iperf3-*.pid; do [[ -s $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+  sysctl -qw net.ipv4.tcp_congestion_control="$CC0"
   "${SK[@]}" rm -f $("${SK[@]}" ps -aq) >/dev/null 2>&1
   [[ $had_docker0 == 1 ]] || ip link del docker0 2>/dev/null
   local h
@@ -84,21 +91,56 @@ for p in 18701 18702 18703; do
   echo "network.sh: nothing on port $p" >&2
   exit 1
 done
-# iperf3: the host's binary as the server in each container's namespace
+# iperf3: the host's binary as the server in each container's namespace;
+# ROUNDS rounds, each engine once a round (the machine's drift shared), the
+# median per engine; one stream (-P 1) and four (-P 4)
 sid=$("${SK[@]}" run -d -p 127.0.0.1:18711:5201 -p '[::1]:18714:5201' localhost/bench:1 sleep 600)
 pid=$("${PM[@]}" run -d "${PMRUN[@]}" -p 127.0.0.1:18712:5201 localhost/bench:1 sleep 600)
 did=$("${DK[@]}" run -d -p 127.0.0.1:18713:5201 localhost/bench:1 sleep 600)
-declare -A MBS RPS GBIT
-for e in "skiff:18711:$("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")" \
-         "skiffproxy:18714:$("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")" \
-         "podman:18712:$("${PM[@]}" inspect -f '{{.State.Pid}}' "$pid")" \
-         "docker:18713:$("${DK[@]}" inspect -f '{{.State.Pid}}' "$did")"; do
-  IFS=: read -r n p cpid <<<"$e"
-  nsenter -t "$cpid" -n iperf3 -s -1 -D -p 5201
-  sleep 0.3
-  host=127.0.0.1
-  [[ $n == skiffproxy ]] && host=::1
-  GBIT[$n]=$(iperf3 -c "$host" -p "$p" -t 5 -J | jq '.end.sum_received.bits_per_second / 1e9')
+declare -A MBS RPS TARGET
+TARGET=([skiff]="127.0.0.1 18711 $("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")"
+  [skiffproxy]="::1 18714 $("${SK[@]}" inspect -f '{{.State.Pid}}' "$sid")"
+  [podman]="127.0.0.1 18712 $("${PM[@]}" inspect -f '{{.State.Pid}}' "$pid")"
+  [docker]="127.0.0.1 18713 $("${DK[@]}" inspect -f '{{.State.Pid}}' "$did")"
+  [host]="127.0.0.1 18715 -")
+for n in skiff podman docker; do
+  read -r _ _ cpid <<<"${TARGET[$n]}"
+  nsenter -t "$cpid" -n iperf3 -s -D -p 5201 -I "$T/iperf3-$n.pid"
+done
+# and host to host on 127.0.0.1, no container: what one stream can do here
+iperf3 -s -D -B 127.0.0.1 -p 18715 -I "$T/iperf3-host.pid"
+sleep 0.3
+gbit() { # gbit ENGINE STREAMS: Gbit/s received in one 3 s run
+  local host p
+  read -r host p _ <<<"${TARGET[$1]}"
+  iperf3 -c "$host" -p "$p" -P "$2" -t 3 -J | jq '.end.sum_received.bits_per_second / 1e9'
+}
+# under the machine's TCP congestion control and under Debian's default,
+# cubic (set host-wide for those runs: docker-proxy's own connections too)
+CCS=$CC0
+[[ $CC0 == cubic ]] || CCS="$CC0 cubic"
+for _ in $(seq "$ROUNDS"); do
+  for cc in $CCS; do
+    sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+    for n in skiff skiffproxy podman docker host; do
+      echo "$n $cc 1 $(gbit "$n" 1)"
+      echo "$n $cc 4 $(gbit "$n" 4)"
+    done
+  done
+done >"$T/iperf3.txt"
+sysctl -qw net.ipv4.tcp_congestion_control="$CC0"
+for n in skiff podman docker host; do # (iperf3 removes its pid file as it ends)
+  kill "$(cat "$T/iperf3-$n.pid")"
+  for _ in $(seq 50); do [[ -e $T/iperf3-$n.pid ]] || break; sleep 0.1; done
+done
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+declare -A G
+for n in skiff skiffproxy podman docker host; do
+  for cc in $CCS; do
+    for k in 1 4; do
+      G[$n:$cc:$k]=$(awk -v n="$n" -v c="$cc" -v k="$k" '$1 == n && $2 == c && $3 == k {print $4}' "$T/iperf3.txt" | median)
+    done
+  done
 done
 for e in skiff:18701 podman:18702 docker:18703 skiffproxy:18704; do
   n=${e%%:*} p=${e#*:}
@@ -126,19 +168,33 @@ p=$(echo "$(med podman-bridge) - $(med podman-none)" | bc -l)
 d=$(echo "$(med docker-bridge) - $(med docker-none)" | bc -l)
 printf '| network setup + teardown (bridge - none) | ms | %.1f | %.1f | %.1f | %.2f | %.2f |\n' "$s" "$p" "$d" "$(r "$s" "$p")" "$(r "$s" "$d")"
 printf '| network setup + teardown, paired runs (skiff only) | ms | %.1f | | | | |\n' "$(echo "$PAIRED / 1000" | bc -l)"
-printf '| 127.0.0.1 published port: iperf3, one stream | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' \
-  "${GBIT[skiff]}" "${GBIT[podman]}" "${GBIT[docker]}" "$(r "${GBIT[skiff]}" "${GBIT[podman]}")" "$(r "${GBIT[skiff]}" "${GBIT[docker]}")"
+streams() { [[ $1 == 1 ]] && echo "one stream" || echo "$1 streams"; }
+for cc in $CCS; do
+  for k in 1 4; do
+    printf '| 127.0.0.1 published port: iperf3, %s (%s) | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$(streams $k)" "$cc" \
+      "${G[skiff:$cc:$k]}" "${G[podman:$cc:$k]}" "${G[docker:$cc:$k]}" "$(r "${G[skiff:$cc:$k]}" "${G[podman:$cc:$k]}")" "$(r "${G[skiff:$cc:$k]}" "${G[docker:$cc:$k]}")"
+  done
+done
 printf '| 127.0.0.1 published port: one 256 MiB download | MiB/s | %d | %d | %d | %.2f | %.2f |\n' \
   "${MBS[skiff]}" "${MBS[podman]}" "${MBS[docker]}" "$(r "${MBS[skiff]}" "${MBS[podman]}")" "$(r "${MBS[skiff]}" "${MBS[docker]}")"
 printf '| 127.0.0.1 published port: wrk requests (new connection each) | req/s | %d | %d | %d | %.2f | %.2f |\n' \
   "${RPS[skiff]}" "${RPS[podman]}" "${RPS[docker]}" "$(r "${RPS[skiff]}" "${RPS[podman]}")" "$(r "${RPS[skiff]}" "${RPS[docker]}")"
 echo
+for cc in $CCS; do
+  echo "iperf3 host to host on 127.0.0.1 ($cc; no container, no NAT, no proxy; the same rounds): one stream $(printf %.2f "${G[host:$cc:1]}") Gbit/s ($(printf %.2f "$(r "${G[host:$cc:1]}" "${G[docker:$cc:1]}")") x docker-proxy), four $(printf %.2f "${G[host:$cc:4]}") Gbit/s."
+  echo "One stream per round, $cc (Gbit/s): $(for n in skiff podman docker host; do printf '%s %s; ' "$n" "$(awk -v n="$n" -v c="$cc" '$1 == n && $2 == c && $3 == 1 {printf "%.1f ", $4}' "$T/iperf3.txt")"; done)"
+  echo
+done
 echo "skiff's user-space proxy (the monitor, serving [::1]) against its kernel path (DNAT, 127.0.0.1) and docker-proxy:"
 echo
 echo "| metric | unit | skiff proxy | skiff DNAT | docker-proxy | proxy/DNAT | proxy/docker-proxy |"
 echo "|---|---|---|---|---|---|---|"
-printf '| iperf3, one stream | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' \
-  "${GBIT[skiffproxy]}" "${GBIT[skiff]}" "${GBIT[docker]}" "$(r "${GBIT[skiffproxy]}" "${GBIT[skiff]}")" "$(r "${GBIT[skiffproxy]}" "${GBIT[docker]}")"
+for cc in $CCS; do
+  for k in 1 4; do
+    printf '| iperf3, %s (%s) | Gbit/s | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$(streams $k)" "$cc" \
+      "${G[skiffproxy:$cc:$k]}" "${G[skiff:$cc:$k]}" "${G[docker:$cc:$k]}" "$(r "${G[skiffproxy:$cc:$k]}" "${G[skiff:$cc:$k]}")" "$(r "${G[skiffproxy:$cc:$k]}" "${G[docker:$cc:$k]}")"
+  done
+done
 printf '| one 256 MiB download | MiB/s | %d | %d | %d | %.2f | %.2f |\n' \
   "${MBS[skiffproxy]}" "${MBS[skiff]}" "${MBS[docker]}" "$(r "${MBS[skiffproxy]}" "${MBS[skiff]}")" "$(r "${MBS[skiffproxy]}" "${MBS[docker]}")"
 printf '| wrk requests (new connection each) | req/s | %d | %d | %d | %.2f | %.2f |\n' \
