@@ -6,6 +6,7 @@
 #   docker ps                                   hyperfine median of RUNS
 #   docker inspect CONTAINER                    (a running container)
 #   docker run --rm --network none IMG true
+#   docker --version                            the CLI alone (no request)
 #   GET /containers/json, GET /containers/ID/json   the server alone: median
 #                                   of 500 requests on fresh connections
 #                                   (bench/api_latency.py), no CLI start-up
@@ -57,6 +58,8 @@ bench() { # bench NAME ARGS...: hyperfine over the three engines ("RUN" -> run +
 }
 bench ps ps
 bench inspect inspect bench-target
+# the CLI alone, no request: the floor under every "docker ..." row
+hyperfine -N --style none --runs "$RUNS" --warmup "$WARMUP" --export-json "$T/cli.json" -n cli "$(q "$CLI") --version" >/dev/null
 declare -A LPS LIN
 for e in skiff docker podman; do
   s=${H[$e]#unix://}
@@ -70,7 +73,7 @@ for e in skiff docker podman; do "$CLI" -H "${H[$e]}" rm -f bench-target >/dev/n
 med() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median * 1000' "$T/$1.json"; }
 echo "## api ($(date -u +%F), $(uname -r), $(nproc) cores)"
 echo
-echo "docker CLI $("$CLI" version -f '{{.Client.Version}}') against skiff serve $("$build/skiff" --version | awk '{print $3}' | tr -d ,), dockerd $("${DK[@]}" version -f '{{.Server.Version}}') and $(podman --version) (system service)."
+echo "docker CLI $("$CLI" --version | awk '{print $3}' | tr -d ,) against skiff serve $("$build/skiff" --version | awk '{print $3}' | tr -d ,), dockerd $("${DK[@]}" version -f '{{.Server.Version}}') and $(podman --version) (system service)."
 echo "Medians of $RUNS runs; stores on a fresh ext4 (loop), runtime state on tmpfs."
 echo
 echo "| command | unit | skiff | dockerd | podman | skiff/dockerd | skiff/podman |"
@@ -91,3 +94,6 @@ for k in LPS LIN; do
     "${L[docker]}" "${L[podman]}" "$(echo "${L[skiff]}/${L[docker]}" | bc -l)" \
     "$(echo "${L[skiff]}/${L[podman]}" | bc -l)"
 done
+cli=$(med cli cli) d=$(med ps docker)
+echo
+printf 'The docker CLI alone (`docker --version`, no request): %.1f ms; half of dockerd'"'"'s `docker ps` (the target) would be %.1f ms.\n' "$cli" "$(echo "$d/2" | bc -l)"

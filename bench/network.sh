@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # network.sh [SKIFF_BUILD_DIR] - networking side by side with podman
-# (netavark) and a private dockerd, in one run (root; ~3 minutes):
+# (netavark) and a private dockerd, in one run (root; ~8 minutes):
 #
 #   run --rm IMG true, on the default bridge and with --network none:
 #     hyperfine medians; the difference is what network setup and teardown
