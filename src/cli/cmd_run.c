@@ -626,20 +626,6 @@ static void raw_tty(void)
     }
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 
 static int parse_detach_keys(const char *spec, struct detach_keys *dk, sk_error *err)
 {
@@ -713,7 +699,7 @@ static bool pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
             ssize_t n = read(0, in, sizeof in);
             size_t outn = (size_t)(n > 0 ? n : 0);
             bool detach = n > 0 && dk != NULL && detach_scan(dk, in, (size_t)n, out, &outn);
-            if (n > 0 && outn > 0 && !write_all(fd, dk ? out : in, outn))
+            if (n > 0 && outn > 0 && sk_write_all(fd, dk ? out : in, outn) < 0)
                 in_open = false;
             if (detach)
                 return false;
@@ -728,7 +714,7 @@ static bool pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
         if (n <= 0)
             return true;
         if (tty) {
-            write_all(1, buf, (size_t)n);
+            sk_write_all(1, buf, (size_t)n);
             continue;
         }
         have += (size_t)n;
@@ -740,7 +726,7 @@ static bool pump_attached(int fd, bool tty, bool with_stdin, int sigfd, struct s
                 return true; /* not our framing */
             if (have - off - 8 < len)
                 break;
-            write_all(h[0] == 2 ? 2 : 1, (const char *)h + 8, len);
+            sk_write_all(h[0] == 2 ? 2 : 1, (const char *)h + 8, len);
             off += 8 + len;
         }
         memmove(buf, buf + off, have - off);

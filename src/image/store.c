@@ -186,19 +186,10 @@ int store_put_blob(struct image_store *s, const void *data, size_t len, const ch
     _cleanup_close_ int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return sk_err(err, errno, "blob");
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = errno;
-            unlinkat(s->dirfd, tmp, 0);
-            return sk_err(err, e, "write blob");
-        }
-        p += w;
-        left -= (size_t)w;
+    if (sk_write_all(fd, data, len) < 0) {
+        int e = errno;
+        unlinkat(s->dirfd, tmp, 0);
+        return sk_err(err, e, "write blob");
     }
     return commit_blob(s, tmp, fd, d, err);
 }
@@ -274,14 +265,8 @@ static ssize_t tee_read(void *ctx, void *buf, size_t n, sk_error *err)
 {
     struct tee *t = ctx;
     ssize_t r = t->src->read(t->src->ctx, buf, n, err);
-    for (ssize_t off = 0; r > 0 && off < r;) {
-        ssize_t w = write(t->fd, (char *)buf + off, (size_t)(r - off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return sk_err(err, errno, "write layer blob");
-        off += w;
-    }
+    if (r > 0 && sk_write_all(t->fd, buf, (size_t)r) < 0)
+        return sk_err(err, errno, "write layer blob");
     return r;
 }
 

@@ -18,6 +18,7 @@
 
 #include "runtime/sync.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static void forwarded(sigset_t *set)
 {
@@ -60,26 +61,6 @@ void fg_child_signals_reset(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                struct pollfd pf = {fd, POLLOUT, 0};
-                poll(&pf, 1, -1);
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copy one chunk; -1 on EOF/error. */
 static int pump(int from, int to)
 {
@@ -89,7 +70,7 @@ static int pump(int from, int to)
         return 0;
     if (n <= 0)
         return -1;
-    return write_all(to, buf, (size_t)n) < 0 ? -1 : 0;
+    return sk_write_all(to, buf, (size_t)n);
 }
 
 static void copy_winsize(int from, int to)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ int sk_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, sk
     return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int sk_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -67,6 +68,12 @@ static int write_all(int fd, const void *data, size_t len)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN) {
+                struct pollfd pf = {fd, POLLOUT, 0};
+                if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+                    return -1;
+                continue;
+            }
             return -1;
         }
         p += w;
@@ -85,7 +92,7 @@ int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return sk_err(err, errno, "create %s", tmp);
-    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
+    if (sk_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int e = errno;
         unlink(tmp);
         return sk_err(err, e, "write %s", tmp);

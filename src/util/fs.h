@@ -30,6 +30,10 @@ enum { SK_DURABLE = 1 };
 int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int flags,
                     sk_error *err);
 
+/* Write all of data to fd: short writes continue, EINTR is retried, a full
+ * non-blocking fd is waited for (poll).  0, or -1 with errno set. */
+int sk_write_all(int fd, const void *data, size_t len);
+
 /* Open an existing file write-only (no create, no truncate) and write s to
  * it in one write(2): the way cgroupfs, procfs and sysfs want it. */
 int sk_write_existing(const char *path, const char *s, sk_error *err);

@@ -1,7 +1,9 @@
 /* Unit tests: util/ (signals, ids, paths, resolution inside a root, json). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -371,6 +374,51 @@ static void test_timefmt(void **state)
     assert_int_equal(sk_parse_since("10x", now), -1);
 }
 
+/* sk_write_all through a non-blocking pipe far smaller than the data: it
+ * waits for the reader instead of failing or writing part; a reader gone is
+ * EPIPE. */
+static void test_write_all(void **state)
+{
+    (void)state;
+    enum { N = 1 << 20 };
+    char *buf = malloc(N);
+    assert_non_null(buf);
+    for (size_t i = 0; i < N; i++)
+        buf[i] = (char)(i * 7);
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[1]);
+        usleep(20000); /* the pipe fills before anyone reads */
+        size_t got = 0, bad = 0;
+        char in[4096];
+        ssize_t n;
+        while ((n = read(p[0], in, sizeof in)) > 0)
+            for (ssize_t i = 0; i < n; i++, got++)
+                bad += in[i] != (char)(got * 7);
+        _exit(got == N && bad == 0 ? 0 : 1);
+    }
+    close(p[0]);
+    assert_int_equal(sk_write_all(p[1], buf, N), 0);
+    close(p[1]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    close(p[0]);
+    errno = 0;
+    assert_int_equal(sk_write_all(p[1], buf, 10), -1);
+    assert_int_equal(errno, EPIPE);
+    close(p[1]);
+    signal(SIGPIPE, old);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_path_clean),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_write_all),
         cmocka_unit_test_setup_teardown(test_open_in_root, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_open_in_root_walk, setup_root, teardown_root),
         cmocka_unit_test_setup_teardown(test_mkpath_in_root, setup_root, teardown_root),
