@@ -134,6 +134,15 @@ int sk_container_inspect(struct sk_engine *e, const char *ref, json_t **out, sk_
 /* docker's list objects (Id, Names, Image, ImageID, Command, Created, State,
  * Status, Labels, Ports, Mounts ...), newest first. */
 int sk_container_list(struct sk_engine *e, bool all, json_t **out, sk_error *err);
+/* docker's SizeRw (the files the container wrote, its overlay's upper
+ * directory) and SizeRootFs (with its image's). */
+int sk_container_size(struct sk_engine *e, const char *ref, int64_t *rw, int64_t *rootfs,
+                      sk_error *err);
+/* docker's GET /system/df: LayersSize (each stored layer once), Images
+ * (SharedSize: what another image shares; Containers: how many use it),
+ * Containers (SizeRw, SizeRootFs), Volumes (UsageData: Size, RefCount),
+ * BuildCache ([]). */
+int sk_system_df(struct sk_engine *e, json_t **out, sk_error *err);
 
 /* The log, docker's json-file entries, filtered.  Calls sink for each
  * entry (stream 1 stdout, 2 stderr) until it returns non-zero; with follow,

@@ -61,6 +61,16 @@ static int list(struct api_ctx *x)
     }
     if (api_keep_matching(x, rows, filters, sk_container_filter_kinds, limit > 0 ? (size_t)limit : 0, ctr_match, x->e, &out) < 0)
         return 0;
+    size_t i;
+    json_t *row;
+    int64_t rw, rootfs;
+    json_array_foreach(api_qbool(x, "size", false) ? out : NULL, i, row)
+    {
+        if (sk_container_size(x->e, json_string_value(json_object_get(row, "Id")), &rw, &rootfs, &err) == 0) {
+            json_object_set_new(row, "SizeRw", json_integer(rw));
+            json_object_set_new(row, "SizeRootFs", json_integer(rootfs));
+        }
+    }
     return api_json(x, 200, out);
 }
 
@@ -94,9 +104,10 @@ static int inspect(struct api_ctx *x)
     if (sk_container_inspect(x->e, ID(x), &j, &err) < 0)
         return api_fail(x, &err);
     old_aliases(x, j);
-    if (api_qbool(x, "size", false)) {
-        json_object_set_new(j, "SizeRw", json_integer(0));
-        json_object_set_new(j, "SizeRootFs", json_integer(0));
+    int64_t rw, rootfs;
+    if (api_qbool(x, "size", false) && sk_container_size(x->e, ID(x), &rw, &rootfs, &err) == 0) {
+        json_object_set_new(j, "SizeRw", json_integer(rw));
+        json_object_set_new(j, "SizeRootFs", json_integer(rootfs));
     }
     return api_json(x, 200, j);
 }

@@ -200,26 +200,10 @@ static int events(struct api_ctx *x)
 static int system_df(struct api_ctx *x)
 {
     sk_error err;
-    json_t *images = NULL, *ctrs = NULL, *vols = NULL;
-    if (sk_image_list(x->e, &images, &err) < 0 || sk_container_list(x->e, true, &ctrs, &err) < 0 ||
-        sk_volume_list(x->e, &vols, &err) < 0) {
-        json_decref(images);
-        json_decref(ctrs);
+    json_t *df;
+    if (sk_system_df(x->e, &df, &err) < 0)
         return api_fail(x, &err);
-    }
-    json_int_t layers = 0;
-    size_t i;
-    json_t *v;
-    json_array_foreach(images, i, v) layers += json_integer_value(json_object_get(v, "Size"));
-    json_array_foreach(vols, i, v)
-    {
-        json_object_set_new(v, "UsageData",
-                            json_pack("{s:i, s:i}", "Size", -1, "RefCount",
-                                      json_is_true(json_object_get(v, "InUse")) ? 1 : 0));
-        json_object_del(v, "InUse");
-    }
-    return api_json(x, 200, json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", layers, "Images", images,
-                                      "Containers", ctrs, "Volumes", vols, "BuildCache"));
+    return api_json(x, 200, df);
 }
 
 static int auth(struct api_ctx *x)

@@ -292,7 +292,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
                                          {"latest", no_argument, NULL, 'l'},
                                          {"size", no_argument, NULL, 's'},
                                          {0}};
-    bool all = false, quiet = false, no_trunc = false;
+    bool all = false, quiet = false, no_trunc = false, size = false;
     const char *format = NULL;
     long last = -1;
     _cleanup_json_ json_t *filters = json_object();
@@ -305,7 +305,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         case 'F': format = optarg; break;
         case 'n': last = strtol(optarg, NULL, 10); all = true; break;
         case 'l': last = 1; all = true; break;
-        case 's': break;
+        case 's': size = true; break;
         case 'f': {
             if (cli_add_filter(filters, optarg, sk_container_filter_kinds) < 0)
                 return 1;
@@ -341,15 +341,27 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         }
         return 0;
     }
-    json_array_foreach(shown, i, row) ps_row_fields(row, no_trunc);
+    json_array_foreach(shown, i, row)
+    {
+        ps_row_fields(row, no_trunc);
+        int64_t rw, rootfs;
+        if (size && sk_container_size(e, json_string_value(json_object_get(row, "Id")), &rw, &rootfs, NULL) == 0) {
+            char a[32], b[32], both[80]; /* "2B (virtual 1.98MB)" */
+            human_size((uint64_t)rw, a, sizeof a);
+            human_size((uint64_t)rootfs, b, sizeof b);
+            snprintf(both, sizeof both, "%s (virtual %s)", a, b);
+            json_object_set_new(row, "Size", json_string(both));
+        }
+    }
     static const char *const headers[][2] = {
         {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},      {"Command", "COMMAND"},
         {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
         {"Names", "NAMES"},     {"CreatedAt", "CREATED AT"}, {"Labels", "LABELS"},
         {"State", "STATE"},     {"Networks", "NETWORKS"}, {"Mounts", "MOUNTS"},
-        {NULL, NULL}};
+        {"Size", "SIZE"},       {NULL, NULL}};
     if (format == NULL)
-        format = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+        format = size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
+                      : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
     if (print_formatted(format, shown, headers, &err) < 0)
         return cli_fail(&err);
     return 0;
@@ -365,13 +377,16 @@ static int inspect_any(struct cli *c, int argc, char **argv, const char *type,
                                          {"size", no_argument, NULL, 's'},
                                          {0}};
     const char *format = NULL;
+    bool size = false;
     int o;
     while ((o = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
         if (o == 'f')
             format = optarg;
         else if (o == 't')
             type = optarg;
-        else if (o != 's')
+        else if (o == 's')
+            size = true;
+        else
             return cli_usage(cmd, true);
     }
     if (optind >= argc)
@@ -388,6 +403,11 @@ static int inspect_any(struct cli *c, int argc, char **argv, const char *type,
         json_t *j = NULL;
         if (type == NULL || strcmp(type, "container") == 0) {
             if (sk_container_inspect(e, argv[i], &j, NULL) == 0) {
+                int64_t rw, rootfs;
+                if (size && sk_container_size(e, argv[i], &rw, &rootfs, NULL) == 0) {
+                    json_object_set_new(j, "SizeRw", json_integer(rw));
+                    json_object_set_new(j, "SizeRootFs", json_integer(rootfs));
+                }
                 json_array_append_new(out, j);
                 continue;
             }
@@ -583,17 +603,21 @@ const struct cli_cmd cmd_ps = {
     "  -n, --last int        Show n last created containers (includes all states)\n"
     "  -l, --latest          Show the latest created container (includes all states)\n"
     "      --no-trunc        Don't truncate output\n"
-    "  -q, --quiet           Only display container IDs\n",
+    "  -q, --quiet           Only display container IDs\n"
+    "  -s, --size            Display total file sizes (what each wrote, with its image's: virtual)\n",
     cmd_ps_run};
 const struct cli_cmd cmd_inspect = {"inspect", "[OPTIONS] NAME|ID [NAME|ID...]",
                                     "Return low-level information on containers and images",
                                     "  -f, --format string   Format output using a Go template\n"
+                                    "  -s, --size            Display total file sizes if the type is container\n"
                                     "      --type string     Return JSON for specified type (container, image)\n",
                                     cmd_inspect_run};
 const struct cli_cmd cmd_container_inspect = {
     "container inspect", "[OPTIONS] CONTAINER [CONTAINER...]",
     "Display detailed information on one or more containers",
-    "  -f, --format string   Format output using a Go template\n", cmd_container_inspect_run};
+    "  -f, --format string   Format output using a Go template\n"
+    "  -s, --size            Display total file sizes\n",
+    cmd_container_inspect_run};
 const struct cli_cmd cmd_logs = {
     "logs", "[OPTIONS] CONTAINER", "Fetch the logs of a container",
     "  -f, --follow         Follow log output\n"

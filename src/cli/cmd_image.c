@@ -1,4 +1,4 @@
-/* images, image inspect, tag, rmi, image prune, image history, system df */
+/* images, image inspect, tag, rmi, image prune, image history */
 #define _GNU_SOURCE
 #include <fnmatch.h>
 #include <getopt.h>
@@ -449,50 +449,6 @@ static int cmd_history_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
-static int cmd_df_run(struct cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'},
-                                         {"format", required_argument, NULL, 'F'},
-                                         {0}};
-    int o;
-    while ((o = getopt_long(argc, argv, "v", opts, NULL)) != -1)
-        if (o == '?')
-            return cli_usage(&cmd_system_df, true);
-    sk_error err;
-    struct image_store *s = cli_store(c, &err);
-    _cleanup_json_ json_t *list = NULL;
-    if (s == NULL || store_list_images(s, &list, &err) < 0)
-        return cli_fail(&err);
-    /* layers are shared: count each once */
-    json_t *seen = json_object();
-    uint64_t total = 0;
-    size_t i, k;
-    json_t *rec, *l;
-    json_array_foreach(list, i, rec) json_array_foreach(json_object_get(rec, "layers"), k, l)
-    {
-        const char *d = json_string_value(json_object_get(l, "diff_id"));
-        if (d && json_object_get(seen, d) == NULL) {
-            total += (uint64_t)json_integer_value(json_object_get(l, "unpacked"));
-            json_object_set_new(seen, d, json_true());
-        }
-    }
-    json_decref(seen);
-    char n[32], size[32], rec_s[48];
-    snprintf(n, sizeof n, "%zu", json_array_size(list));
-    human_size(total, size, sizeof size);
-    snprintf(rec_s, sizeof rec_s, "%s (100%%)", size);
-    struct table t;
-    table_init(&t, 5);
-    table_add(&t, "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-    table_add(&t, "Images", n, "0", size, total ? rec_s : "0B");
-    table_add(&t, "Containers", "0", "0", "0B", "0B");
-    table_add(&t, "Local Volumes", "0", "0", "0B", "0B");
-    table_add(&t, "Build Cache", "0", "0", "0B", "0B");
-    table_print(&t);
-    table_free(&t);
-    return 0;
-}
-
 const struct cli_cmd cmd_images = {
     "images", "[OPTIONS] [REPOSITORY[:TAG]]", "List images",
     "  -a, --all             Show all images (the default; kept for docker's users)\n"
@@ -524,6 +480,3 @@ const struct cli_cmd cmd_image_prune = {"image prune", "[OPTIONS]", "Remove unus
 
 const struct cli_cmd cmd_image_history = {"image history", "[OPTIONS] IMAGE",
                                           "Show the history of an image", "", cmd_history_run};
-
-const struct cli_cmd cmd_system_df = {"system df", "[OPTIONS]", "Show skiff disk usage", "",
-                                      cmd_df_run};

@@ -235,40 +235,6 @@ bool sk_volume_matches(json_t *vol, json_t *filters, const char **bad_kind)
     return ok && m.bad == NULL;
 }
 
-/* The bytes of the files under a directory (fd taken over), each hard
- * linked file counted once in all: docker's SpaceReclaimed. */
-static uint64_t tree_size(int fd, int depth)
-{
-    DIR *d = fdopendir(fd);
-    if (d == NULL) {
-        close(fd);
-        return 0;
-    }
-    uint64_t total = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        struct stat st;
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            continue;
-        if (S_ISREG(st.st_mode))
-            total += (uint64_t)st.st_size / (st.st_nlink ? st.st_nlink : 1);
-        else if (S_ISDIR(st.st_mode) && depth < 128) {
-            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub >= 0)
-                total += tree_size(sub, depth + 1);
-        }
-    }
-    closedir(d);
-    return total;
-}
-
-static uint64_t data_size(const char *dir)
-{
-    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-    return fd >= 0 ? tree_size(fd, 0) : 0;
-}
-
 /* docker 23+: an anonymous volume is one made without a name (64 hex digits). */
 static bool anonymous(json_t *meta)
 {
@@ -297,7 +263,7 @@ int sk_volume_prune(struct sk_engine *e, bool all, json_t *filters, json_t **rem
         json_decref(meta);
         if (keep || prune_keeps(filters, json_object_get(v, "Labels"), 0))
             continue;
-        uint64_t size = data_size(json_string_value(json_object_get(v, "Mountpoint")));
+        uint64_t size = sk_tree_size(json_string_value(json_object_get(v, "Mountpoint")));
         if (sk_volume_remove(e, name, false, NULL) == 0) {
             json_array_append_new(*removed, json_string(name));
             *freed += size;

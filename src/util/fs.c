@@ -60,6 +60,38 @@ int sk_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, sk
     return 0;
 }
 
+static uint64_t tree_size(int fd, int depth) /* fd: taken over */
+{
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return 0;
+    }
+    uint64_t total = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISREG(st.st_mode))
+            total += (uint64_t)st.st_size / (st.st_nlink ? st.st_nlink : 1);
+        else if (S_ISDIR(st.st_mode) && depth < 128) {
+            int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub >= 0)
+                total += tree_size(sub, depth + 1);
+        }
+    }
+    closedir(d);
+    return total;
+}
+
+uint64_t sk_tree_size(const char *path)
+{
+    int fd = path ? open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    return fd >= 0 ? tree_size(fd, 0) : 0;
+}
+
 int sk_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;

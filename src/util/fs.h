@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -29,6 +30,12 @@ static inline int sk_read_file(const char *path, size_t max, char **out, size_t 
 enum { SK_DURABLE = 1 };
 int sk_write_atomic(const char *path, const void *data, size_t len, mode_t mode, int flags,
                     sk_error *err);
+
+/* The bytes of the regular files under the directory path (symlinks not
+ * followed; a file with n links counts 1/n at each, so once when all its
+ * links are inside): docker's SizeRw and a volume's Size.  128 levels deep
+ * at most (deeper is not counted); 0 when path is not a directory. */
+uint64_t sk_tree_size(const char *path);
 
 /* Write all of data to fd: short writes continue, EINTR is retried, a full
  * non-blocking fd is waited for (poll).  0, or -1 with errno set. */

@@ -254,6 +254,16 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   run docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' c1
   [[ $output == *bridge* && $output == *n1* ]]
   docker network disconnect n1 c1
+  # disk usage: what c1 wrote (size=1 on inspect and list), vol1 and its user
+  docker exec c1 dd if=/dev/zero of=/w bs=1k count=100 2>/dev/null
+  docker run -d --name du -v vol1:/data "$IMG" sleep 30
+  [ "$(docker inspect -s -f '{{.SizeRw}}' c1)" = 102400 ]
+  [[ $(docker ps -s --filter name=c1 --format '{{.Size}}') == "102kB (virtual "*")" ]]
+  run docker system df --format '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}}'
+  [[ ${lines[1]} == "Containers 2 2 102.4kB" && ${lines[2]} == "Local Volumes 1 1 5B" ]]
+  docker system df -v | grep -E '^vol1 +1 +5B$'
+  [ "$(api http://d/v1.41/system/df | jq -c '[.LayersSize == (.Images[0].Size), .Images[0].SharedSize, .Images[0].Containers]')" = "[true,0,2]" ]
+  docker rm -f du
   docker run -d --name sig "$IMG" sh -c 'trap "exit 7" USR1; while true; do sleep 0.1; done'
   docker stop -s USR1 -t 5 sig
   [ "$(docker inspect -f '{{.State.ExitCode}}' sig)" = 7 ]

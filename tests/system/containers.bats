@@ -685,6 +685,43 @@ JSON
   [[ $output == *"failed to mount local volume"* ]]
 }
 
+@test "disk usage: system df counts a shared layer once; what containers wrote; volumes and their users; ps -s, inspect -s" {
+  # a second image with the same layer (another config)
+  skiff import -c 'CMD ["/bin/sh"]' -c 'ENV X=1' "$SKIFF_TEST_IMG/rootfs.tar" localhost/other:1 >/dev/null
+  layer=$(skiff image inspect -f '{{.Size}}' "$IMG")
+  skiff volume create v1 >/dev/null
+  id=$(skiff run -d -v v1:/data "$IMG" sh -c 'dd if=/dev/zero of=/data/f bs=1k count=300 2>/dev/null; dd if=/dev/zero of=/big bs=1k count=100 2>/dev/null; sleep 600')
+  skiff run --name done "$IMG" sh -c 'echo 12345 >/f'
+  for _ in $(seq 100); do [ "$(skiff inspect -s -f '{{.SizeRw}}' "$id")" = 102400 ] && break; sleep 0.1; done
+  [ "$(skiff inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' "$id")" = "102400 $((102400 + layer))" ]
+  [ "$(skiff container inspect --size -f '{{.SizeRw}}' done)" = 6 ]
+  [ "$(skiff inspect -f '{{.SizeRw}}' done)" = "<no value>" ] # only when asked, as docker
+  [[ $(skiff ps -s --format '{{.Size}}') == "102kB (virtual "*")" ]]
+  run skiff ps -as
+  [[ ${lines[0]} == *NAMES*SIZE ]]
+  run skiff system df --format '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'
+  # docker's arithmetic: what active images share is not counted as used
+  [ "${lines[0]}" = "Images|2|1|$(skiff images --format '{{.Size}}' "$IMG")|$(skiff images --format '{{.Size}}' "$IMG") (100%)" ]
+  [ "${lines[1]}" = "Containers|2|1|102kB|6B (0%)" ]
+  [ "${lines[2]}" = "Local Volumes|1|1|307kB|0B (0%)" ]
+  [ "${lines[3]}" = "Build Cache|0|0|0B|0B" ]
+  run skiff system df -v
+  [ "$status" -eq 0 ]
+  [[ $output == *"Images space usage:"*"Containers space usage:"*"Local Volumes space usage:"*"Build cache usage: 0B"* ]]
+  size=$(skiff images --format '{{.Size}}' "$IMG")
+  # both images share all of their one layer: nothing unique
+  echo "$output" | grep -E "^localhost/other +1 +[0-9a-f]{12} +.+ +$size +$size +0B +0$"
+  echo "$output" | grep -E "^localhost/busybox +latest +[0-9a-f]{12} +.+ +$size +$size +0B +2$"
+  echo "$output" | grep -E "^${id:0:12} +localhost/busybox +\"sh -c dd if=/dev/ze…\" +1 +102kB "
+  echo "$output" | grep -E '^v1 +1 +307kB$'
+  run skiff system df --verbose --format '{{.Type}}'
+  [ "$status" -ne 0 ]
+  skiff rm -f "$id" done >/dev/null
+  run skiff system df --format '{{.Type}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'
+  [ "${lines[1]}" = "Containers|0|0B|0B" ]
+  [ "${lines[2]}" = "Local Volumes|0|307kB|307kB (100%)" ]
+}
+
 @test "images containers use: rmi refuses, -f only untags, prune keeps them, a running one cannot go" {
   iid=$(skiff image inspect -f '{{.Id}}' "$IMG")
   id=$(skiff create "$IMG" cat /etc/hostname)
