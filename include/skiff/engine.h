@@ -262,6 +262,11 @@ int sk_image_tag(struct sk_engine *e, const char *source, const char *target, sk
  * RepoDigests (familiar names), Created (unix), Size, SharedSize, Labels,
  * Containers. */
 int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err);
+/* docker's image history (GET /images/{name}/history), newest first: Id
+ * (the image's on the newest entry, "<missing>" below), Created (unix),
+ * CreatedBy, Tags (the newest: the image's names), Size (of the layer the
+ * entry made, 0 for an empty one), Comment. */
+int sk_image_history(struct sk_engine *e, const char *name, json_t **out, sk_error *err);
 /* docker's image list filters {"kind": ["value"]} (dangling, label,
  * reference, before, since) on sk_image_list's summaries: *out gets the
  * ones that pass, their RepoTags and RepoDigests narrowed to the names a

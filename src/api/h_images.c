@@ -141,44 +141,12 @@ static int img_inspect(struct api_ctx *x)
     return api_json(x, 200, j);
 }
 
-/* [{Id, Created, CreatedBy, Tags, Size, Comment}], newest first: the
- * config's history, the layers' sizes for the entries that made one. */
 static int img_history(struct api_ctx *x)
 {
     sk_error err;
-    struct image_store *s;
-    char id[72];
-    _cleanup_json_ json_t *cfg = NULL, *rec = NULL, *insp = NULL;
-    if (resolve(x, &s, id, &err) < 0 || image_config(s, id, &cfg, &err) < 0 ||
-        store_get_image(s, id, &rec, &err) < 0 || (insp = image_inspect(s, id, &err)) == NULL)
+    json_t *out;
+    if (sk_image_history(x->e, x->param[0], &out, &err) < 0)
         return api_fail(x, &err);
-    json_t *layers = json_object_get(rec, "layers");
-    json_t *hist = json_object_get(cfg, "history");
-    json_t *out = json_array();
-    size_t li = 0, i;
-    json_t *h;
-    json_array_foreach(hist, i, h)
-    {
-        json_int_t size = 0;
-        if (!json_is_true(json_object_get(h, "empty_layer")))
-            size = json_integer_value(json_object_get(json_array_get(layers, li++), "unpacked"));
-        const char *by = str(h, "created_by"), *comment = str(h, "comment");
-        json_array_insert_new(out, 0, json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
-                                                (json_int_t)(sk_parse_rfc3339(str(h, "created")) / 1000000000LL),
-                                                "CreatedBy", by ? by : "", "Tags", "Size", size,
-                                                "Comment", comment ? comment : ""));
-    }
-    for (; li < json_array_size(layers); li++) /* no history, or one that missed layers */
-        json_array_insert_new(out, 0, json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
-                                                (json_int_t)(sk_parse_rfc3339(str(cfg, "created")) / 1000000000LL),
-                                                "CreatedBy", "", "Tags", "Size",
-                                                json_integer_value(json_object_get(json_array_get(layers, li), "unpacked")),
-                                                "Comment", ""));
-    json_t *top = json_array_get(out, 0);
-    if (top != NULL) {
-        json_object_set_new(top, "Id", json_string(id));
-        json_object_set(top, "Tags", json_object_get(insp, "RepoTags"));
-    }
     return api_json(x, 200, out);
 }
 

@@ -411,42 +411,96 @@ static int cmd_prune_run(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+static const char *const history_headers[][2] = {
+    {"ID", "IMAGE"},          {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"},
+    {"CreatedBy", "CREATED BY"}, {"Size", "SIZE"},         {"Comment", "COMMENT"},
+    {NULL, NULL},
+};
+
+/* Local time as Go's time.RFC3339 writes it: "Z" for UTC, else +hh:mm. */
+static void rfc3339_local(time_t t, char *buf, size_t cap)
+{
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char date[48];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    long off = tm.tm_gmtoff / 60;
+    if (off == 0)
+        snprintf(buf, cap, "%sZ", date);
+    else
+        snprintf(buf, cap, "%s%c%02ld:%02ld", date, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+/* An entry of sk_image_history as docker's CLI shows it: human (sizes and
+ * times for people) or not (bytes, RFC 3339), CREATED BY cut at 45. */
+static json_t *history_row(json_t *h, bool human, bool no_trunc)
+{
+    const char *id = json_string_value(json_object_get(h, "Id")) ?: "";
+    char idb[80], since[64], at[64], size[32], by[4096];
+    snprintf(idb, sizeof idb, "%.*s", no_trunc ? 71 : 12, strncmp(id, "sha256:", 7) || no_trunc ? id : id + 7);
+    time_t t = (time_t)json_integer_value(json_object_get(h, "Created"));
+    rfc3339_local(t, at, sizeof at);
+    human_since(t, since, sizeof since);
+    uint64_t bytes = (uint64_t)json_integer_value(json_object_get(h, "Size"));
+    if (human)
+        human_size(bytes, size, sizeof size);
+    else
+        snprintf(size, sizeof size, "%llu", (unsigned long long)bytes);
+    snprintf(by, sizeof by, "%s", json_string_value(json_object_get(h, "CreatedBy")) ?: "");
+    for (char *p = by; *p; p++)
+        if (*p == '\t')
+            *p = ' ';
+    if (!no_trunc && strlen(by) > 45)
+        snprintf(by + 44, sizeof by - 44, "…");
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ID", idb, "CreatedSince", human ? since : at,
+                     "CreatedAt", at, "CreatedBy", by, "Size", size, "Comment",
+                     json_string_value(json_object_get(h, "Comment")) ?: "");
+}
+
 static int cmd_history_run(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
                                          {"no-trunc", no_argument, NULL, 'n'},
-                                         {"human", required_argument, NULL, 'H'},
+                                         {"human", optional_argument, NULL, 'H'},
                                          {"format", required_argument, NULL, 'F'},
                                          {0}};
+    bool quiet = false, no_trunc = false, human = true;
+    const char *format = NULL;
     int o;
-    while ((o = getopt_long(argc, argv, "qH:", opts, NULL)) != -1)
-        if (o == '?')
-            return cli_usage(&cmd_image_history, true);
+    while ((o = getopt_long(argc, argv, "qH::", opts, NULL)) != -1) {
+        switch (o) {
+        case 'q': quiet = true; break;
+        case 'n': no_trunc = true; break;
+        case 'F': format = optarg; break;
+        case 'H':
+            if (optarg != NULL && optarg[0] == '=') /* -H=false, as docker's flags take it */
+                optarg++;
+            if (optarg == NULL || !strcmp(optarg, "true") || !strcmp(optarg, "1"))
+                human = true;
+            else if (!strcmp(optarg, "false") || !strcmp(optarg, "0"))
+                human = false;
+            else
+                return cli_failf("invalid argument \"%s\" for \"-H, --human\" flag: a boolean", optarg);
+            break;
+        default: return cli_usage(&cmd_image_history, true);
+        }
+    }
     if (optind != argc - 1)
         return cli_usage(&cmd_image_history, true);
     sk_error err;
-    char id[72];
-    _cleanup_json_ json_t *cfg = NULL;
-    struct image_store *s = cli_store(c, &err);
-    if (s == NULL || store_resolve(s, argv[optind], id, &err) < 0 || image_config(s, id, &cfg, &err) < 0)
+    struct sk_engine *e = cli_engine(c, &err);
+    _cleanup_json_ json_t *hist = NULL;
+    if (e == NULL || sk_image_history(e, argv[optind], &hist, &err) < 0)
         return cli_fail(&err);
-    struct table t;
-    table_init(&t, 5);
-    table_add(&t, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
-    json_t *hist = json_object_get(cfg, "history");
-    for (size_t i = json_array_size(hist); i-- > 0;) {
-        json_t *h = json_array_get(hist, i);
-        char since[64];
-        human_since(parse_time(json_string_value(json_object_get(h, "created"))), since, sizeof since);
-        const char *by = json_string_value(json_object_get(h, "created_by"));
-        const char *cm = json_string_value(json_object_get(h, "comment"));
-        char idb[16];
-        snprintf(idb, sizeof idb, "%.12s", i + 1 == json_array_size(hist) ? id + 7 : "<missing>");
-        table_add(&t, idb, since, by ? by : "", "N/A", cm ? cm : "");
-    }
-    table_print(&t);
-    table_free(&t);
-    return 0;
+    _cleanup_json_ json_t *rows = json_array();
+    size_t i;
+    json_t *h;
+    json_array_foreach(hist, i, h) json_array_append_new(rows, history_row(h, human, no_trunc));
+    if (format == NULL)
+        format = quiet   ? "{{.ID}}"
+                 : human ? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}"
+                         : "table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    return print_formatted(format, rows, history_headers, &err) < 0 ? cli_fail(&err) : 0;
 }
 
 const struct cli_cmd cmd_images = {
@@ -478,5 +532,12 @@ const struct cli_cmd cmd_image_prune = {"image prune", "[OPTIONS]", "Remove unus
                                         "  -f, --force           Do not prompt for confirmation\n",
                                         cmd_prune_run};
 
-const struct cli_cmd cmd_image_history = {"image history", "[OPTIONS] IMAGE",
-                                          "Show the history of an image", "", cmd_history_run};
+const struct cli_cmd cmd_image_history = {
+    "image history", "[OPTIONS] IMAGE", "Show the history of an image",
+    "      --format string   Format output using a Go template (\"table ...\" for a table):\n"
+    "                        .ID, .CreatedSince, .CreatedAt, .CreatedBy, .Size, .Comment\n"
+    "  -H, --human           Print sizes and dates in human readable format (default true;\n"
+    "                        --human=false: bytes and RFC 3339 times)\n"
+    "      --no-trunc        Don't truncate output\n"
+    "  -q, --quiet           Only show image IDs\n",
+    cmd_history_run};

@@ -171,6 +171,52 @@ int sk_image_list(struct sk_engine *e, json_t **out, sk_error *err)
     return 0;
 }
 
+static int64_t unix_seconds(const char *rfc3339)
+{
+    return sk_parse_rfc3339(rfc3339) / 1000000000LL;
+}
+
+/* One history entry, docker's shape. */
+static json_t *history_entry(const char *created, const char *by, json_int_t size, const char *comment)
+{
+    return json_pack("{s:s, s:I, s:s, s:n, s:I, s:s}", "Id", "<missing>", "Created",
+                     (json_int_t)unix_seconds(created), "CreatedBy", by ? by : "", "Tags", "Size", size,
+                     "Comment", comment ? comment : "");
+}
+
+int sk_image_history(struct sk_engine *e, const char *name, json_t **out, sk_error *err)
+{
+    struct image_store *s = sk_engine_images(e, err);
+    char id[72];
+    _cleanup_json_ json_t *cfg = NULL, *rec = NULL, *insp = NULL;
+    if (s == NULL || store_resolve(s, name, id, err) < 0 || image_config(s, id, &cfg, err) < 0 ||
+        store_get_image(s, id, &rec, err) < 0 || (insp = image_inspect(s, id, err)) == NULL)
+        return -1;
+    json_t *layers = json_object_get(rec, "layers"), *h;
+    json_t *list = json_array();
+    size_t li = 0, i;
+    json_array_foreach(json_object_get(cfg, "history"), i, h)
+    {
+        json_int_t size = 0;
+        if (!json_is_true(json_object_get(h, "empty_layer")))
+            size = json_integer_value(json_object_get(json_array_get(layers, li++), "unpacked"));
+        json_array_insert_new(list, 0, history_entry(json_string_value(json_object_get(h, "created")),
+                                                     json_string_value(json_object_get(h, "created_by")), size,
+                                                     json_string_value(json_object_get(h, "comment"))));
+    }
+    for (; li < json_array_size(layers); li++) /* no history, or one that missed layers */
+        json_array_insert_new(list, 0, history_entry(json_string_value(json_object_get(cfg, "created")), "",
+                                                     json_integer_value(json_object_get(json_array_get(layers, li), "unpacked")),
+                                                     ""));
+    json_t *top = json_array_get(list, 0);
+    if (top != NULL) {
+        json_object_set_new(top, "Id", json_string(id));
+        json_object_set(top, "Tags", json_object_get(insp, "RepoTags"));
+    }
+    *out = list;
+    return 0;
+}
+
 int sk_image_pull(struct sk_engine *e, const char *ref, const struct pull_opts *o,
                   struct pull_result *res, sk_error *err)
 {

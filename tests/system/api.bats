@@ -264,6 +264,7 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   docker system df -v | grep -E '^vol1 +1 +5B$'
   [ "$(api http://d/v1.41/system/df | jq -c '[.LayersSize == (.Images[0].Size), .Images[0].SharedSize, .Images[0].Containers]')" = "[true,0,2]" ]
   docker rm -f du
+  [ "$(docker image history --format '{{.ID}} {{.Size}}' "$IMG")" = "$(docker images --format '{{.ID}} {{.Size}}' "$IMG")" ]
   docker run -d --name sig "$IMG" sh -c 'trap "exit 7" USR1; while true; do sleep 0.1; done'
   docker stop -s USR1 -t 5 sig
   [ "$(docker inspect -f '{{.State.ExitCode}}' sig)" = 7 ]

@@ -152,6 +152,38 @@ make_oci_layout() {
   [ "${lines[1]}" = new ]
 }
 
+@test "image history: an entry per history item, the layers' sizes, -q, --no-trunc, --human=false, --format" {
+  local L=$T/hoci
+  umoci init --layout "$L" >/dev/null
+  umoci new --image "$L:latest" >/dev/null
+  mkdir -p "$T/h1" "$T/h2" && echo a >"$T/h1/a" && head -c 5000 /dev/zero >"$T/h2/b"
+  tar -C "$T/h1" -cf "$T/h1.tar" . && tar -C "$T/h2" -cf "$T/h2.tar" .
+  umoci raw add-layer --image "$L:latest" --history.created_by "ADD a /" --history.comment first "$T/h1.tar"
+  umoci raw add-layer --image "$L:latest" --history.created_by "$(printf 'RUN /bin/sh -c set -e;\tdd if=/dev/zero of=/b bs=1 count=5000 && echo done')" "$T/h2.tar"
+  umoci config --image "$L:latest" --config.cmd /bin/sh --history.created_by 'CMD ["/bin/sh"]' >/dev/null
+  tar -C "$L" -cf "$T/hoci.tar" .
+  id=$(skiff load -i "$T/hoci.tar" | sed 's/^Loaded image ID: //')
+  skiff tag "$id" localhost/hist:1
+  run skiff image history localhost/hist:1
+  [[ ${lines[0]} == "IMAGE"*"CREATED"*"CREATED BY"*"SIZE"*"COMMENT" ]]
+  [[ ${lines[1]} == "${id:7:12}   "*'CMD ["/bin/sh"]'*" 0B"* ]]
+  # a tab becomes a space; cut at 45 characters
+  [[ ${lines[2]} == "<missing>   "*"RUN /bin/sh -c set -e; dd if=/dev/zero of=/b…   5kB"* ]]
+  [[ ${lines[3]} == "<missing>   "*"ADD a /"*"2B"*"first" ]]
+  [ "${#lines[@]}" -eq 4 ]
+  run skiff image history -q localhost/hist:1
+  [ "$output" = "$(printf '%s\n<missing>\n<missing>' "${id:7:12}")" ]
+  run skiff image history --no-trunc --human=false --format '{{.ID}}|{{.CreatedSince}}|{{.Size}}|{{.CreatedBy}}' localhost/hist:1
+  [[ ${lines[0]} =~ ^$id\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(Z|[+-][0-9]{2}:[0-9]{2})\|0\|CMD ]]
+  [[ ${lines[1]} == *"|5000|RUN /bin/sh -c set -e; dd if=/dev/zero of=/b bs=1 count=5000 && echo done" ]]
+  [[ ${lines[2]} == *"|2|ADD a /" ]]
+  run skiff image history -H=maybe localhost/hist:1
+  [ "$status" -ne 0 ]
+  run skiff image history localhost/nosuch
+  [ "$status" -ne 0 ]
+  [[ $output == *"No such image: localhost/nosuch"* ]]
+}
+
 @test "podman saves, skiff loads; skiff saves, podman loads and runs it" {
   P=(podman --root "$T/podman/root" --runroot "$T/podman/run" --tmpdir "$T/podman/tmp"
      --storage-driver overlay --cgroup-manager=cgroupfs --events-backend=file --runtime "$SKIFF_RUNC")
