@@ -154,14 +154,19 @@ static int cmd_volume_prune_run(struct cli *c, int argc, char **argv)
                                          {"all", no_argument, NULL, 'a'},
                                          {"filter", required_argument, NULL, 'F'},
                                          {0}};
+    static const char *const kinds[] = {"label", "label!", NULL};
     bool force = false, all = false;
+    _cleanup_json_ json_t *filters = json_object();
     int o;
     while ((o = getopt_long(argc, argv, "fa", opts, NULL)) != -1) {
         if (o == 'f')
             force = true;
         else if (o == 'a')
             all = true;
-        else
+        else if (o == 'F') {
+            if (cli_add_filter(filters, optarg, kinds) < 0)
+                return 1;
+        } else
             return cli_usage(&cmd_volume_prune, true);
     }
     if (!force) {
@@ -175,7 +180,7 @@ static int cmd_volume_prune_run(struct cli *c, int argc, char **argv)
     struct sk_engine *e = cli_engine(c, &err);
     _cleanup_json_ json_t *gone = NULL;
     uint64_t freed = 0;
-    if (e == NULL || sk_volume_prune(e, all, NULL, &gone, &freed, &err) < 0)
+    if (e == NULL || sk_volume_prune(e, all, filters, &gone, &freed, &err) < 0)
         return cli_fail(&err);
     size_t i;
     json_t *v;
@@ -205,6 +210,7 @@ const struct cli_cmd cmd_volume_rm = {"volume rm", "[OPTIONS] VOLUME [VOLUME...]
                                       "  -f, --force   Force the removal of one or more volumes\n",
                                       cmd_volume_rm_run};
 const struct cli_cmd cmd_volume_prune = {"volume prune", "[OPTIONS]", "Remove unused local volumes",
-                                         "  -a, --all     Remove all unused volumes, not just anonymous ones\n"
-                                         "  -f, --force   Do not prompt for confirmation\n",
+                                         "  -a, --all             Remove all unused volumes, not just anonymous ones\n"
+                                         "      --filter filter   Provide filter values (label=, label!=)\n"
+                                         "  -f, --force           Do not prompt for confirmation\n",
                                          cmd_volume_prune_run};

@@ -656,7 +656,11 @@ JSON
   [ "$(skiff volume ls -q --filter label=keep=yes)" = labeled ]
   skiff volume prune -f >/dev/null
   [ "$(skiff volume ls -q | sort | tr '\n' ' ')" = "etcvol labeled " ]
-  skiff volume prune -af >/dev/null
+  skiff volume prune -af --filter label!=keep=yes >/dev/null
+  [ "$(skiff volume ls -q)" = labeled ]
+  run skiff volume prune -af --filter dangling=true
+  [ "$status" -ne 0 ]
+  skiff volume prune -af --filter label=keep=yes >/dev/null
   [ -z "$(skiff volume ls -q)" ]
 }
 
