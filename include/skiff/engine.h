@@ -143,6 +143,10 @@ int sk_container_size(struct sk_engine *e, const char *ref, int64_t *rw, int64_t
  * Containers (SizeRw, SizeRootFs), Volumes (UsageData: Size, RefCount),
  * BuildCache ([]). */
 int sk_system_df(struct sk_engine *e, json_t **out, sk_error *err);
+/* docker's GET /info: the containers by state, the images, the host (kernel,
+ * OS, CPUs, memory, cgroup version), the storage and logging drivers, the
+ * registries skiff reaches without TLS verification (IndexConfigs). */
+int sk_system_info(struct sk_engine *e, json_t **out, sk_error *err);
 
 /* The log, docker's json-file entries, filtered.  Calls sink for each
  * entry (stream 1 stdout, 2 stderr) until it returns non-zero; with follow,

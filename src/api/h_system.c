@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
-#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,10 +12,6 @@
 #include "image/registry.h"
 #include "util/json.h"
 #include "util/timefmt.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 static int ping(struct api_ctx *x)
 {
@@ -55,96 +49,12 @@ static int version(struct api_ctx *x)
                                       "Arch", go_arch(u.machine), "KernelVersion", u.release));
 }
 
-static const char *cgroup_version(void)
-{
-    struct statfs s;
-    return statfs("/sys/fs/cgroup", &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC ? "2" : "1";
-}
-
-static void os_name(char *buf, size_t cap)
-{
-    snprintf(buf, cap, "Linux");
-    FILE *f = fopen("/etc/os-release", "re");
-    char line[512];
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
-            char *v = line + 12;
-            v[strcspn(v, "\n")] = '\0';
-            if (*v == '"') {
-                v++;
-                v[strcspn(v, "\"")] = '\0';
-            }
-            snprintf(buf, cap, "%s", v);
-        }
-    if (f)
-        fclose(f);
-}
-
 static int info(struct api_ctx *x)
 {
     sk_error err;
-    json_t *list = NULL;
-    if (sk_container_list(x->e, true, &list, &err) < 0)
+    json_t *j;
+    if (sk_system_info(x->e, &j, &err) < 0)
         return api_fail(x, &err);
-    int running = 0, paused = 0, stopped = 0;
-    size_t i;
-    json_t *c;
-    json_array_foreach(list, i, c)
-    {
-        const char *st = json_string_value(json_object_get(c, "State"));
-        if (st && (!strcmp(st, "running") || !strcmp(st, "restarting")))
-            running++;
-        else if (st && !strcmp(st, "paused"))
-            paused++;
-        else
-            stopped++;
-    }
-    size_t nctr = json_array_size(list);
-    json_decref(list);
-    json_t *images = NULL;
-    size_t nimg = sk_image_list(x->e, &images, &err) == 0 ? json_array_size(images) : 0;
-    json_decref(images);
-    struct utsname u;
-    uname(&u);
-    struct sysinfo si;
-    sysinfo(&si);
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-    char os[256], now[64];
-    os_name(os, sizeof os);
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    const char *root = sk_engine_root(x->e);
-    json_t *j = json_pack(
-        "{s:s, s:I, s:i, s:i, s:i, s:I, s:s, s:s, s:[[s,s]], s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b,"
-        " s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s}",
-        "ID", "skiff", "Containers", (json_int_t)nctr, "ContainersRunning", running, "ContainersPaused",
-        paused, "ContainersStopped", stopped, "Images", (json_int_t)nimg, "Driver", "overlay2",
-        "DockerRootDir", root, "DriverStatus", "Backing Filesystem", "overlayfs", "MemoryLimit", 1,
-        "SwapLimit", 1, "CpuCfsPeriod", 1, "CpuCfsQuota", 1, "CPUShares", 1, "CPUSet", 1, "PidsLimit", 1,
-        "IPv4Forwarding", 1, "CgroupDriver", "cgroupfs", "CgroupVersion", cgroup_version(),
-        "KernelVersion", u.release, "OperatingSystem", os, "OSType", "linux", "Architecture", u.machine,
-        "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", (json_int_t)si.totalram * si.mem_unit,
-        "Name", host, "ServerVersion", SKIFF_VERSION, "DefaultRuntime", "skiff", "SystemTime", now);
-    json_object_set_new(j, "Runtimes", json_pack("{s:{s:s}}", "skiff", "path", "skiff-runc"));
-    json_object_set_new(j, "SecurityOptions", json_pack("[s, s]", "name=seccomp,profile=builtin", "name=cgroupns"));
-    json_object_set_new(j, "Swarm", json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr", "",
-                                              "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "",
-                                              "RemoteManagers"));
-    json_object_set_new(j, "Plugins", json_pack("{s:[s], s:[s, s, s], s:n, s:[s]}", "Volume", "local",
-                                                "Network", "bridge", "host", "null", "Authorization",
-                                                "Log", "json-file"));
-    json_object_set_new(j, "RegistryConfig", json_pack("{s:{}, s:[], s:[]}", "IndexConfigs",
-                                                       "InsecureRegistryCIDRs", "Mirrors"));
-    json_object_set_new(j, "Labels", json_array());
-    json_object_set_new(j, "Warnings", json_array());
-    json_object_set_new(j, "LoggingDriver", json_string("json-file"));
-    json_object_set_new(j, "Debug", json_false());
-    json_object_set_new(j, "ExperimentalBuild", json_false());
-    json_object_set_new(j, "LiveRestoreEnabled", json_true()); /* containers outlive the server */
-    json_object_set_new(j, "IndexServerAddress", json_string("https://index.docker.io/v1/"));
     return api_json(x, 200, j);
 }
 

@@ -87,6 +87,6 @@ extern const struct cli_cmd cmd_images, cmd_image_inspect, cmd_tag, cmd_rmi, cmd
     cmd_container_inspect, cmd_logs, cmd_container_prune, cmd_monitor, cmd_exec, cmd_cp, cmd_top, cmd_stats, cmd_port, cmd_diff, cmd_export, cmd_events, cmd_volume_create, cmd_volume_ls,
     cmd_volume_inspect, cmd_volume_rm, cmd_volume_prune, cmd_network_create, cmd_network_ls,
     cmd_network_inspect, cmd_network_rm, cmd_network_prune, cmd_network_connect,
-    cmd_network_disconnect, cmd_serve;
+    cmd_network_disconnect, cmd_serve, cmd_info;
 
 #endif

@@ -30,7 +30,7 @@ static const struct cli_cmd *const commands[] = {
     &cmd_container_inspect,        &cmd_container_prune,
     &cmd_images,  &cmd_image_inspect, &cmd_image_history, &cmd_image_prune, &cmd_tag,
     &cmd_rmi,     &cmd_pull,       &cmd_login,   &cmd_logout,        &cmd_save,
-    &cmd_load,    &cmd_import,     &cmd_system_df, &cmd_serve,
+    &cmd_load,    &cmd_import,     &cmd_system_df, &cmd_info,    &cmd_serve,
 };
 
 /* hidden: not in the usage */
@@ -52,7 +52,7 @@ static const struct {
     {"container unpause", "unpause"}, {"container rename", "rename"},
     {"container exec", "exec"}, {"container cp", "cp"}, {"container top", "top"},
     {"container stats", "stats"}, {"container port", "port"}, {"container diff", "diff"},
-    {"container export", "export"}, {"system events", "events"},
+    {"container export", "export"}, {"system events", "events"}, {"system info", "info"},
     {"volume list", "volume ls"}, {"volume remove", "volume rm"},
     {"network list", "network ls"}, {"network remove", "network rm"},
 };

@@ -76,6 +76,7 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$output" = 1.51 ]
   run docker info --format '{{.Swarm.LocalNodeState}} {{.OSType}} {{.Containers}}'
   [ "$output" = "inactive linux 0" ]
+  [ "$(docker info --format '{{.Images}} {{.CgroupDriver}} {{json .RegistryConfig.InsecureRegistryCIDRs}}')" = '1 cgroupfs ["::1/128","127.0.0.0/8"]' ]
   [ "$(api http://d/plugins)" = "[]" ]
   run api -w '%{http_code}' http://d/v1.51/containers/nosuch/json
   [[ $output == '{"message":"No such container: nosuch"}'*404 ]]

@@ -689,6 +689,23 @@ JSON
   [[ $output == *"failed to mount local volume"* ]]
 }
 
+@test "info: containers by state, images, the host, insecure registries; --format; system info" {
+  skiff run -d "$IMG" sleep 600 >/dev/null
+  skiff run "$IMG" true
+  run skiff info
+  [ "$status" -eq 0 ]
+  [[ $output == "Containers: 2"$'\n'" Running: 1"$'\n'" Paused: 0"$'\n'" Stopped: 1"$'\n'"Images: 1"$'\n'* ]]
+  [[ $output == *$'\n'"Kernel Version: $(uname -r)"$'\n'* && $output == *$'\n'"CPUs: $(nproc)"$'\n'* ]]
+  [[ $output == *$'\n'"Docker Root Dir: $T/root"$'\n'* ]]
+  cgv=1
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] && cgv=2
+  [ "$(skiff system info -f '{{.CgroupVersion}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}}')" = "$cgv 1 1 1" ]
+  run "${SK[@]}" --insecure-registry reg.test:5000 info
+  [[ $output == *"Insecure Registries:"$'\n'" reg.test:5000"$'\n'" ::1/128"$'\n'" 127.0.0.0/8"$'\n'* ]]
+  run skiff info extra
+  [ "$status" -ne 0 ]
+}
+
 @test "disk usage: system df counts a shared layer once; what containers wrote; volumes and their users; ps -s, inspect -s" {
   # a second image with the same layer (another config)
   skiff import -c 'CMD ["/bin/sh"]' -c 'ENV X=1' "$SKIFF_TEST_IMG/rootfs.tar" localhost/other:1 >/dev/null

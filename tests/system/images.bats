@@ -262,7 +262,7 @@ make_oci_layout() {
 }
 
 @test "help for the image commands" {
-  for c in images "image inspect" "image ls" "image rm" "image prune" "image history" "image pull" tag rmi save load import "system df" pull login logout; do
+  for c in images "image inspect" "image ls" "image rm" "image prune" "image history" "image pull" tag rmi save load import "system df" info "system info" pull login logout; do
     run "$SKIFF" $c --help
     [ "$status" -eq 0 ]
     [[ $output == *"Usage:  skiff"* ]]
