@@ -75,6 +75,9 @@ int cli_add_filter(json_t *filters, const char *arg, const char *const *kinds);
  * header made of headers[] for the fields used. */
 int print_formatted(const char *format, json_t *rows, const char *const headers[][2],
                     sk_error *err);
+/* A list row's "Labels" (an object) as docker's --format sees it: .Labels
+ * "k=v,..." (keys sorted), .Label "k" one value. */
+void row_labels(json_t *row);
 
 /* inspect's output: the objects as a JSON array, or each rendered with the
  * user's --format.  Returns 0, or 1 with the template's error printed. */

@@ -261,17 +261,26 @@ static void ps_row_fields(json_t *row, bool no_trunc)
     json_object_set_new(row, "Networks", json_string(nb.s ? nb.s : json_string_value(json_object_get(
                                                          json_object_get(row, "HostConfig"), "NetworkMode")) ?: ""));
     sb_free(&nb);
-    struct strbuf l = {0};
-    const char *k;
-    json_t *v;
-    json_object_foreach(json_object_get(row, "Labels"), k, v)
+    row_labels(row);
+    /* .Mounts: volume names or sources, cut at 15 unless --no-trunc; .LocalVolumes */
+    struct strbuf mb = {0};
+    int nvol = 0;
+    json_array_foreach(json_object_get(row, "Mounts"), pi, pv)
     {
-        if (l.len)
-            sb_puts(&l, ",");
-        sb_printf(&l, "%s=%s", k, json_string_value(v) ?: "");
+        const char *name = json_string_value(json_object_get(pv, "Name"));
+        if (name == NULL || !*name)
+            name = json_string_value(json_object_get(pv, "Source")) ?: "";
+        nvol += sk_streq(json_string_value(json_object_get(pv, "Type")), "volume");
+        if (mb.len)
+            sb_puts(&mb, ",");
+        if (!no_trunc && strlen(name) > 15)
+            sb_printf(&mb, "%.14s…", name);
+        else
+            sb_puts(&mb, name);
     }
-    json_object_set_new(row, "LabelsText", json_string(l.s ? l.s : ""));
-    sb_free(&l);
+    json_object_set_new(row, "Mounts", json_string(mb.s ? mb.s : ""));
+    json_object_set_new(row, "LocalVolumes", json_integer(nvol));
+    sb_free(&mb);
     if (!no_trunc) {
         const char *img = json_string_value(json_object_get(row, "Image"));
         if (img && strncmp(img, "sha256:", 7) == 0) {
@@ -318,6 +327,8 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(&cmd_ps, true);
+    if (format != NULL && strstr(format, ".Size") != NULL) /* as docker's CLI: the column asks */
+        size = true;
     sk_error err;
     struct sk_engine *e = cli_engine(c, &err);
     _cleanup_json_ json_t *rows = NULL;
@@ -358,7 +369,7 @@ static int cmd_ps_run(struct cli *c, int argc, char **argv)
         {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
         {"Names", "NAMES"},     {"CreatedAt", "CREATED AT"}, {"Labels", "LABELS"},
         {"State", "STATE"},     {"Networks", "NETWORKS"}, {"Mounts", "MOUNTS"},
-        {"Size", "SIZE"},       {NULL, NULL}};
+        {"Size", "SIZE"},       {"LocalVolumes", "LOCAL VOLUMES"}, {"Label", "LABEL"}, {NULL, NULL}};
     if (format == NULL)
         format = size ? "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.Size}}"
                       : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";

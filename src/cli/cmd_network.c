@@ -103,13 +103,15 @@ static int cmd_network_ls_run(struct cli *c, int argc, char **argv)
         json_object_set_new(r, "ID", notrunc ? json_incref(json_object_get(n, "Id")) : json_string(id));
         json_object_set_new(r, "IPv6", json_string(json_is_true(json_object_get(n, "EnableIPv6")) ? "true" : "false"));
         json_object_set_new(r, "Internal", json_string(json_is_true(json_object_get(n, "Internal")) ? "true" : "false"));
+        row_labels(r);
         json_array_append_new(rows, r);
     }
     if (quiet && format == NULL)
         format = "{{.ID}}";
     static const char *const headers[][2] = {{"ID", "NETWORK ID"}, {"Name", "NAME"}, {"Driver", "DRIVER"},
                                              {"Scope", "SCOPE"}, {"IPv6", "IPV6"}, {"Internal", "INTERNAL"},
-                                             {"Labels", "LABELS"}, {"Created", "CREATED AT"}, {NULL, NULL}};
+                                             {"Labels", "LABELS"}, {"Label", "LABEL"}, {"Created", "CREATED AT"},
+                                             {NULL, NULL}};
     if (print_formatted(format ? format : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", rows,
                         headers, &err) < 0)
         return cli_fail(&err);

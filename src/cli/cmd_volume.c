@@ -79,12 +79,19 @@ static int cmd_volume_ls_run(struct cli *c, int argc, char **argv)
     _cleanup_json_ json_t *rows = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(all, i, v) if (sk_volume_matches(v, filters, NULL)) json_array_append(rows, v);
+    json_array_foreach(all, i, v)
+    {
+        if (sk_volume_matches(v, filters, NULL)) {
+            json_t *r = json_deep_copy(v);
+            row_labels(r);
+            json_array_append_new(rows, r);
+        }
+    }
     if (quiet && format == NULL)
         format = "{{.Name}}";
     static const char *const headers[][2] = {{"Driver", "DRIVER"}, {"Name", "VOLUME NAME"},
                                              {"Mountpoint", "MOUNTPOINT"}, {"Labels", "LABELS"},
-                                             {"Scope", "SCOPE"}, {NULL, NULL}};
+                                             {"Scope", "SCOPE"}, {"Label", "LABEL"}, {NULL, NULL}};
     if (print_formatted(format ? format : "table {{.Driver}}\t{{.Name}}", rows, headers, &err) < 0)
         return cli_fail(&err);
     return 0;

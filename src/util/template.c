@@ -663,9 +663,34 @@ static json_t *eval_arg(struct exec *x, const struct arg *a, json_t *dot)
 
 static json_t *call(struct exec *x, const char *fn, json_t **av, size_t ac);
 
+/* `.Label "key"`: docker's format methods that take a key (ps, volume and
+ * network ls) as a field holding an object, given the key: its member, ""
+ * when there is none.  A field of any other kind takes no arguments. */
+static json_t *eval_method(struct exec *x, const struct cmd *c, json_t *dot)
+{
+    json_t *obj = eval_arg(x, &c->args[0], dot);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        if (!x->err->msg[0])
+            sk_err(x->err, 0, "template: a value cannot take arguments");
+        return NULL;
+    }
+    json_t *key = eval_arg(x, &c->args[1], dot), *v = NULL;
+    if (json_is_string(key))
+        v = json_object_get(obj, json_string_value(key));
+    else if (!x->err->msg[0])
+        sk_err(x->err, 0, "template: the key must be a string");
+    json_t *r = v ? json_incref(v) : x->err->msg[0] ? NULL : json_string("");
+    json_decref(key);
+    json_decref(obj);
+    return r;
+}
+
 static json_t *eval_cmd(struct exec *x, const struct cmd *c, json_t *dot, json_t *piped, bool has_piped)
 {
     if (c->args[0].kind != A_IDENT) {
+        if (c->n == 2 && !has_piped && c->args[0].kind == A_FIELD)
+            return eval_method(x, c, dot);
         if (c->n > 1 || has_piped) {
             sk_err(x->err, 0, "template: a value cannot take arguments");
             return NULL;

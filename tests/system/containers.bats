@@ -689,6 +689,27 @@ JSON
   [[ $output == *"failed to mount local volume"* ]]
 }
 
+@test "list formats as docker's: .Labels, .Label \"k\", .Mounts, .LocalVolumes, .Size (asked for by the format)" {
+  skiff volume create --label b=2 --label a=1 lv >/dev/null
+  skiff network create --label k=v ln >/dev/null
+  mkdir -p "$T/a-rather-long-host-dir"
+  skiff run -d --name lab --label x=1 --label a=b -v lv:/d -v "$T/a-rather-long-host-dir:/h" "$IMG" sleep 600 >/dev/null
+  [ "$(skiff ps --format '{{.Labels}}|{{.Label "x"}}|{{.Label "nope"}}|{{.LocalVolumes}}')" = "a=b,from=image,x=1|1||1" ]
+  [ "$(skiff ps --format '{{.Mounts}}')" = "lv,${T:0:14}…" ]
+  [ "$(skiff ps --no-trunc --format '{{.Mounts}}')" = "lv,$T/a-rather-long-host-dir" ]
+  [[ $(skiff ps --format '{{.Size}}') == "0B (virtual "*")" ]]
+  run skiff ps --format 'table {{.Names}}\t{{.Label "x"}}\t{{.LocalVolumes}}'
+  [[ ${lines[0]} == "NAMES"*"LABEL"*"LOCAL VOLUMES" ]]
+  [[ ${lines[1]} == "lab"*"1"*"1" ]]
+  [ "$(skiff volume ls --filter name=lv --format '{{.Labels}}|{{.Label "a"}}')" = "a=1,b=2|1" ]
+  [ "$(skiff network ls --filter name=ln --format '{{.Labels}}|{{.Label "k"}}')" = "k=v|v" ]
+  run skiff ps --format '{{.Names "x"}}'
+  [ "$status" -ne 0 ]
+  [[ $output == *"a value cannot take arguments"* ]]
+  skiff rm -f lab >/dev/null
+  skiff network rm ln >/dev/null
+}
+
 @test "info: containers by state, images, the host, insecure registries; --format; system info" {
   skiff run -d "$IMG" sleep 600 >/dev/null
   skiff run "$IMG" true

@@ -76,6 +76,7 @@ static void test_functions(void **state)
     (void)state;
     expect("{{index .RepoTags 1}}", "bb:1");
     expect("{{index .Config.Labels \"k\"}}", "v");
+    expect("{{.Config.Labels \"k\"}}|{{.Config.Labels \"nope\"}}|", "v||"); /* docker's .Label "k" */
     expect("{{len .RepoTags}} {{len .Name}}", "2 4");
     expect("{{join .Config.Env \",\"}}", "A=1,B=2");
     expect("{{upper .Id}} {{lower \"ABC\"}} {{title \"hello world\"}}", "ABC abc Hello World");
@@ -115,6 +116,9 @@ static void test_errors(void **state)
     expect_error("{{.RepoTags.Field}}", "can't evaluate field Field");
     expect_error("{{\"unterminated}}", "unclosed action");
     expect_error("{{$undefined}}", "undefined variable");
+    expect_error("{{.Id \"x\"}}", "a value cannot take arguments");
+    expect_error("{{.Config.Labels 1}}", "the key must be a string");
+    expect_error("{{.Config.Labels \"k\" \"l\"}}", "a value cannot take arguments");
 }
 
 int main(void)
