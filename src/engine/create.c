@@ -215,7 +215,7 @@ static int parse_bind(struct sk_engine *e, json_t *list, const char *spec, sk_er
     return add_mount(list, "bind", parts[0], parts[1], ro, NULL, err);
 }
 
-static int resolve_mounts(struct sk_engine *e, json_t *hc, json_t *image_volumes, json_t **out,
+static int resolve_mounts(struct sk_engine *e, json_t *hc, json_t *volumes, json_t **out,
                           sk_error *err)
 {
     json_t *list = json_array();
@@ -269,9 +269,10 @@ static int resolve_mounts(struct sk_engine *e, json_t *hc, json_t *image_volumes
             goto fail;
         }
     }
-    /* the image's VOLUMEs: an anonymous volume each, unless something is mounted there */
+    /* Config.Volumes (the image's VOLUMEs and the request's, docker run -v
+     * /path): an anonymous volume each, unless something is mounted there */
     const char *k2;
-    json_object_foreach(image_volumes, k2, v)
+    json_object_foreach(volumes, k2, v)
     {
         char clean[PATH_MAX];
         bool taken = false;
@@ -495,7 +496,7 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
     _cleanup_json_ json_t *imgcfg = NULL, *config = NULL, *mounts = NULL;
     if (image_config(sk_engine_images(e, NULL), image_id, &imgcfg, err) < 0 ||
         merge_config(body, obj(imgcfg, "config"), &config, err) < 0 ||
-        resolve_mounts(e, hc, obj(obj(imgcfg, "config"), "Volumes"), &mounts, err) < 0)
+        resolve_mounts(e, hc, obj(config, "Volumes"), &mounts, err) < 0)
         return -1;
     json_object_set_new(config, "Image", json_string(image));
     json_t *argv = json_array();

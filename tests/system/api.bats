@@ -289,6 +289,15 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $output == *Deleted* ]]
   [ -z "$(skiff ps -aq)" ]
   docker network rm n1
+  # docker run -v /path: an anonymous volume (Config.Volumes), as the image's VOLUMEs get
+  docker run --name dead2 -v /anon "$IMG" sh -c 'echo x >/anon/f'
+  anon=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Type}} {{.Name}}{{end}}{{end}}' dead2)
+  [[ $anon =~ ^volume\ [0-9a-f]{64}$ ]]
+  # system prune: containers, networks, dangling images, anonymous volumes, the (empty) build cache
+  run docker system prune -f --volumes
+  [ "$status" -eq 0 ]
+  [[ $output == *"Deleted Containers:"* && $output == *"Deleted Volumes:"*"${anon#volume }"* && $output == *"Total reclaimed space:"* ]]
+  [ -z "$(skiff ps -aq)" ]
   # IPv6 through the docker CLI: --ipv6 --subnet, --ip6, the published pair
   docker network create --ipv6 --subnet fd5e:7::/64 n6
   [ "$(docker network inspect n6 -f '{{.EnableIPv6}} {{range .IPAM.Config}}{{.Subnet}} {{end}}' | awk '{print $1, $3}')" = "true fd5e:7::/64" ]
