@@ -183,6 +183,7 @@ enum {
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
     O_DETACHKEYS, O_DOMAIN, O_IP, O_IP6, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
+    O_PID, O_IPC, O_UTS,
 };
 
 static const struct option run_opts[] = {
@@ -231,6 +232,9 @@ static const struct option run_opts[] = {
     {"platform", required_argument, NULL, O_PLATFORM},
     {"log-driver", required_argument, NULL, O_LOGDRV},
     {"log-opt", required_argument, NULL, O_LOGOPT},
+    {"pid", required_argument, NULL, O_PID},
+    {"ipc", required_argument, NULL, O_IPC},
+    {"uts", required_argument, NULL, O_UTS},
     {"network", required_argument, NULL, O_NETWORK},
     {"net", required_argument, NULL, O_NETWORK},
     {"sig-proxy", optional_argument, NULL, O_SIGPROXY},
@@ -454,6 +458,9 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             break;
         case O_LOGOPT: put_kv(ensure(hc, "LogConfig", json_object), "Config", optarg); break;
         case O_NETWORK: json_object_set_new(hc, "NetworkMode", json_string(optarg)); break;
+        case O_PID: case O_IPC: case O_UTS:
+            json_object_set_new(hc, o == O_PID ? "PidMode" : o == O_IPC ? "IpcMode" : "UTSMode", json_string(optarg));
+            break;
         case O_SIGPROXY: a->sig_proxy = !optarg || strcmp(optarg, "false"); break;
         case O_HEALTHCMD: case O_HEALTHINT: case O_HEALTHTO: case O_HEALTHRET: case O_HEALTHSTART:
             if (health == NULL) {
@@ -1010,6 +1017,8 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --link list              Add link to another container (name[:alias])\n"                \
     "      --no-healthcheck         Disable any container-specified HEALTHCHECK\n"                 \
     "      --oom-score-adj int      Tune host's OOM preferences (-1000 to 1000)\n"                 \
+    "      --ipc string             IPC mode to use (private, shareable, host)\n"                  \
+    "      --pid string             PID namespace to use (host, container:NAME|ID)\n"              \
     "      --pids-limit int         Tune container pids limit (-1 for unlimited)\n"                \
     "      --platform string        Set platform if server is multi-platform capable\n"            \
     "  -p, --publish list           Publish a container's port(s) to the host\n"                   \
@@ -1026,6 +1035,7 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --stop-timeout int       Timeout (in seconds) to stop a container\n"                    \
     "      --sysctl map             Sysctl options\n"                                              \
     "      --tmpfs list             Mount a tmpfs directory\n"                                     \
+    "      --uts string             UTS namespace to use (host)\n"                                 \
     "  -t, --tty                    Allocate a pseudo-TTY\n"                                       \
     "      --ulimit ulimit          Ulimit options\n"                                              \
     "  -u, --user string            Username or UID (format: <name|uid>[:<group|gid>])\n"          \

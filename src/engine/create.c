@@ -312,6 +312,20 @@ static int check_host_config(json_t *hc, sk_error *err)
         return sk_err(err, 0, "conflicting options: port publishing and the container type network mode");
     if (sk_streq(net, "host") && json_array_size(obj(hc, "Dns")) > 0)
         return sk_err(err, 0, "conflicting options: dns and the network mode");
+    /* the other namespaces: own (""), the host's, or a container's (pid).  A
+     * container's IPC would need its /dev/shm mounted where the host sees it. */
+    const char *ipc = str(hc, "IpcMode");
+    if (ipc != NULL && strncmp(ipc, "container:", 10) == 0)
+        return sk_err(err, 0, "IPC mode %s: sharing another container's IPC is not supported (--ipc host is)", ipc);
+    static const struct { const char *key, *what, *own; bool join; } modes[] = {
+        {"PidMode", "PID", "", true}, {"IpcMode", "IPC", "private", false}, {"UTSMode", "UTS", "", false}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        const char *m = str(hc, modes[i].key);
+        if (m == NULL || !*m || !strcmp(m, "host") || !strcmp(m, modes[i].own) ||
+            (i == 1 && !strcmp(m, "shareable")) || (modes[i].join && strncmp(m, "container:", 10) == 0 && m[10]))
+            continue;
+        return sk_err(err, 0, "invalid %s mode: %s", modes[i].what, m);
+    }
     json_int_t mem = json_integer_value(obj(hc, "Memory"));
     json_int_t swap = json_integer_value(obj(hc, "MemorySwap"));
     if (mem != 0 && mem < 6 * 1024 * 1024)
@@ -512,10 +526,19 @@ int sk_container_create(struct sk_engine *e, json_t *body, const struct sk_creat
         return sk_err(err, errno, "getrandom");
     }
     ctr_paths(e, id, &c);
-    char hostname[64];
+    char hostname[256];
     snprintf(hostname, sizeof hostname, "%.12s", id);
     if (!empty(obj(config, "Hostname")))
         snprintf(hostname, sizeof hostname, "%s", str(config, "Hostname"));
+    if (sk_streq(str(hc, "UTSMode"), "host")) { /* the host's name, as it is the host's namespace */
+        if (!empty(obj(config, "Hostname"))) {
+            json_decref(argv);
+            return sk_err(err, 0, "conflicting options: hostname and the UTS mode");
+        }
+        if (gethostname(hostname, sizeof hostname - 1) < 0)
+            snprintf(hostname, sizeof hostname, "%.12s", id);
+        hostname[sizeof hostname - 1] = '\0';
+    }
     json_object_set_new(config, "Hostname", json_string(hostname));
     char now[40];
     sk_now(now, sizeof now);

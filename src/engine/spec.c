@@ -296,7 +296,42 @@ static int user_mounts(json_t *mounts, json_t *list, sk_error *err)
     return 0;
 }
 
-static json_t *base_mounts(json_t *hc, struct ctr *c, bool host_net)
+/* "container:<x>" of PidMode: the pid of that running container. */
+static int joined_pid(struct sk_engine *e, const char *mode, const char *what, long long *pid,
+                      sk_error *err)
+{
+    _cleanup_(ctr_freep) struct ctr *other = NULL;
+    if (ctr_find(e, mode + 10, &other, err) < 0)
+        return -1;
+    ctr_reconcile(e, other);
+    if (!ctr_is_running(other))
+        return sk_err(err, 0, "cannot join %s namespace of a non running container: %.12s", what, other->id);
+    *pid = (long long)json_integer_value(obj(other->state, "Pid"));
+    return 0;
+}
+
+/* A namespace by its mode (PidMode, IpcMode, UTSMode): "" or private (its
+ * own), host (none: the host's), container:<x> (that container's). */
+static int ns_entry(struct sk_engine *e, const char *type, const char *mode, json_t *ns, sk_error *err)
+{
+    if (sk_streq(mode, "host"))
+        return 0;
+    json_t *n = json_pack("{s:s}", "type", type);
+    long long pid = 0;
+    if (mode != NULL && strncmp(mode, "container:", 10) == 0) {
+        if (joined_pid(e, mode, type, &pid, err) < 0) {
+            json_decref(n);
+            return -1;
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%lld/ns/%s", pid, type);
+        json_object_set_new(n, "path", json_string(path));
+    }
+    json_array_append_new(ns, n);
+    return 0;
+}
+
+static json_t *base_mounts(json_t *hc, struct ctr *c, bool host_ipc)
 {
     json_t *m = json_array();
     json_int_t shm = json_integer_value(obj(hc, "ShmSize"));
@@ -310,7 +345,9 @@ static json_t *base_mounts(json_t *hc, struct ctr *c, bool host_net)
     json_array_append_new(m, mnt("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
     json_array_append_new(m, mnt("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro"));
     json_array_append_new(m, mnt("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-    json_array_append_new(m, mnt("/dev/shm", "tmpfs", "shm", shmopts));
+    /* --ipc host: the host's /dev/shm, without what is mounted below it */
+    json_array_append_new(m, host_ipc ? mnt("/dev/shm", "bind", "/dev/shm", "bind,nosuid,noexec,nodev")
+                                      : mnt("/dev/shm", "tmpfs", "shm", shmopts));
     static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
     for (size_t i = 0; i < 3; i++) {
         char src[PATH_MAX + 16], dst[32];
@@ -318,7 +355,6 @@ static json_t *base_mounts(json_t *hc, struct ctr *c, bool host_net)
         snprintf(dst, sizeof dst, "/etc/%s", files[i]);
         json_array_append_new(m, mnt(dst, "bind", src, "rbind,rprivate"));
     }
-    (void)host_net;
     return m;
 }
 
@@ -505,7 +541,7 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     /* always set: the monitor that creates it is kept from the OOM killer */
     json_object_set_new(process, "oomScoreAdj", json_integer(json_integer_value(obj(hc, "OomScoreAdj"))));
     json_t *lx_pre = json_pack("{s:o}", "resources", ctr_resources(hc, privileged));
-    json_t *mounts = base_mounts(hc, c, host_net);
+    json_t *mounts = base_mounts(hc, c, sk_streq(str(hc, "IpcMode"), "host"));
     if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {
         json_decref(process);
         json_decref(mounts);
@@ -549,11 +585,15 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         json_decref(lx_pre);
         return -1;
     }
-    json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
-                           "type", "uts", "type", "mount", "type", "cgroup");
-    if (!host_net) {
+    json_t *ns = json_array();
+    bool host_uts = sk_streq(str(hc, "UTSMode"), "host");
+    bool ns_ok = ns_entry(e, "pid", str(hc, "PidMode"), ns, err) == 0 &&
+                 ns_entry(e, "ipc", str(hc, "IpcMode"), ns, err) == 0 &&
+                 ns_entry(e, "uts", str(hc, "UTSMode"), ns, err) == 0 &&
+                 ns_entry(e, "mount", NULL, ns, err) == 0 && ns_entry(e, "cgroup", NULL, ns, err) == 0;
+    if (!host_net || !ns_ok) {
         char nspath[PATH_MAX];
-        if (ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0) {
+        if (!ns_ok || ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0) {
             json_decref(ns);
             json_decref(devices);
             json_decref(process);
@@ -589,12 +629,12 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.1.0",
                              "process", process, "root", "path", rootfs, "readonly",
                              json_is_true(obj(hc, "ReadonlyRootfs")), "hostname",
-                             hostname && *hostname && !host_net ? hostname : "", "mounts", mounts,
+                             hostname && *hostname && !host_net && !host_uts ? hostname : "", "mounts", mounts,
                              "linux", lx);
     if (spec == NULL)
         return sk_err(err, ENOMEM, "spec");
-    if (host_net)
-        json_object_del(spec, "hostname"); /* the uts namespace is still private: keep the host's */
+    if (host_net || host_uts) /* keep the host's name (with host_uts: never set the host's) */
+        json_object_del(spec, "hostname");
     (void)e;
     *out = spec;
     return 0;

@@ -689,6 +689,36 @@ JSON
   [[ $output == *"failed to mount local volume"* ]]
 }
 
+@test "namespaces: --pid host and container:, --ipc host, --uts host; conflicts and bad modes refused" {
+  [ "$(skiff run --rm --pid host "$IMG" cat /proc/1/comm)" = "$(cat /proc/1/comm)" ]
+  [ "$(skiff run --rm "$IMG" cat /proc/1/comm)" = cat ]
+  id=$(skiff run -d "$IMG" sleep 600)
+  [ "$(skiff run --rm --pid container:"${id:0:12}" "$IMG" cat /proc/1/comm)" = sleep ]
+  [ "$(skiff run --rm --uts host "$IMG" sh -c 'hostname; cat /etc/hostname' | tr '\n' ' ')" = "$(hostname) $(hostname) " ]
+  [ "$(skiff inspect -f '{{.Config.Hostname}}' "$(skiff run -d --uts host "$IMG" true)")" = "$(hostname)" ]
+  # the host's /dev/shm with --ipc host, a tmpfs of its own without
+  f=/dev/shm/skiff-test-$$
+  echo seen >"$f"
+  run skiff run --rm --ipc host "$IMG" cat "$f"
+  run2=$(skiff run --rm "$IMG" sh -c "cat $f 2>&1; true")
+  rm -f "$f"
+  [ "$output" = seen ]
+  [[ $run2 == *"No such file"* ]]
+  run skiff run --rm --uts host --hostname x "$IMG" true
+  [[ $status -ne 0 && $output == *"conflicting options: hostname and the UTS mode"* ]]
+  run skiff run --rm --pid bogus "$IMG" true
+  [[ $status -ne 0 && $output == *"invalid PID mode: bogus"* ]]
+  run skiff run --rm --uts container:"$id" "$IMG" true
+  [[ $status -ne 0 && $output == *"invalid UTS mode: container:$id"* ]]
+  run skiff run --rm --ipc container:"$id" "$IMG" true
+  [[ $status -ne 0 && $output == *"not supported"* ]]
+  run skiff run --rm --pid container:nosuch "$IMG" true
+  [[ $status -ne 0 && $output == *"No such container: nosuch"* ]]
+  skiff stop -t 1 "$id" >/dev/null
+  run skiff run --rm --pid container:"$id" "$IMG" true
+  [[ $status -ne 0 && $output == *"non running container"* ]]
+}
+
 @test "list formats as docker's: .Labels, .Label \"k\", .Mounts, .LocalVolumes, .Size (asked for by the format)" {
   skiff volume create --label b=2 --label a=1 lv >/dev/null
   skiff network create --label k=v ln >/dev/null
