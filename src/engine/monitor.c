@@ -293,8 +293,9 @@ static int start_container(struct mon *m, sk_error *err)
     snprintf(pidfile, sizeof pidfile, "%s/init.pid", m->c->rundir); /* for the keeper */
     sk_write_atomic(pidfile, pidtext, (size_t)snprintf(pidtext, sizeof pidtext, "%d", (int)m->l.pid), 0600, 0, NULL);
     report(m, "created");
-    if (m->attach_wait) {
-        /* the caller attaches now; "go" lets the process run */
+    if (m->attach_wait && m->sync_fd >= 0) {
+        /* the caller attaches now; "go" lets the process run (the first
+         * start only: a restart has no caller, nor a resumed monitor) */
         char buf[16];
         struct pollfd p = {m->sync_fd, POLLIN, 0};
         ssize_t n = poll(&p, 1, 60000) == 1 ? read(m->sync_fd, buf, sizeof buf) : -1;

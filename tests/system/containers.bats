@@ -165,10 +165,16 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [[ $(skiff inspect -f '{{.Name}}' "$id2") =~ ^/[a-z]+_[a-z]+[0-9]*$ ]]
 }
 
-@test "restart policies: on-failure:N, always until stopped; --restart conflicts with --rm" {
+@test "restart policies: on-failure:N (detached and attached), always until stopped; --restart conflicts with --rm" {
   id=$(skiff run -d --restart on-failure:2 "$IMG" sh -c 'echo attempt; exit 1')
   wait_until '[ "$(skiff inspect -f "{{.State.Status}} {{.RestartCount}}" '"$id"')" = "exited 2" ]'
   [ "$(skiff logs "$id" | grep -c attempt)" -eq 3 ]
+  # attached: the caller leaves with the first exit; the restarts go on without it
+  run skiff run --name att --restart on-failure:2 "$IMG" sh -c 'echo attempt; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = attempt ]
+  wait_until '[ "$(skiff inspect -f "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}" att)" = "exited 2 3" ]'
+  [ "$(skiff logs att | grep -c attempt)" -eq 3 ]
   id=$(skiff run -d --restart always "$IMG" sh -c 'sleep 0.2')
   wait_until '[ "$(skiff inspect -f "{{.RestartCount}}" '"$id"')" -ge 2 ]'
   skiff stop "$id" >/dev/null
