@@ -211,11 +211,13 @@ int sk_exec_resize(struct sk_engine *e, const char *id, int rows, int cols, sk_e
  * the container's root (its mounts included while it runs) and never
  * leave it.  Docker's rules: "dir/." copies the contents; an existing
  * directory as destination receives the source under its own name.
- * Without archive the copies belong to the receiving side's root user. */
+ * Without archive the copies belong to the receiving side's root user.
+ * follow (cp -L): a source that is a symlink is copied as what it points to
+ * (in the container: resolved inside its root), under the link's name. */
 int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src_host,
-                         const char *dst, bool archive, sk_error *err);
+                         const char *dst, bool archive, bool follow, sk_error *err);
 int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src,
-                           const char *dst_host, bool archive, sk_error *err);
+                           const char *dst_host, bool archive, bool follow, sk_error *err);
 /* A tar stream into a container directory (names as they are: no
  * whiteouts; owners kept with archive, else root's), and a container path
  * as a tar. */

@@ -756,12 +756,14 @@ static int cmd_cp_run(struct cli *c, int argc, char **argv)
                                          {"follow-link", no_argument, NULL, 'L'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {0}};
-    bool archive = false;
+    bool archive = false, follow = false;
     int o;
     while ((o = getopt_long(argc, argv, "aLq", opts, NULL)) != -1)
         if (o == 'a')
             archive = true;
-        else if (o != 'L' && o != 'q')
+        else if (o == 'L')
+            follow = true;
+        else if (o != 'q')
             return cli_usage(&cmd_cp, true);
     if (argc - optind != 2)
         return cli_usage(&cmd_cp, true);
@@ -780,11 +782,11 @@ static int cmd_cp_run(struct cli *c, int argc, char **argv)
     if (from && strcmp(dst, "-") == 0)
         r = sk_container_archive(e, sname, *spath ? spath : "/", 1, &err);
     else if (from)
-        r = sk_container_copy_from(e, sname, *spath ? spath : "/", dst, archive, &err);
+        r = sk_container_copy_from(e, sname, *spath ? spath : "/", dst, archive, follow, &err);
     else if (strcmp(src, "-") == 0)
         r = sk_container_extract(e, dname, *dpath ? dpath : "/", 0, archive, &err);
     else
-        r = sk_container_copy_to(e, dname, src, *dpath ? dpath : "/", archive, &err);
+        r = sk_container_copy_to(e, dname, src, *dpath ? dpath : "/", archive, follow, &err);
     return r < 0 ? cli_fail(&err) : 0;
 }
 

@@ -301,17 +301,20 @@ static int landing(const char *src, bool src_is_dir, const char *dst, bool dst_e
 }
 
 int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src, const char *dst,
-                         bool archive, sk_error *err)
+                         bool archive, bool follow, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
         return -1;
     struct stat sst;
-    if (lstat(src, &sst) < 0 || (ends_with_dot(src) && stat(src, &sst) < 0))
+    if ((follow ? stat(src, &sst) : lstat(src, &sst)) < 0 || (ends_with_dot(src) && stat(src, &sst) < 0))
         return sk_err(err, errno, "could not find the file %s", src);
     bool src_dir = S_ISDIR(sst.st_mode);
     char sparent[PATH_MAX], sbase[NAME_MAX + 1];
-    split(src, sparent, sizeof sparent, sbase, sizeof sbase);
+    _cleanup_free_ char *real = follow && !ends_with_dot(src) ? realpath(src, NULL) : NULL;
+    if (follow && !ends_with_dot(src) && real == NULL)
+        return sk_err(err, errno, "could not find the file %s", src);
+    split(real ? real : src, sparent, sizeof sparent, sbase, sizeof sbase);
     struct root r;
     if (root_open(e, c, &r, false, err) < 0)
         return -1;
@@ -355,8 +358,33 @@ out:
     return rc;
 }
 
+/* cp -L in a container: the path with its last component's symlinks
+ * followed, each step resolved inside the root (40 at most). */
+static int follow_in_root(int rootfd, const char *path, char *out, size_t cap, sk_error *err)
+{
+    char cur[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1], target[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int i = 0; i < 40; i++) {
+        split(cur, parent, sizeof parent, base, sizeof base);
+        int pfd = base[0] && strcmp(base, ".") ? sk_open_in_root(rootfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, NULL) : -1;
+        ssize_t n = pfd >= 0 ? readlinkat(pfd, base, target, sizeof target - 1) : -1;
+        if (pfd >= 0)
+            close(pfd);
+        if (n < 0) { /* not a link (or not there: the caller says so) */
+            snprintf(out, cap, "%s", cur);
+            return 0;
+        }
+        target[n] = '\0';
+        if (target[0] == '/')
+            snprintf(cur, sizeof cur, "%s", target);
+        else if (snprintf(cur, sizeof cur, "%s/%s", parent, target) >= (int)sizeof cur)
+            return sk_err(err, ENAMETOOLONG, "%s", path);
+    }
+    return sk_err(err, ELOOP, "%s", path);
+}
+
 int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src, const char *dst,
-                           bool archive, sk_error *err)
+                           bool archive, bool follow, sk_error *err)
 {
     _cleanup_(ctr_freep) struct ctr *c = NULL;
     if (ctr_find(e, ref, &c, err) < 0)
@@ -365,8 +393,12 @@ int sk_container_copy_from(struct sk_engine *e, const char *ref, const char *src
     if (root_open(e, c, &r, false, err) < 0)
         return -1;
     int rc = -1;
-    char sparent[PATH_MAX], sbase[NAME_MAX + 1], name[NAME_MAX + 1];
-    split(src, sparent, sizeof sparent, sbase, sizeof sbase);
+    char sparent[PATH_MAX], sbase[NAME_MAX + 1], name[NAME_MAX + 1], real[PATH_MAX];
+    if (follow && follow_in_root(r.fd, src, real, sizeof real, err) < 0) {
+        root_close(&r);
+        return -1;
+    }
+    split(follow ? real : src, sparent, sizeof sparent, sbase, sizeof sbase);
     bool into;
     struct cp x = {.archive = archive, .uid = getuid(), .gid = getgid(), .err = err};
     _cleanup_close_ int dfd = -1, pfd = -1;

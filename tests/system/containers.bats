@@ -481,7 +481,7 @@ PY
   [[ $output == *"is not running"* ]]
 }
 
-@test "cp: both ways, docker's directory rules, tar streams, never outside the container" {
+@test "cp: both ways, docker's directory rules, tar streams, -L, never outside the container" {
   mkdir -p "$T/src/sub" && echo hello >"$T/src/a.txt" && echo deep >"$T/src/sub/b"
   chown 1000:1000 "$T/src/a.txt"
   id=$(skiff create "$IMG" sleep 100)
@@ -514,6 +514,20 @@ hello
   [ "$(skiff exec "$id" cat /etc/evil)" = evil ]
   skiff cp "$id:/var/task/up" "$T/up"
   [ -L "$T/up" ]   # the link itself, not what it names
+  # -L: what a link names, resolved inside the container, under the link's name
+  skiff cp -L "$id:/var/task/up" "$T/upL"
+  [ ! -L "$T/upL" ]
+  [ "$(cat "$T/upL")" = "$(skiff exec "$id" cat /etc/hostname)" ]
+  [ "$(cat "$T/upL")" != "$(cat /etc/hostname)" ]
+  skiff exec "$id" sh -c 'ln -s l2 /var/task/l1; ln -s l1 /var/task/l2'
+  run skiff cp -L "$id:/var/task/l1" "$T/loop"
+  [[ $status -ne 0 && $output == *"Too many levels of symbolic links"* ]]
+  mkdir "$T/intoL"
+  skiff cp -L "$id:/var/task/up" "$T/intoL/"
+  [ -f "$T/intoL/up" ] && [ ! -L "$T/intoL/up" ]
+  ln -s "$T/evil" "$T/hostlink"
+  skiff cp -L "$T/hostlink" "$id:/var/task/"
+  [ "$(skiff exec "$id" sh -c 'test -L /var/task/hostlink || cat /var/task/hostlink')" = evil ]
   run skiff cp "$T/evil" "nosuch:/x"
   [ "$status" -ne 0 ]
   [[ $output == *"No such container: nosuch"* ]]
