@@ -594,6 +594,32 @@ static void print_value(struct strbuf *b, json_t *v)
 
 static json_t *eval_pipe(struct exec *x, const struct pipe *p, json_t *dot);
 
+/* A Go template reads struct fields where we hold their JSON: docker's
+ * events have "time", "timeNano", "id", "status" for the fields Time,
+ * TimeNano, ID, Status.  A field not found by its name is looked up by its
+ * json name: the first letter lowered, or an all-capitals name in lower
+ * case. */
+static json_t *member(json_t *obj, const char *name)
+{
+    json_t *v = json_object_get(obj, name);
+    if (v != NULL || name[0] < 'A' || name[0] > 'Z')
+        return v;
+    char low[128];
+    size_t n = strlen(name);
+    if (n >= sizeof low)
+        return NULL;
+    memcpy(low, name, n + 1);
+    low[0] = (char)(low[0] - 'A' + 'a');
+    if ((v = json_object_get(obj, low)) != NULL)
+        return v;
+    for (size_t i = 1; i < n; i++)
+        if (low[i] >= 'A' && low[i] <= 'Z')
+            low[i] = (char)(low[i] - 'A' + 'a');
+        else
+            return NULL; /* not all capitals */
+    return json_object_get(obj, low);
+}
+
 static json_t *walk_fields(struct exec *x, json_t *v, const char **fields, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -604,7 +630,7 @@ static json_t *walk_fields(struct exec *x, json_t *v, const char **fields, size_
                    json_is_array(v) ? "list" : "value");
             return NULL;
         }
-        v = json_object_get(v, fields[i]);
+        v = member(v, fields[i]);
     }
     return v;
 }

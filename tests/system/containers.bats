@@ -602,6 +602,9 @@ JSON
   [[ ${lines[0]} =~ ^20[0-9-]+T[0-9:.]+[+-][0-9]{2}:[0-9]{2}\ container\ die\ [0-9a-f]{64}\ \(exitCode=3,\ from=image,\ image=localhost/busybox,\ name=evt,\ team=core\)$ ]]
   run skiff events --since "$t0" --until "$t1" --filter container=evt2 --filter event=start --format '{{.Type}} {{.status}} {{.id}}'
   [ "$output" = "container start $id" ]
+  # docker's field names too: .Status, .ID, .Time, .TimeNano (json status, id, time, timeNano)
+  run skiff events --since "$t0" --until "$t1" --filter container=evt2 --filter event=start --format '{{.Status}} {{.ID}} {{.Time}} {{.TimeNano}}'
+  [[ $output =~ ^start\ $id\ [0-9]{10}\ [0-9]{19}$ ]]
   [ -z "$(skiff events --since "$t0" --until "$t1" --filter label=team=other)" ]
   # follow: an event that happens after the command started arrives
   "${SK[@]}" events --filter event=create --format '{{.Actor.Attributes.name}}' >"$T/follow" &

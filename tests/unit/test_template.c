@@ -17,7 +17,7 @@ static const char *doc =
     " \"NetworkSettings\": {\"Networks\": {\"net2\": {\"IPAddress\": \"10.0.1.5\"}, \"bridge\": {\"IPAddress\": \"172.17.0.2\"}}},"
     " \"IPAM\": {\"Config\": [{\"Subnet\": \"10.1.0.0/24\", \"Gateway\": \"10.1.0.1\"}]},"
     " \"RepoTags\": [\"busybox:latest\", \"bb:1\"], \"Config\": {\"Env\": [\"A=1\", \"B=2\"], \"Cmd\": null, \"Labels\": {\"k\": \"v\"}},"
-    " \"Size\": 4261550, \"Name\": \"/web\", \"Empty\": []}";
+    " \"Size\": 4261550, \"Name\": \"/web\", \"Empty\": [], \"lower\": \"x\", \"id\": 7}";
 
 static void expect(const char *tmpl, const char *want)
 {
@@ -68,7 +68,7 @@ static void test_fields_and_printing(void **state)
     expect("{{.Nope.Deeper}}", "<no value>");
     expect("{{json .Config.Labels}}", "{\"k\":\"v\"}");
     expect("{{json .Name}}", "\"/web\"");
-    expect("{{.}}", "map[Config:map[Cmd:<nil> Env:[A=1 B=2] Labels:map[k:v]] Empty:[] IPAM:map[Config:[map[Gateway:10.1.0.1 Subnet:10.1.0.0/24]]] Id:abc Name:/web NetworkSettings:map[Networks:map[bridge:map[IPAddress:172.17.0.2] net2:map[IPAddress:10.0.1.5]]] RepoTags:[busybox:latest bb:1] Size:4261550 State:map[ExitCode:3 Health:map[Status:healthy] Running:true]]");
+    expect("{{.}}", "map[Config:map[Cmd:<nil> Env:[A=1 B=2] Labels:map[k:v]] Empty:[] IPAM:map[Config:[map[Gateway:10.1.0.1 Subnet:10.1.0.0/24]]] Id:abc Name:/web NetworkSettings:map[Networks:map[bridge:map[IPAddress:172.17.0.2] net2:map[IPAddress:10.0.1.5]]] RepoTags:[busybox:latest bb:1] Size:4261550 State:map[ExitCode:3 Health:map[Status:healthy] Running:true] id:7 lower:x]");
 }
 
 static void test_functions(void **state)
@@ -77,6 +77,8 @@ static void test_functions(void **state)
     expect("{{index .RepoTags 1}}", "bb:1");
     expect("{{index .Config.Labels \"k\"}}", "v");
     expect("{{.Config.Labels \"k\"}}|{{.Config.Labels \"nope\"}}|", "v||"); /* docker's .Label "k" */
+    /* Go field names over JSON names: .Time for "time", .ID for "id" (docker's events) */
+    expect("{{.Lower}} {{.ID}} {{.IPAM.Config}} {{.Nope}}", "x 7 [map[Gateway:10.1.0.1 Subnet:10.1.0.0/24]] <no value>");
     expect("{{len .RepoTags}} {{len .Name}}", "2 4");
     expect("{{join .Config.Env \",\"}}", "A=1,B=2");
     expect("{{upper .Id}} {{lower \"ABC\"}} {{title \"hello world\"}}", "ABC abc Hello World");
