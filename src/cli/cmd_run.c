@@ -183,7 +183,7 @@ enum {
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
     O_DETACHKEYS, O_DOMAIN, O_IP, O_IP6, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
-    O_PID, O_IPC, O_UTS,
+    O_PID, O_IPC, O_UTS, O_OOMKILL, O_SWAPPINESS, O_CGROUPNS,
 };
 
 static const struct option run_opts[] = {
@@ -214,6 +214,11 @@ static const struct option run_opts[] = {
     {"cpu-quota", required_argument, NULL, O_CPUQUOTA},
     {"cpu-period", required_argument, NULL, O_CPUPERIOD},
     {"pids-limit", required_argument, NULL, O_PIDS},
+    {"cpuset-mems", required_argument, NULL, O_CPUSETMEMS},
+    {"blkio-weight", required_argument, NULL, O_BLKIO},
+    {"oom-kill-disable", no_argument, NULL, O_OOMKILL},
+    {"memory-swappiness", required_argument, NULL, O_SWAPPINESS},
+    {"cgroupns", required_argument, NULL, O_CGROUPNS},
     {"cap-add", required_argument, NULL, O_CAPADD},
     {"cap-drop", required_argument, NULL, O_CAPDROP},
     {"privileged", no_argument, NULL, O_PRIV},
@@ -458,6 +463,15 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             break;
         case O_LOGOPT: put_kv(ensure(hc, "LogConfig", json_object), "Config", optarg); break;
         case O_NETWORK: json_object_set_new(hc, "NetworkMode", json_string(optarg)); break;
+        case O_OOMKILL: json_object_set_new(hc, "OomKillDisable", json_true()); break;
+        case O_CGROUPNS: json_object_set_new(hc, "CgroupnsMode", json_string(optarg)); break;
+        case O_SWAPPINESS: {
+            int v;
+            if (sk_parse_int(optarg, &v) < 0 || v < -1 || v > 100)
+                return sk_err(err, 0, "invalid value: %s. Valid memory swappiness range is 0-100", optarg);
+            json_object_set_new(hc, "MemorySwappiness", json_integer(v));
+            break;
+        }
         case O_PID: case O_IPC: case O_UTS:
             json_object_set_new(hc, o == O_PID ? "PidMode" : o == O_IPC ? "IpcMode" : "UTSMode", json_string(optarg));
             break;
@@ -986,6 +1000,9 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "  -c, --cpu-shares int         CPU shares (relative weight)\n"                                \
     "      --cpus decimal           Number of CPUs\n"                                              \
     "      --cpuset-cpus string     CPUs in which to allow execution (0-3, 0,1)\n"                 \
+    "      --cpuset-mems string     MEMs in which to allow execution (0-3, 0,1)\n"                 \
+    "      --blkio-weight uint16    Block IO (relative weight), between 10 and 1000\n"             \
+    "      --cgroupns string        Cgroup namespace to use (host, private)\n"                     \
     "      --domainname string      Container NIS domain name\n"                                   \
     "      --entrypoint string      Overwrite the default ENTRYPOINT of the image\n"               \
     "  -e, --env list               Set environment variables\n"                                   \
@@ -1009,6 +1026,8 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "  -m, --memory bytes           Memory limit\n"                                                \
     "      --memory-reservation b   Memory soft limit\n"                                           \
     "      --memory-swap bytes      Swap limit equal to memory plus swap: '-1' for unlimited\n"     \
+    "      --memory-swappiness int  Tune container memory swappiness (0 to 100; cgroup v1)\n"      \
+    "      --oom-kill-disable       Disable OOM Killer (cgroup v1)\n"                              \
     "      --mount mount            Attach a filesystem mount to the container\n"                  \
     "      --name string            Assign a name to the container\n"                              \
     "      --network string         Connect a container to a network (bridge, host, none,\n"       \

@@ -414,8 +414,18 @@ json_t *ctr_resources(json_t *hc, bool privileged)
     json_int_t mem = json_integer_value(obj(hc, "Memory"));
     json_int_t swap = json_integer_value(obj(hc, "MemorySwap"));
     json_int_t memres = json_integer_value(obj(hc, "MemoryReservation"));
-    if (mem > 0 || memres > 0) {
+    /* MemorySwappiness: 0-100, unset as null or -1 */
+    json_t *swappiness = json_is_integer(obj(hc, "MemorySwappiness")) &&
+                                 json_integer_value(obj(hc, "MemorySwappiness")) >= 0
+                             ? obj(hc, "MemorySwappiness")
+                             : NULL;
+    bool no_oom_kill = json_is_true(obj(hc, "OomKillDisable"));
+    if (mem > 0 || memres > 0 || swappiness != NULL || no_oom_kill) {
         json_t *m = json_object();
+        if (swappiness != NULL)
+            json_object_set(m, "swappiness", swappiness);
+        if (no_oom_kill)
+            json_object_set_new(m, "disableOOMKiller", json_true());
         if (mem > 0)
             json_object_set_new(m, "limit", json_integer(mem));
         if (mem > 0 && swap != 0)
@@ -430,8 +440,8 @@ json_t *ctr_resources(json_t *hc, bool privileged)
     json_int_t shares = json_integer_value(obj(hc, "CpuShares"));
     json_int_t quota = json_integer_value(obj(hc, "CpuQuota"));
     json_int_t period = json_integer_value(obj(hc, "CpuPeriod"));
-    const char *cpuset = str(hc, "CpusetCpus");
-    if (nano > 0 || shares > 0 || quota > 0 || (cpuset && *cpuset)) {
+    const char *cpuset = str(hc, "CpusetCpus"), *mems = str(hc, "CpusetMems");
+    if (nano > 0 || shares > 0 || quota > 0 || (cpuset && *cpuset) || (mems && *mems)) {
         json_t *cpu = json_object();
         if (nano > 0) {
             json_object_set_new(cpu, "period", json_integer(100000));
@@ -444,11 +454,16 @@ json_t *ctr_resources(json_t *hc, bool privileged)
             json_object_set_new(cpu, "shares", json_integer(shares));
         if (cpuset && *cpuset)
             json_object_set_new(cpu, "cpus", json_string(cpuset));
+        if (mems && *mems)
+            json_object_set_new(cpu, "mems", json_string(mems));
         json_object_set_new(r, "cpu", cpu);
     }
     json_int_t pids = json_integer_value(obj(hc, "PidsLimit"));
     if (pids > 0)
         json_object_set_new(r, "pids", json_pack("{s:I}", "limit", pids));
+    json_int_t blkio = json_integer_value(obj(hc, "BlkioWeight"));
+    if (blkio > 0)
+        json_object_set_new(r, "blockIO", json_pack("{s:I}", "weight", blkio));
     return r;
 }
 
@@ -590,7 +605,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     bool ns_ok = ns_entry(e, "pid", str(hc, "PidMode"), ns, err) == 0 &&
                  ns_entry(e, "ipc", str(hc, "IpcMode"), ns, err) == 0 &&
                  ns_entry(e, "uts", str(hc, "UTSMode"), ns, err) == 0 &&
-                 ns_entry(e, "mount", NULL, ns, err) == 0 && ns_entry(e, "cgroup", NULL, ns, err) == 0;
+                 ns_entry(e, "mount", NULL, ns, err) == 0 &&
+                 ns_entry(e, "cgroup", str(hc, "CgroupnsMode"), ns, err) == 0;
     if (!host_net || !ns_ok) {
         char nspath[PATH_MAX];
         if (!ns_ok || ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0) {

@@ -292,6 +292,7 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   # the host's PID and UTS namespaces (HostConfig.PidMode, UTSMode)
   [ "$(docker run --rm --pid host "$IMG" cat /proc/1/comm)" = "$(cat /proc/1/comm)" ]
   [ "$(docker run --rm --uts host "$IMG" hostname)" = "$(hostname)" ]
+  [ "$(docker run --rm --cgroupns host "$IMG" cat /proc/self/cgroup | grep -c /skiff/)" -ge 1 ]
   # docker run -v /path: an anonymous volume (Config.Volumes), as the image's VOLUMEs get
   docker run --name dead2 -v /anon "$IMG" sh -c 'echo x >/anon/f'
   anon=$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Type}} {{.Name}}{{end}}{{end}}' dead2)

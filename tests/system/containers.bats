@@ -288,6 +288,26 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$mem" = $((32 << 20)) ]
   pids=$(cat /sys/fs/cgroup/pids/skiff/"$id"/pids.max 2>/dev/null || cat /sys/fs/cgroup/skiff/"$id"/pids.max)
   [ "$pids" = 64 ]
+  # --cpuset-mems; on cgroup v1 also --oom-kill-disable and --memory-swappiness (v2 has neither)
+  id=$(skiff run -d -m 32m --oom-kill-disable --memory-swappiness 10 --cpuset-mems 0 "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
+  [ "$(cat "$(cg_file "$pid" cpuset cpuset.mems cpuset.mems)")" = 0 ]
+  if [ -d /sys/fs/cgroup/memory ]; then
+    [ "$(head -1 "$(cg_file "$pid" memory memory.oom_control -)")" = "oom_kill_disable 1" ]
+    [ "$(cat "$(cg_file "$pid" memory memory.swappiness -)")" = 10 ]
+  fi
+  if [ -d /sys/fs/cgroup/blkio ]; then # bfq's weight where the scheduler has it, else CFQ's
+    id=$(skiff run -d --blkio-weight 200 "$IMG" sleep 100)
+    pid=$(skiff inspect -f '{{.State.Pid}}' "$id")
+    w=$(cg_file "$pid" blkio blkio.bfq.weight -)
+    [ -e "$w" ] || w=$(cg_file "$pid" blkio blkio.weight -)
+    [ "$(cat "$w")" = 200 ]
+  fi
+  # the cgroup namespace: private by default (the container sees itself at /), the host's on request
+  [ "$(skiff run --rm "$IMG" cat /proc/self/cgroup | grep -c skiff)" = 0 ]
+  [ "$(skiff run --rm --cgroupns host "$IMG" cat /proc/self/cgroup | grep -c /skiff/)" -ge 1 ]
+  run skiff run --rm --memory-swappiness 101 "$IMG" true
+  [[ $status -eq 125 && $output == *"memory swappiness range is 0-100"* ]]
   # docker's default capability set, exactly
   [ "$(skiff run --rm "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 00000000a80425fb ]
   [ "$(skiff run --rm --cap-drop ALL "$IMG" sh -c 'grep CapEff /proc/self/status' | awk '{print $2}')" = 0000000000000000 ]
