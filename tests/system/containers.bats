@@ -438,6 +438,14 @@ PY
   pid=$(skiff inspect -f '{{.State.Pid}}' upd)
   [ "$(cat "$(cg_file "$pid" memory memory.limit_in_bytes memory.max)")" = 67108864 ]
   [ "$(cat "$(cg_file "$pid" pids pids.max pids.max)")" = 50 ]
+  skiff update --cpuset-mems 0 upd >/dev/null
+  [ "$(cat "$(cg_file "$pid" cpuset cpuset.mems cpuset.mems)")" = 0 ]
+  if [ -d /sys/fs/cgroup/blkio ]; then
+    skiff update --blkio-weight 300 upd >/dev/null
+    w=$(cg_file "$pid" blkio blkio.bfq.weight -)
+    [ -e "$w" ] || w=$(cg_file "$pid" blkio blkio.weight -)
+    [ "$(cat "$w")" = 300 ]
+  fi
   run skiff update upd
   [ "$status" -eq 1 ]
   [[ $output == *"one or more flags"* ]]
