@@ -312,17 +312,17 @@ static int check_host_config(json_t *hc, sk_error *err)
         return sk_err(err, 0, "conflicting options: port publishing and the container type network mode");
     if (sk_streq(net, "host") && json_array_size(obj(hc, "Dns")) > 0)
         return sk_err(err, 0, "conflicting options: dns and the network mode");
-    /* the other namespaces: own (""), the host's, or a container's (pid).  A
-     * container's IPC would need its /dev/shm mounted where the host sees it. */
-    const char *cgns = str(hc, "CgroupnsMode");
-    if (cgns != NULL && *cgns && strcmp(cgns, "host") && strcmp(cgns, "private"))
-        return sk_err(err, 0, "invalid cgroup namespace mode: %s", cgns);
     json_int_t swappiness = json_integer_value(obj(hc, "MemorySwappiness"));
     if (json_is_integer(obj(hc, "MemorySwappiness")) && (swappiness < -1 || swappiness > 100))
         return sk_err(err, 0, "invalid value: %lld, valid memory swappiness range is 0-100", (long long)swappiness);
     json_int_t blkio = json_integer_value(obj(hc, "BlkioWeight"));
     if (blkio != 0 && (blkio < 10 || blkio > 1000))
         return sk_err(err, 0, "range of blkio weight is from 10 to 1000");
+    const char *cgns = str(hc, "CgroupnsMode");
+    if (cgns != NULL && *cgns && strcmp(cgns, "host") && strcmp(cgns, "private"))
+        return sk_err(err, 0, "invalid cgroup namespace mode: %s", cgns);
+    /* the other namespaces: own (""), the host's, or a container's (pid).  A
+     * container's IPC would need its /dev/shm mounted where the host sees it. */
     const char *ipc = str(hc, "IpcMode");
     if (ipc != NULL && strncmp(ipc, "container:", 10) == 0)
         return sk_err(err, 0, "IPC mode %s: sharing another container's IPC is not supported (--ipc host is)", ipc);
