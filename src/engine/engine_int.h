@@ -90,6 +90,10 @@ const char *ctr_status(struct ctr *c);     /* "created", "running", ... */
 bool ctr_is_running(struct ctr *c);        /* running, paused or restarting */
 /* A monitor that died without recording the exit: record what is known. */
 void ctr_reconcile(struct sk_engine *e, struct ctr *c);
+/* The container ref names, which must be running for another to join its
+ * namespace (what: "network", "pid namespace"): docker's error otherwise. */
+int ctr_find_running(struct sk_engine *e, const char *ref, const char *what, struct ctr **out,
+                     sk_error *err);
 bool ctr_monitor_alive(struct ctr *c);
 void sk_now(char *buf, size_t cap);        /* RFC 3339 nanoseconds, UTC */
 

@@ -163,11 +163,8 @@ int ctr_net_ns_path(struct sk_engine *e, struct ctr *c, char *buf, size_t cap, s
     buf[0] = '\0';
     if (mode != NULL && strncmp(mode, "container:", 10) == 0) {
         _cleanup_(ctr_freep) struct ctr *other = NULL;
-        if (ctr_find(e, mode + 10, &other, err) < 0)
+        if (ctr_find_running(e, mode + 10, "network", &other, err) < 0)
             return -1;
-        ctr_reconcile(e, other);
-        if (!ctr_is_running(other))
-            return sk_err(err, 0, "cannot join network of a non running container: %.12s", other->id);
         if (json_object_size(ctr_networks(other)) > 0) {
             net_ns_path(ctr_netctx(e), other->id, buf, cap);
             return 0;

@@ -296,37 +296,25 @@ static int user_mounts(json_t *mounts, json_t *list, sk_error *err)
     return 0;
 }
 
-/* "container:<x>" of PidMode: the pid of that running container. */
-static int joined_pid(struct sk_engine *e, const char *mode, const char *what, long long *pid,
-                      sk_error *err)
-{
-    _cleanup_(ctr_freep) struct ctr *other = NULL;
-    if (ctr_find(e, mode + 10, &other, err) < 0)
-        return -1;
-    ctr_reconcile(e, other);
-    if (!ctr_is_running(other))
-        return sk_err(err, 0, "cannot join %s namespace of a non running container: %.12s", what, other->id);
-    *pid = (long long)json_integer_value(obj(other->state, "Pid"));
-    return 0;
-}
-
 /* A namespace by its mode (PidMode, IpcMode, UTSMode): "" or private (its
  * own), host (none: the host's), container:<x> (that container's). */
 static int ns_entry(struct sk_engine *e, const char *type, const char *mode, json_t *ns, sk_error *err)
 {
     if (sk_streq(mode, "host"))
         return 0;
-    json_t *n = json_pack("{s:s}", "type", type);
-    long long pid = 0;
+    char path[64] = "";
     if (mode != NULL && strncmp(mode, "container:", 10) == 0) {
-        if (joined_pid(e, mode, type, &pid, err) < 0) {
-            json_decref(n);
+        _cleanup_(ctr_freep) struct ctr *other = NULL;
+        char what[32];
+        snprintf(what, sizeof what, "%s namespace", type);
+        if (ctr_find_running(e, mode + 10, what, &other, err) < 0)
             return -1;
-        }
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%lld/ns/%s", pid, type);
-        json_object_set_new(n, "path", json_string(path));
+        snprintf(path, sizeof path, "/proc/%lld/ns/%s", (long long)json_integer_value(obj(other->state, "Pid")),
+                 type);
     }
+    json_t *n = json_pack("{s:s}", "type", type);
+    if (*path)
+        json_object_set_new(n, "path", json_string(path));
     json_array_append_new(ns, n);
     return 0;
 }
@@ -607,17 +595,17 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                  ns_entry(e, "uts", str(hc, "UTSMode"), ns, err) == 0 &&
                  ns_entry(e, "mount", NULL, ns, err) == 0 &&
                  ns_entry(e, "cgroup", str(hc, "CgroupnsMode"), ns, err) == 0;
-    if (!host_net || !ns_ok) {
-        char nspath[PATH_MAX];
-        if (!ns_ok || ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0) {
-            json_decref(ns);
-            json_decref(devices);
-            json_decref(process);
-            json_decref(mounts);
-            json_decref(seccomp);
-            json_decref(lx_pre);
-            return -1;
-        }
+    char nspath[PATH_MAX] = "";
+    if (!ns_ok || (!host_net && ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0)) {
+        json_decref(ns);
+        json_decref(devices);
+        json_decref(process);
+        json_decref(mounts);
+        json_decref(seccomp);
+        json_decref(lx_pre);
+        return -1;
+    }
+    if (!host_net) {
         json_t *n = json_pack("{s:s}", "type", "network");
         if (*nspath)
             json_object_set_new(n, "path", json_string(nspath));
@@ -651,7 +639,6 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         return sk_err(err, ENOMEM, "spec");
     if (host_net || host_uts) /* keep the host's name (with host_uts: never set the host's) */
         json_object_del(spec, "hostname");
-    (void)e;
     *out = spec;
     return 0;
 }

@@ -65,6 +65,20 @@ static bool exit_from_file(struct ctr *c)
     return true;
 }
 
+int ctr_find_running(struct sk_engine *e, const char *ref, const char *what, struct ctr **out,
+                     sk_error *err)
+{
+    if (ctr_find(e, ref, out, err) < 0)
+        return -1;
+    ctr_reconcile(e, *out);
+    if (ctr_is_running(*out))
+        return 0;
+    sk_err(err, 0, "cannot join %s of a non running container: %.12s", what, (*out)->id);
+    ctr_free(*out);
+    *out = NULL;
+    return -1;
+}
+
 void ctr_reconcile(struct sk_engine *e, struct ctr *c)
 {
     if (!ctr_is_running(c) || ctr_monitor_alive(c))
