@@ -318,22 +318,25 @@ static int check_host_config(json_t *hc, sk_error *err)
     json_int_t blkio = json_integer_value(obj(hc, "BlkioWeight"));
     if (blkio != 0 && (blkio < 10 || blkio > 1000))
         return sk_err(err, 0, "range of blkio weight is from 10 to 1000");
-    const char *cgns = str(hc, "CgroupnsMode");
-    if (cgns != NULL && *cgns && strcmp(cgns, "host") && strcmp(cgns, "private"))
-        return sk_err(err, 0, "invalid cgroup namespace mode: %s", cgns);
-    /* the other namespaces: own (""), the host's, or a container's (pid).  A
-     * container's IPC would need its /dev/shm mounted where the host sees it. */
+    /* the other namespaces: own ("" or a name for it), the host's, or a
+     * container's (pid only: a container's IPC would need its /dev/shm
+     * mounted where the host sees it) */
     const char *ipc = str(hc, "IpcMode");
     if (ipc != NULL && strncmp(ipc, "container:", 10) == 0)
         return sk_err(err, 0, "IPC mode %s: sharing another container's IPC is not supported (--ipc host is)", ipc);
-    static const struct { const char *key, *what, *own; bool join; } modes[] = {
-        {"PidMode", "PID", "", true}, {"IpcMode", "IPC", "private", false}, {"UTSMode", "UTS", "", false}};
+    static const struct { const char *key, *what, *own[3]; bool join; } modes[] = {
+        {"PidMode", "PID", {NULL}, true},
+        {"IpcMode", "IPC", {"private", "shareable", NULL}, false},
+        {"UTSMode", "UTS", {NULL}, false},
+        {"CgroupnsMode", "cgroup namespace", {"private", NULL}, false}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         const char *m = str(hc, modes[i].key);
-        if (m == NULL || !*m || !strcmp(m, "host") || !strcmp(m, modes[i].own) ||
-            (i == 1 && !strcmp(m, "shareable")) || (modes[i].join && strncmp(m, "container:", 10) == 0 && m[10]))
-            continue;
-        return sk_err(err, 0, "invalid %s mode: %s", modes[i].what, m);
+        bool ok = m == NULL || !*m || !strcmp(m, "host") ||
+                  (modes[i].join && strncmp(m, "container:", 10) == 0 && m[10]);
+        for (const char *const *own = modes[i].own; !ok && *own; own++)
+            ok = strcmp(m, *own) == 0;
+        if (!ok)
+            return sk_err(err, 0, "invalid %s mode: %s", modes[i].what, m);
     }
     json_int_t mem = json_integer_value(obj(hc, "Memory"));
     json_int_t swap = json_integer_value(obj(hc, "MemorySwap"));
