@@ -103,26 +103,16 @@ static int images_usage(struct sk_engine *e, json_t *images, json_t *ctrs, int64
 
 /* Containers: SizeRw and SizeRootFs; the named volumes they mount counted
  * into refs (name -> containers). */
-static void containers_usage(struct sk_engine *e, json_t *ctrs, json_t *images, json_t *refs)
+static void containers_usage(struct sk_engine *e, json_t *ctrs, json_t *refs)
 {
     size_t i, k;
-    json_t *row, *m, *img;
+    json_t *row, *m;
     json_array_foreach(ctrs, i, row)
     {
-        const char *image_id = json_string_value(json_object_get(row, "ImageID"));
-        int64_t rw = 0, base = 0;
-        struct ctr *c;
-        if (ctr_load(e, json_string_value(json_object_get(row, "Id")), &c, NULL) == 0) {
-            rw = rw_size(c->dir);
-            ctr_free(c);
-        }
-        json_array_foreach(images, k, img)
-        {
-            if (sk_streq(json_string_value(json_object_get(img, "Id")), image_id))
-                base = (int64_t)json_integer_value(json_object_get(img, "Size"));
-        }
+        int64_t rw = 0, rootfs = 0;
+        sk_container_size(e, json_string_value(json_object_get(row, "Id")), &rw, &rootfs, NULL);
         json_object_set_new(row, "SizeRw", json_integer(rw));
-        json_object_set_new(row, "SizeRootFs", json_integer(rw + base));
+        json_object_set_new(row, "SizeRootFs", json_integer(rootfs));
         json_array_foreach(json_object_get(row, "Mounts"), k, m)
         {
             const char *name = json_string_value(json_object_get(m, "Name"));
@@ -142,7 +132,7 @@ int sk_system_df(struct sk_engine *e, json_t **out, sk_error *err)
     if (images_usage(e, images, ctrs, &layers, err) < 0)
         return -1;
     _cleanup_json_ json_t *refs = json_object();
-    containers_usage(e, ctrs, images, refs);
+    containers_usage(e, ctrs, refs);
     size_t i;
     json_t *v;
     json_array_foreach(vols, i, v)
