@@ -311,8 +311,9 @@ int sk_container_copy_to(struct sk_engine *e, const char *ref, const char *src, 
         return sk_err(err, errno, "could not find the file %s", src);
     bool src_dir = S_ISDIR(sst.st_mode);
     char sparent[PATH_MAX], sbase[NAME_MAX + 1];
-    _cleanup_free_ char *real = follow && !ends_with_dot(src) ? realpath(src, NULL) : NULL;
-    if (follow && !ends_with_dot(src) && real == NULL)
+    bool resolve = follow && !ends_with_dot(src); /* "dir/." is the directory's contents */
+    _cleanup_free_ char *real = resolve ? realpath(src, NULL) : NULL;
+    if (resolve && real == NULL)
         return sk_err(err, errno, "could not find the file %s", src);
     split(real ? real : src, sparent, sizeof sparent, sbase, sizeof sbase);
     struct root r;
