@@ -287,7 +287,8 @@ const struct cli_cmd cmd_network_create = {
     "      --ip-range strings   Allocate container ip from a sub-range\n"
     "      --ipv6               Enable IPv6 networking (a subnet from fdXX:XXXX:XXXX::/48 unless one is given)\n"
     "      --label list         Set metadata on a network\n"
-    "  -o, --opt map            Set driver specific options (com.docker.network.bridge.name=...)\n"
+    "  -o, --opt map            Set driver specific options (com.docker.network.bridge.name=...,\n"
+    "                           com.docker.network.driver.mtu=...)\n"
     "      --subnet strings     Subnet in CIDR format that represents a network segment (one IPv4, one IPv6)\n",
     cmd_network_create_run};
 const struct cli_cmd cmd_network_ls = {

@@ -56,8 +56,9 @@ static int if_index(json_t *ep, int i)
 #define ROUTED6 2u
 
 /* The endpoint's IPv6 address on idx, and the default route through the
- * network's gateway unless one is there (*routed). */
-static int add_ipv6(struct nl *ns, int idx, json_t *ep, json_t *rec, unsigned *routed, sk_error *err)
+ * network's gateway unless one is there (*routed), capped at rmtu. */
+static int add_ipv6(struct nl *ns, int idx, json_t *ep, json_t *rec, unsigned rmtu,
+                    unsigned *routed, sk_error *err)
 {
     const char *a = str(ep, "GlobalIPv6Address");
     if (a == NULL || !*a)
@@ -71,7 +72,7 @@ static int add_ipv6(struct nl *ns, int idx, json_t *ep, json_t *rec, unsigned *r
     if ((*routed & ROUTED6) || json_is_true(obj(rec, "Internal")) ||
         ipam6_parse_ip(str(net_ipam6(rec), "Gateway"), &gw) < 0)
         return 0;
-    if (nl_route_default(ns, idx, AF_INET6, gw.b, err) < 0)
+    if (nl_route_default(ns, idx, AF_INET6, gw.b, rmtu, err) < 0)
         return -1;
     *routed |= ROUTED6;
     return 0;
@@ -106,14 +107,18 @@ static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, in
     }
     uint8_t mac[6];
     ipam_mac(ip, mac);
-    int master = nl_ifindex(host, net_bridge(rec), err);
+    /* the veth takes the bridge's MTU: one MTU for all ports (a bridge made
+     * by an older skiff keeps its 1500) */
+    unsigned lmtu = 0;
+    int master = nl_link_state(host, net_bridge(rec), NULL, &lmtu, err);
     if (master <= 0) {
         if (master == 0)
             sk_err(err, 0, "network %s: bridge %s is gone", str(rec, "Name"), net_bridge(rec));
         goto out;
     }
+    unsigned rmtu = net_route_mtu(rec) < lmtu ? net_route_mtu(rec) : 0;
     nl_link_del(host, hname, NULL); /* what a dead start left */
-    if (nl_veth_add(host, hname, master, cname, nsfd, mac, 0, err) < 0)
+    if (nl_veth_add(host, hname, master, cname, nsfd, mac, lmtu, err) < 0)
         goto out;
     /* hairpin: the container reaching its own published port through the
      * host's address comes back out of the port it came in on */
@@ -123,10 +128,10 @@ static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, in
     int idx = nl_ifindex(ns, cname, err);
     uint32_t ipn = htonl(ip), gwn = htonl(gw);
     if (idx <= 0 || nl_addr_add(ns, idx, AF_INET, &ipn, prefix, err) < 0 ||
-        nl_link_up(ns, cname, err) < 0 || add_ipv6(ns, idx, ep, rec, routed, err) < 0)
+        nl_link_up(ns, cname, err) < 0 || add_ipv6(ns, idx, ep, rec, rmtu, routed, err) < 0)
         goto out;
     if (!(*routed & ROUTED4) && !json_is_true(obj(rec, "Internal"))) {
-        if (nl_route_default(ns, idx, AF_INET, &gwn, err) < 0)
+        if (nl_route_default(ns, idx, AF_INET, &gwn, rmtu, err) < 0)
             goto out;
         *routed |= ROUTED4;
     }

@@ -10,6 +10,10 @@ int net_lock(struct sk_netctx *n, sk_error *err);
  * place (rebuilt when the bridge had to be made).  Under the lock. */
 int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err);
 const char *net_bridge(json_t *rec);
+/* The MTU of the network's bridge when skiff makes it, and the one of the
+ * packets that leave the host by a container's default route. */
+unsigned net_link_mtu(json_t *rec);
+unsigned net_route_mtu(json_t *rec);
 /* The IPv6 entry of the record's IPAM.Config (the first is IPv4's), or NULL. */
 json_t *net_ipam6(json_t *rec);
 

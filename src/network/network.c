@@ -27,6 +27,12 @@
 #include "util/strutil.h"
 
 #define OPT_BRIDGE "com.docker.network.bridge.name"
+#define OPT_MTU "com.docker.network.driver.mtu"
+/* Without OPT_MTU: the bridge and the veths carry packets as large as
+ * loopback's (nothing physical is between them), and a container's default
+ * route, by which packets leave the host, caps them at Ethernet's 1500. */
+#define LINK_MTU 65535
+#define ROUTE_MTU 1500
 
 static json_t *obj(json_t *o, const char *k)
 {
@@ -64,6 +70,28 @@ bool net_predefined(const char *name)
 const char *net_bridge(json_t *rec)
 {
     return str(obj(rec, "Options"), OPT_BRIDGE);
+}
+
+/* The network's OPT_MTU, 0 when not given (or not a valid MTU). */
+static unsigned opt_mtu(json_t *opts)
+{
+    const char *s = str(opts, OPT_MTU);
+    int m;
+    if (s == NULL || sk_parse_int(s, &m) < 0 || m < 68 || m > 65535)
+        return 0;
+    return (unsigned)m;
+}
+
+unsigned net_link_mtu(json_t *rec)
+{
+    unsigned m = opt_mtu(obj(rec, "Options"));
+    return m ? m : LINK_MTU;
+}
+
+unsigned net_route_mtu(json_t *rec)
+{
+    unsigned m = opt_mtu(obj(rec, "Options"));
+    return m ? m : ROUTE_MTU;
 }
 
 int net_lock(struct sk_netctx *n, sk_error *err)
@@ -601,6 +629,10 @@ static int check_request(json_t *req, const char **name, sk_error *err)
     const char *br = str(obj(req, "Options"), OPT_BRIDGE);
     if (br != NULL && !valid_ifname(br))
         return sk_err(err, 0, "invalid bridge name \"%s\": at most 15 of [a-zA-Z0-9_.-]", br);
+    const char *mtu = str(obj(req, "Options"), OPT_MTU);
+    if (mtu != NULL && opt_mtu(obj(req, "Options")) == 0)
+        return sk_err(err, 0, "network %s: invalid MTU \"%s\": a number from 68 to 65535", *name,
+                      mtu);
     json_t *labels = obj(req, "Labels");
     if (labels != NULL && !json_is_null(labels) && !json_is_object(labels))
         return sk_err(err, 0, "network %s: Labels must be an object", *name);
@@ -624,6 +656,11 @@ static int create_locked(struct sk_netctx *n, json_t *all, json_t *req, const ch
     bool v6 = false;
     if (ipam_config(n, all, req, name, &ipam, &v6, err) < 0)
         return -1;
+    unsigned mtu = opt_mtu(obj(req, "Options"));
+    if (v6 && mtu > 0 && mtu < 1280) {
+        json_decref(ipam);
+        return sk_err(err, 0, "network %s: IPv6 needs an MTU of at least 1280 (not %u)", name, mtu);
+    }
     char id[65], br[16], now[40];
     if (sk_random_hex(id, 32) < 0) {
         json_decref(ipam);
@@ -1165,14 +1202,14 @@ int net_realize(struct sk_netctx *n, json_t *rec, sk_error *err)
     if (nl_open(&nl, err) < 0)
         return -1;
     bool up = false;
-    int idx = nl_link_state(&nl, br, &up, err);
+    int idx = nl_link_state(&nl, br, &up, NULL, err);
     if (idx > 0 && up) { /* built already: it goes up last */
         nl_close(&nl);
         return 0;
     }
     uint32_t gwn = htonl(gw);
     int rc = -1;
-    if (idx < 0 || nl_bridge_add(&nl, br, 0, err) < 0 || (idx = nl_ifindex(&nl, br, err)) <= 0 ||
+    if (idx < 0 || nl_bridge_add(&nl, br, net_link_mtu(rec), err) < 0 || (idx = nl_ifindex(&nl, br, err)) <= 0 ||
         nl_addr_add(&nl, idx, AF_INET, &gwn, prefix, err) < 0 || realize6(&nl, br, idx, rec, err) < 0)
         goto out;
     char path[128];

@@ -74,8 +74,15 @@ static int transact(struct nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *arg)
 
 struct link_info {
     int index;
-    unsigned flags;
+    unsigned flags, mtu;
 };
+
+static int link_attr_cb(const struct nlattr *a, void *data)
+{
+    if (mnl_attr_get_type(a) == IFLA_MTU && mnl_attr_get_payload_len(a) == 4)
+        ((struct link_info *)data)->mtu = mnl_attr_get_u32(a);
+    return MNL_CB_OK;
+}
 
 static int index_cb(const struct nlmsghdr *h, void *arg)
 {
@@ -83,22 +90,23 @@ static int index_cb(const struct nlmsghdr *h, void *arg)
     struct link_info *li = arg;
     li->index = ifi->ifi_index;
     li->flags = ifi->ifi_flags;
+    mnl_attr_parse(h, sizeof *ifi, link_attr_cb, li);
     return MNL_CB_OK;
 }
 
 int nl_ifindex(struct nl *nl, const char *name, sk_error *err)
 {
-    return nl_link_state(nl, name, NULL, err);
+    return nl_link_state(nl, name, NULL, NULL, err);
 }
 
-int nl_link_state(struct nl *nl, const char *name, bool *up, sk_error *err)
+int nl_link_state(struct nl *nl, const char *name, bool *up, unsigned *mtu, sk_error *err)
 {
     char buf[NL_BUF];
     struct nlmsghdr *h = put_header(nl, buf, RTM_GETLINK, NLM_F_ACK);
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
     ifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(h, IFLA_IFNAME, name);
-    struct link_info li = {0, 0};
+    struct link_info li = {0, 0, 0};
     int r = transact(nl, h, index_cb, &li);
     if (r == -ENODEV)
         return 0;
@@ -106,6 +114,8 @@ int nl_link_state(struct nl *nl, const char *name, bool *up, sk_error *err)
         return sk_err(err, -r, "interface %s", name);
     if (up != NULL)
         *up = (li.flags & IFF_UP) != 0;
+    if (mtu != NULL)
+        *mtu = li.mtu;
     return li.index;
 }
 
@@ -120,21 +130,33 @@ static struct nlmsghdr *link_msg(struct nl *nl, char *buf, int type, int flags, 
     return h;
 }
 
+static int set_mtu(struct nl *nl, const char *name, unsigned mtu, sk_error *err)
+{
+    char buf[NL_BUF];
+    struct ifinfomsg *ifi;
+    struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, NLM_F_ACK, name, &ifi);
+    mnl_attr_put_u32(h, IFLA_MTU, mtu);
+    int r = transact(nl, h, NULL, NULL);
+    if (r < 0)
+        return sk_err(err, -r, "set the MTU of %s to %u", name, mtu);
+    return 0;
+}
+
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, sk_error *err)
 {
     char buf[NL_BUF];
     struct ifinfomsg *ifi;
     struct nlmsghdr *h = link_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
                                   name, &ifi);
-    if (mtu > 0)
-        mnl_attr_put_u32(h, IFLA_MTU, mtu);
     struct nlattr *li = mnl_attr_nest_start(h, IFLA_LINKINFO);
     mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(h, li);
     int r = transact(nl, h, NULL, NULL);
     if (r < 0 && r != -EEXIST)
         return sk_err(err, -r, "create bridge %s", name);
-    return 0;
+    /* Set apart from the creation: an MTU given with it is the kernel's to
+     * change, and it falls back to 1500 when the last port leaves. */
+    return mtu > 0 ? set_mtu(nl, name, mtu, err) : 0;
 }
 
 int nl_link_up(struct nl *nl, const char *name, sk_error *err)
@@ -226,7 +248,8 @@ int nl_addr_add(struct nl *nl, int ifindex, int family, const void *addr, int pr
     return 0;
 }
 
-int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_error *err)
+int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, unsigned mtu,
+                     sk_error *err)
 {
     char buf[NL_BUF];
     struct nlmsghdr *h = put_header(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
@@ -238,6 +261,11 @@ int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_
     rt->rtm_type = RTN_UNICAST;
     mnl_attr_put(h, RTA_GATEWAY, family == AF_INET ? 4 : 16, gw);
     mnl_attr_put_u32(h, RTA_OIF, (uint32_t)ifindex);
+    if (mtu > 0) {
+        struct nlattr *m = mnl_attr_nest_start(h, RTA_METRICS);
+        mnl_attr_put_u32(h, RTAX_MTU, mtu);
+        mnl_attr_nest_end(h, m);
+    }
     int r = transact(nl, h, NULL, NULL);
     if (r < 0 && r != -EEXIST)
         return sk_err(err, -r, "add the default route");

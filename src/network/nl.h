@@ -21,8 +21,9 @@ void nl_close(struct nl *nl);
 
 /* The interface's index, 0 when there is none. */
 int nl_ifindex(struct nl *nl, const char *name, sk_error *err);
-/* The same, and whether it is up. */
-int nl_link_state(struct nl *nl, const char *name, bool *up, sk_error *err);
+/* The same, whether it is up and its MTU (up, mtu may be NULL). */
+int nl_link_state(struct nl *nl, const char *name, bool *up, unsigned *mtu, sk_error *err);
+/* A bridge; with mtu > 0 that MTU, kept when ports come and go. */
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, sk_error *err);
 int nl_link_up(struct nl *nl, const char *name, sk_error *err);
 int nl_link_del(struct nl *nl, const char *name, sk_error *err);
@@ -33,7 +34,10 @@ int nl_veth_add(struct nl *nl, const char *host, int master, const char *peer, i
 /* family AF_INET or AF_INET6; addr in network order */
 int nl_addr_add(struct nl *nl, int ifindex, int family, const void *addr, int prefix,
                 sk_error *err);
-int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, sk_error *err);
+/* The default route through gw; mtu > 0 caps the packets sent by it below
+ * the interface's MTU. */
+int nl_route_default(struct nl *nl, int ifindex, int family, const void *gw, unsigned mtu,
+                     sk_error *err);
 /* Every route of the main table of the family (AF_INET, AF_INET6):
  * fn(dst, prefix, arg) with dst in network order (4 or 16 bytes). */
 int nl_routes(struct nl *nl, int family, void (*fn)(const uint8_t *dst, int prefix, void *arg),

@@ -138,6 +138,72 @@ kernel_state() {
   [ "$output" = hello-from-skiff ]
 }
 
+# From the namespace of the container with pid $1: a connected UDP socket's
+# IP_MTU towards $2, then three datagrams of $3 bytes to $2:9999 (none for 0).
+udp_to() {
+  nsenter -t "$1" -n python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((sys.argv[1], 9999))
+print(s.getsockopt(socket.IPPROTO_IP, 14))  # IP_MTU
+for _ in range(3 if int(sys.argv[2]) else 0):
+    s.send(b"x" * int(sys.argv[2]))' "$2" "$3"
+}
+
+@test "MTU: 65535 on the bridge and veths, 1500 by the default route (datagrams to a test host arrive); -o com.docker.network.driver.mtu" {
+  test_host_up
+  ip netns exec "$NS" timeout 10 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.2", 9999))
+print(len(s.recv(65535)), flush=True)' >"$T/udp.out" &
+  local rcv=$!
+  br=sk$(root_hash "$T/root")
+  a=$(skiff run -d "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$a")
+  [ "$(cat /sys/class/net/$br/mtu)" = 65535 ]
+  [ "$(skiff exec "$a" cat /sys/class/net/eth0/mtu)" = 65535 ]
+  gw=$(skiff network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')
+  # to the host's side of the bridge: the link's MTU; out of the host: 1500,
+  # and a 4000-byte datagram leaves in fragments the test host puts together
+  # (sent whole with DF, it would be dropped where the host forwards it)
+  run udp_to "$pid" "$gw" 0
+  [ "$output" = 65535 ]
+  run udp_to "$pid" 198.18.0.2 4000
+  wait "$rcv" || true
+  [ "$(cat "$T/udp.out")" = 4000 ]
+  [ "$status" -eq 0 ]
+  [ "$output" = 1500 ]
+  [[ $(nsenter -t "$pid" -n ip route show default) == *" mtu 1500"* ]]
+  # TCP through a published port on 127.0.0.1 still works at this MTU, whole
+  head -c 3000000 /dev/urandom >"$T/www/big"
+  w=$(web -p 127.0.0.1::80)
+  port=$(skiff port "$w" 80/tcp | sed 's/.*://')
+  curl -sf "http://127.0.0.1:$port/big" -o "$T/big.got"
+  cmp "$T/www/big" "$T/big.got"
+  # the bridge keeps its MTU when its last port leaves
+  skiff rm -f "$a" "$w" >/dev/null
+  [ "$(cat /sys/class/net/$br/mtu)" = 65535 ]
+  # docker's option: that MTU for the bridge and the veths, no cap on the route
+  skiff network create -o com.docker.network.driver.mtu=1400 m14 >/dev/null
+  [ "$(skiff network inspect m14 -f '{{index .Options "com.docker.network.driver.mtu"}}')" = 1400 ]
+  b=$(skiff run -d --network m14 "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$b")
+  [ "$(skiff exec "$b" cat /sys/class/net/eth0/mtu)" = 1400 ]
+  [[ $(nsenter -t "$pid" -n ip route show default) != *mtu* ]]
+  [ "$(cat "/sys/class/net/$(skiff network inspect m14 -f '{{index .Options "com.docker.network.bridge.name"}}')/mtu")" = 1400 ]
+  run skiff network create -o com.docker.network.driver.mtu=10 m10
+  [ "$status" -ne 0 ]
+  [[ $output == *'invalid MTU "10": a number from 68 to 65535'* ]]
+  run skiff network create -o com.docker.network.driver.mtu=big m10
+  [[ $output == *'invalid MTU "big"'* ]]
+  run skiff network create --ipv6 --subnet fd5e:1::/64 -o com.docker.network.driver.mtu=1000 m10
+  [ "$status" -ne 0 ]
+  [[ $output == *"IPv6 needs an MTU of at least 1280 (not 1000)"* ]]
+  run skiff network ls -q -f name=m10
+  [ -z "$output" ]
+}
+
 @test "IPv6: network create --ipv6, addresses, --ip6, names (AAAA), published ports, NAT66 to a test host" {
   test_host_up
   ip addr add fdff:18::1/64 dev "$VH" nodad
@@ -192,6 +258,10 @@ kernel_state() {
   [ "$(skiff inspect a6 -f '{{.NetworkSettings.Networks.v6.GlobalIPv6Address}}')" = fd5e:1::2 ]
   run skiff exec a6 ip -6 route
   [[ $output == *"default via fd5e:1::1"* ]]
+  # out of the host at 1500, on the bridge at 65535 (see the MTU test)
+  pid=$(skiff inspect -f '{{.State.Pid}}' a6)
+  [[ $(nsenter -t "$pid" -n ip -6 route show default) == *" mtu 1500"* ]]
+  [ "$(skiff exec a6 cat /proc/sys/net/ipv6/conf/eth0/mtu)" = 65535 ]
 }
 
 @test "address pools: --default-address-pool and SKIFF_DEFAULT_ADDRESS_POOLS, IPv4 and IPv6, a used-up pool, a bad one" {
