@@ -324,23 +324,15 @@ static int print_event(void *ud, json_t *ev)
     json_t *actor = json_object_get(ev, "Actor");
     json_t *attrs = json_object_get(actor, "Attributes");
     /* attributes sorted by key, as docker prints them */
-    const char *keys[128];
-    size_t n = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(attrs, k, v) if (n < 128) keys[n++] = k;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-            const char *x = keys[j];
-            keys[j] = keys[j - 1];
-            keys[j - 1] = x;
-        }
+    size_t n;
+    const char **keys = sk_json_sorted_keys(attrs, &n);
     printf("%s.%09lld%.3s:%s %s %s %s", t, (long long)(ns % 1000000000LL), off, off + 3,
            json_string_value(json_object_get(ev, "Type")), json_string_value(json_object_get(ev, "Action")),
            json_string_value(json_object_get(actor, "ID")));
     for (size_t i = 0; i < n; i++)
         printf("%s%s=%s", i ? ", " : " (", keys[i], json_string_value(json_object_get(attrs, keys[i])) ?: "");
     printf("%s\n", n ? ")" : "");
+    free(keys);
     fflush(stdout);
     return 0;
 }

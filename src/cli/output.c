@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/json.h"
 #include "util/timefmt.h"
 #include "util/strbuf.h"
 #include "util/template.h"
@@ -175,20 +176,11 @@ static char *header_of(const char *fmt, const char *const headers[][2])
     return sb_take(&b);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void row_labels(json_t *row)
 {
     json_t *labels = json_object_get(row, "Labels");
-    size_t n = json_is_object(labels) ? json_object_size(labels) : 0, k = 0;
-    const char **keys = calloc(n ? n : 1, sizeof *keys);
-    const char *key;
-    json_t *v;
-    json_object_foreach(n && keys ? labels : NULL, key, v) keys[k++] = key;
-    qsort(keys, k, sizeof *keys, cmp_str);
+    size_t k;
+    const char **keys = sk_json_sorted_keys(labels, &k);
     struct strbuf b = {0};
     for (size_t i = 0; i < k; i++)
         sb_printf(&b, "%s%s=%s", i ? "," : "", keys[i], json_string_value(json_object_get(labels, keys[i])) ?: "");

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *sk_json_parse(const char *buf, size_t len, const char *what, sk_error *err)
@@ -224,4 +225,25 @@ bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, 
             return false;
     }
     return true;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **sk_json_sorted_keys(json_t *obj, size_t *n)
+{
+    size_t cap = json_is_object(obj) ? json_object_size(obj) : 0, k = 0;
+    const char **keys = malloc((cap ? cap : 1) * sizeof *keys);
+    *n = 0;
+    if (keys == NULL)
+        return NULL;
+    const char *key;
+    json_t *v;
+    if (cap > 0)
+        json_object_foreach(obj, key, v) if (k < cap) keys[k++] = key;
+    qsort(keys, k, sizeof *keys, cmp_key);
+    *n = k;
+    return keys;
 }

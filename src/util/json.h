@@ -47,6 +47,10 @@ bool sk_filters_match(json_t *filters, bool (*test)(void *ud, const char *kind, 
                       void *ud);
 /* "key=value" (or "key", meaning "") into an object of strings. */
 void sk_json_set_kv(json_t *obj, const char *kv);
+/* The keys of obj (none when it is not an object) in strcmp order, as a
+ * malloc'd array the caller frees (the strings are obj's); NULL only when
+ * out of memory. */
+const char **sk_json_sorted_keys(json_t *obj, size_t *n);
 
 #define _cleanup_json_ __attribute__((cleanup(sk_json_decrefp)))
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 /* ---- the tree ---------------------------------------------------------------- */
@@ -543,11 +544,6 @@ static bool truthy(json_t *v)
     return true;
 }
 
-static int cmp_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Go's fmt %v of a decoded JSON value. */
 static void print_value(struct strbuf *b, json_t *v)
 {
@@ -576,14 +572,10 @@ static void print_value(struct strbuf *b, json_t *v)
         }
         sb_puts(b, "]");
     } else if (json_is_object(v)) {
-        size_t n = json_object_size(v), i = 0;
-        const char **keys = calloc(n ? n : 1, sizeof *keys);
-        const char *k;
-        json_t *x;
-        json_object_foreach(v, k, x) keys[i++] = k;
-        qsort(keys, n, sizeof *keys, cmp_keys);
+        size_t n;
+        const char **keys = sk_json_sorted_keys(v, &n);
         sb_puts(b, "map[");
-        for (i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++) {
             sb_printf(b, "%s%s:", i ? " " : "", keys[i]);
             print_value(b, json_object_get(v, keys[i]));
         }
@@ -996,15 +988,13 @@ static int run_range(struct exec *x, const struct node *nd, json_t *v)
             json_decref(idx);
         }
     } else if (json_is_object(v) && json_object_size(v) > 0) {
-        size_t n = json_object_size(v), i = 0;
-        const char **keys = calloc(n, sizeof *keys);
-        const char *k;
-        json_t *e;
-        json_object_foreach(v, k, e) keys[i++] = k;
-        qsort(keys, n, sizeof *keys, cmp_keys);
-        for (i = 0; i < n && r == 0; i++) {
+        size_t n;
+        const char **keys = sk_json_sorted_keys(v, &n);
+        if (keys == NULL)
+            r = sk_err(x->err, ENOMEM, "template: range");
+        for (size_t i = 0; i < n && r == 0; i++) {
             json_t *key = json_string(keys[i]);
-            e = json_object_get(v, keys[i]);
+            json_t *e = json_object_get(v, keys[i]);
             x->n_vars = base;
             if (nd->pipe->n_decl == 2)
                 r = push_var(x, nd->pipe->decl[0], key) < 0 || push_var(x, nd->pipe->decl[1], e) < 0 ? -1 : 0;
