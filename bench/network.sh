@@ -22,7 +22,9 @@
 #
 # skiff forwards published ports with nftables DNAT (output chain for
 # 127.0.0.1), podman with netavark's iptables DNAT, docker (--iptables=false
-# here, to leave the host's iptables alone) through docker-proxy.  Stores on a
+# here, to leave the host's iptables alone) through docker-proxy.  Each at its
+# default MTU: skiff's bridge and veths 65535 (a container's default route
+# 1500), podman's and docker's 1500.  Stores on a
 # fresh ext4 (loop), runtime state on tmpfs, cgroup2 mount hidden (crun).
 # Knobs: RUNS=20 WARMUP=3 ROUNDS=5
 set -euo pipefail

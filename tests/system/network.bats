@@ -204,6 +204,49 @@ print(len(s.recv(65535)), flush=True)' >"$T/udp.out" &
   [ -z "$output" ]
 }
 
+# libnftables as it answers on a kernel without nf_tables (an iptables-only
+# host; this machine's kernel has nf_tables, so the library stands in): every
+# command fails with the message nft prints there.
+fake_nftables() {
+  mkdir -p "$T/fakenft"
+  cat >"$T/fakenft/nft.c" <<'C'
+struct nft_ctx { int unused; };
+static struct nft_ctx ctx;
+struct nft_ctx *nft_ctx_new(unsigned f) { (void)f; return &ctx; }
+void nft_ctx_free(struct nft_ctx *c) { (void)c; }
+int nft_ctx_buffer_output(struct nft_ctx *c) { (void)c; return 0; }
+int nft_ctx_buffer_error(struct nft_ctx *c) { (void)c; return 0; }
+const char *nft_ctx_get_output_buffer(struct nft_ctx *c) { (void)c; return ""; }
+const char *nft_ctx_get_error_buffer(struct nft_ctx *c)
+{
+  (void)c;
+  return "Error: Could not process rule: Operation not supported\nadd table inet skiff\n^^^^^^^^\n";
+}
+void nft_ctx_output_set_flags(struct nft_ctx *c, unsigned f) { (void)c; (void)f; }
+int nft_run_cmd_from_buffer(struct nft_ctx *c, const char *b) { (void)c; (void)b; return -1; }
+C
+  cc -shared -fPIC -o "$T/fakenft/libnftables.so.1" "$T/fakenft/nft.c"
+}
+
+@test "a host without nf_tables: a clear error, nothing left behind; --network none and host still run" {
+  fake_nftables
+  before=$(kernel_state)
+  run env LD_LIBRARY_PATH="$T/fakenft" "${SK[@]}" network create nonft
+  [ "$status" -ne 0 ]
+  [[ $output == *"nftables: Error: Could not process rule: Operation not supported (skiff's networks need the kernel's nf_tables; an iptables-only host can use --network none or host)"* ]]
+  run env LD_LIBRARY_PATH="$T/fakenft" "${SK[@]}" run --rm "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"skiff's networks need the kernel's nf_tables"* ]]
+  [ "$(env LD_LIBRARY_PATH="$T/fakenft" "${SK[@]}" run --rm --network none "$IMG" echo none-ok)" = none-ok ]
+  [ "$(env LD_LIBRARY_PATH="$T/fakenft" "${SK[@]}" run --rm --network host "$IMG" echo host-ok)" = host-ok ]
+  # no bridge, table or namespace made (the next command without the stand-in
+  # makes the default bridge: so this first), no container, no network
+  [ "$(kernel_state)" = "$before" ]
+  [ "$(skiff ps -aq)" = "" ]
+  [ -d "$T/root/networks" ]
+  [ -z "$(ls "$T/root/networks" | grep -v '^lock$')" ]
+}
+
 @test "IPv6: network create --ipv6, addresses, --ip6, names (AAAA), published ports, NAT66 to a test host" {
   test_host_up
   ip addr add fdff:18::1/64 dev "$VH" nodad
