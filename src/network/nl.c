@@ -152,7 +152,9 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, sk_error *err)
     mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(h, li);
     int r = transact(nl, h, NULL, NULL);
-    if (r < 0 && r != -EEXIST)
+    if (r == -EEXIST) /* its MTU is its ports' (a bridge an older skiff made: 1500) */
+        return 0;
+    if (r < 0)
         return sk_err(err, -r, "create bridge %s", name);
     /* Set apart from the creation: an MTU given with it is the kernel's to
      * change, and it falls back to 1500 when the last port leaves. */

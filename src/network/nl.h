@@ -23,7 +23,8 @@ void nl_close(struct nl *nl);
 int nl_ifindex(struct nl *nl, const char *name, sk_error *err);
 /* The same, whether it is up and its MTU (up, mtu may be NULL). */
 int nl_link_state(struct nl *nl, const char *name, bool *up, unsigned *mtu, sk_error *err);
-/* A bridge; with mtu > 0 that MTU, kept when ports come and go. */
+/* A bridge; with mtu > 0 that MTU, kept when ports come and go (a bridge
+ * that exists already keeps its own). */
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu, sk_error *err);
 int nl_link_up(struct nl *nl, const char *name, sk_error *err);
 int nl_link_del(struct nl *nl, const char *name, sk_error *err);

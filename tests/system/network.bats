@@ -25,6 +25,7 @@ teardown() {
     timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
   done
   test_host_down
+  ip link del "sko$$" 2>/dev/null || true # the MTU test's own bridge
   common_teardown
 }
 
@@ -202,6 +203,15 @@ print(len(s.recv(65535)), flush=True)' >"$T/udp.out" &
   [[ $output == *"IPv6 needs an MTU of at least 1280 (not 1000)"* ]]
   run skiff network ls -q -f name=m10
   [ -z "$output" ]
+  # a bridge that was there (as an older skiff left one): its 1500 kept, the
+  # veths take it, nothing to cap
+  ip link add "sko$$" type bridge
+  skiff network create -o "com.docker.network.bridge.name=sko$$" old >/dev/null
+  c=$(skiff run -d --network old "$IMG" sleep 100)
+  pid=$(skiff inspect -f '{{.State.Pid}}' "$c")
+  [ "$(cat "/sys/class/net/sko$$/mtu")" = 1500 ]
+  [ "$(skiff exec "$c" cat /sys/class/net/eth0/mtu)" = 1500 ]
+  [[ $(nsenter -t "$pid" -n ip route show default) != *mtu* ]]
 }
 
 # libnftables as it answers on a kernel without nf_tables (an iptables-only
