@@ -1041,7 +1041,8 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --pids-limit int         Tune container pids limit (-1 for unlimited)\n"                \
     "      --platform string        Set platform if server is multi-platform capable\n"            \
     "  -p, --publish list           Publish a container's port(s) to the host\n"                   \
-    "                               ([ip:][hostPort:]containerPort[/tcp|udp], ranges a-b)\n"     \
+    "                               ([ip:][hostPort:]containerPort[/tcp|udp], ranges a-b;\n"     \
+    "                               8000-8010:80: the first free host port of the range)\n"     \
     "  -P, --publish-all            Publish all exposed ports to random ports\n"                   \
     "      --privileged             Give extended privileges to this container\n"                  \
     "      --pull string            Pull image before running (always, missing, never)\n"          \

@@ -325,8 +325,12 @@ static int hold_port(const char *hostip, int *port, bool udp, bool listener, sk_
         const char *fmt = v6 ? "Bind for [%s]:%d failed" : "Bind for %s:%d failed";
         char where[80];
         snprintf(where, sizeof where, fmt, hostip, *port);
-        if (e == EADDRINUSE)
-            return sk_err(err, 0, "%s: port is already allocated", where);
+        if (e == EADDRINUSE) {
+            sk_err(err, 0, "%s: port is already allocated", where);
+            if (err != NULL)
+                err->errnum = EADDRINUSE; /* for a range to try its next port */
+            return -1;
+        }
         return sk_err(err, e, "%s", where);
     }
     getsockname(fd, &a.sa, &l);
@@ -464,6 +468,22 @@ static int publish_any(struct publish *x, const char *proto, int cport, int want
     }
 }
 
+/* One binding: host port lo (0: the kernel's choice), or the first of lo-hi
+ * not in use (docker's -p 8000-8010:80). */
+static int publish_binding(struct publish *x, const char *proto, int cport, const char *hip, int lo,
+                           int hi, json_t *out, sk_error *err)
+{
+    for (int p = lo;; p++) {
+        int port = p, r;
+        if (hip == NULL || !*hip)
+            r = publish_any(x, proto, cport, port, out, err);
+        else if ((r = publish_one(x, proto, cport, hip, &port, err)) == 0)
+            add_binding(out, hip, port);
+        if (r == 0 || p >= hi || err == NULL || err->errnum != EADDRINUSE)
+            return r;
+    }
+}
+
 int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const char *ip,
                 const char *ip6, json_t **resolved, int **fds, size_t *nfds, json_t **proxies,
                 sk_error *err)
@@ -494,19 +514,13 @@ int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const
         json_array_foreach(list, i, b)
         {
             const char *hip = str(b, "HostIp"), *hp = str(b, "HostPort");
-            int hport = 0;
-            if (hp != NULL && *hp && (sk_parse_int(hp, &hport) < 0 || hport < 0 || hport > 65535)) {
+            int lo = 0, hi = 0;
+            if (hp != NULL && *hp && strcmp(hp, "0") != 0 && net_port_range(hp, &lo, &hi) < 0) {
                 sk_err(err, 0, "invalid host port %s", hp);
                 goto fail;
             }
-            if (hip == NULL || !*hip) {
-                if (publish_any(&x, proto, cport, hport, out, err) < 0)
-                    goto fail;
-                continue;
-            }
-            if (publish_one(&x, proto, cport, hip, &hport, err) < 0)
+            if (publish_binding(&x, proto, cport, hip, lo, hi, out, err) < 0)
                 goto fail;
-            add_binding(out, hip, hport);
         }
     }
     if (x.elements.s != NULL)

@@ -121,8 +121,11 @@ int net_publish(struct sk_netctx *n, const char *ctr_id, json_t *bindings, const
  * skipped). */
 void net_unpublish(struct sk_netctx *n, const char *ctr_id, json_t *resolved);
 
-/* docker's -p [ip:][hostPort:]containerPort[/tcp|udp] (ranges a-b, equal
- * lengths) into PortBindings and ExposedPorts. */
+/* docker's -p [ip:][hostPort:]containerPort[/tcp|udp] (ranges a-b of equal
+ * lengths; a host range to one container port means a free port of it)
+ * into PortBindings and ExposedPorts. */
 int net_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_error *err);
+/* "a" or "a-b" (1 <= a <= b <= 65535). */
+int net_port_range(const char *s, int *lo, int *hi);
 
 #endif

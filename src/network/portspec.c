@@ -1,12 +1,13 @@
 /* portspec.c - docker's -p syntax (pure; unit-tested). */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "network/network.h"
 
-static int port_range(const char *s, int *lo, int *hi)
+int net_port_range(const char *s, int *lo, int *hi)
 {
     char *end;
     long a = strtol(s, &end, 10), b = a;
@@ -71,17 +72,21 @@ int net_parse_publish(const char *spec, json_t *bindings, json_t *exposed, sk_er
         cport = buf;
     }
     int clo, chi, hlo = 0, hhi = 0;
-    if (port_range(cport, &clo, &chi) < 0)
+    if (net_port_range(cport, &clo, &chi) < 0)
         return sk_err(err, 0, "invalid containerPort: %s", cport);
-    if (*hport && port_range(hport, &hlo, &hhi) < 0)
+    if (*hport && net_port_range(hport, &hlo, &hhi) < 0)
         return sk_err(err, 0, "invalid hostPort: %s", hport);
-    if (*hport && hhi - hlo != chi - clo)
+    /* one container port and a host range: a free port of the range, at start */
+    bool any_of = *hport && hhi > hlo && chi == clo;
+    if (*hport && !any_of && hhi - hlo != chi - clo)
         return sk_err(err, 0, "invalid ranges specified for container and host Ports: %s and %s",
                       cport, hport);
     for (int p = clo; p <= chi; p++) {
-        char key[32], hp[8] = "";
+        char key[32], hp[16] = "";
         snprintf(key, sizeof key, "%d/%s", p, proto);
-        if (*hport)
+        if (any_of)
+            snprintf(hp, sizeof hp, "%d-%d", hlo, hhi);
+        else if (*hport)
             snprintf(hp, sizeof hp, "%d", hlo + (p - clo));
         json_t *list = json_object_get(bindings, key);
         if (list == NULL) {

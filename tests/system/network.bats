@@ -16,7 +16,7 @@ setup() {
   IMG=localhost/busybox
   mkdir -p "$T/www"
   echo hello-from-skiff >"$T/www/index.html"
-  NS= VH=
+  NS= VH= HOLDER=
 }
 
 teardown() {
@@ -25,6 +25,7 @@ teardown() {
     timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
   done
   test_host_down
+  if [[ -n ${HOLDER:-} ]]; then kill "$HOLDER" 2>/dev/null || true; fi
   ip link del "sko$$" 2>/dev/null || true # the MTU test's own bridge
   common_teardown
 }
@@ -369,6 +370,33 @@ C
   skiff start "$id" >/dev/null
   run curl -sf --max-time 5 --retry 5 --retry-connrefused --retry-delay 0 http://127.0.0.1:18081/
   [ "$output" = hello-from-skiff ]
+}
+
+@test "published port ranges: equal ranges, and a host range for one port (the first free one)" {
+  # 80 and 81 of one container on 18111 and 18112
+  r=$(skiff run -d -v "$T/www:/www:ro" -p 127.0.0.1:18111-18112:80-81 "$IMG" \
+    sh -c 'httpd -p 81 -h /www; exec httpd -f -p 80 -h /www')
+  [ "$(skiff port "$r" 81/tcp)" = 127.0.0.1:18112 ]
+  for p in 18111 18112; do
+    run curl -sf --max-time 5 --retry 5 --retry-connrefused --retry-delay 0 "http://127.0.0.1:$p/"
+    [ "$output" = hello-from-skiff ]
+  done
+  # docker's -p A-B:80: the first port of the range not in use, at start
+  python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 18121)); s.listen(); time.sleep(60)' &
+  HOLDER=$!
+  for _ in $(seq 50); do ss -Htln 'sport = :18121' | grep -q . && break; sleep 0.1; done
+  a=$(web -p 127.0.0.1:18121-18123:80)
+  b=$(web -p 127.0.0.1:18121-18123:80)
+  [ "$(skiff port "$a" 80)" = 127.0.0.1:18122 ]
+  [ "$(skiff port "$b" 80)" = 127.0.0.1:18123 ]
+  [ "$(skiff inspect -f '{{(index .HostConfig.PortBindings "80/tcp" 0).HostPort}}' "$a")" = 18121-18123 ]
+  run curl -sf --max-time 5 http://127.0.0.1:18123/
+  [ "$output" = hello-from-skiff ]
+  # the range used up: the error of its last port, and no container left running
+  run skiff run -d -p 127.0.0.1:18121-18123:80 "$IMG" sleep 100
+  [ "$status" -ne 0 ]
+  [[ $output == *"Bind for 127.0.0.1:18123 failed: port is already allocated"* ]]
+  [ "$(skiff ps -q | wc -l)" = 3 ]
 }
 
 @test "published ports served in user space: [::1] (IPv4-only and IPv6 containers), half-close, 3 MB intact, a connection across the hand-over" {

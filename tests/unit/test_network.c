@@ -221,6 +221,10 @@ static void test_publish(void **state)
     pub_bad("x:80", "invalid hostPort");
     pub_bad("80/icmp", "invalid proto");
     pub_bad("8000-8002:80-81", "invalid ranges");
+    pub("127.0.0.1:8000-8010:80/udp",
+        "{\"80/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8000-8010\"}]}", "{\"80/udp\":{}}");
+    pub_bad("8000-8010:80-81", "invalid ranges");
+    pub_bad("8010-8000:80", "invalid hostPort");
     pub("[::1]:8080:80", "{\"80/tcp\":[{\"HostIp\":\"::1\",\"HostPort\":\"8080\"}]}", "{\"80/tcp\":{}}");
     pub("[fd5e::7]::80/udp", "{\"80/udp\":[{\"HostIp\":\"fd5e::7\",\"HostPort\":\"\"}]}", "{\"80/udp\":{}}");
     pub_bad("[::1]80", "expected [IPv6]");
