@@ -182,7 +182,7 @@ enum {
     O_INIT, O_STOPSIG, O_STOPTIME, O_ULIMIT, O_SYSCTL, O_SHM, O_GROUPADD, O_PULL, O_PLATFORM,
     O_LOGDRV, O_LOGOPT, O_NETWORK, O_ENVFILE, O_LABELFILE, O_SIGPROXY, O_HEALTHCMD, O_HEALTHINT,
     O_HEALTHTO, O_HEALTHRET, O_HEALTHSTART, O_NOHEALTH, O_DEVICE, O_ADDHOST, O_DNS, O_PUBLISHALL,
-    O_DETACHKEYS, O_DOMAIN, O_IP, O_IP6, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
+    O_DETACHKEYS, O_DOMAIN, O_MAC, O_IP, O_IP6, O_ALIAS, O_DNSSEARCH, O_DNSOPT, O_EXPOSE, O_CPUSETMEMS, O_BLKIO, O_OOMSCORE, O_LINK,
     O_PID, O_IPC, O_UTS, O_OOMKILL, O_SWAPPINESS, O_CGROUPNS,
 };
 
@@ -197,6 +197,7 @@ static const struct option run_opts[] = {
     {"entrypoint", required_argument, NULL, O_ENTRYPOINT},
     {"hostname", required_argument, NULL, 'h'},
     {"domainname", required_argument, NULL, O_DOMAIN},
+    {"mac-address", required_argument, NULL, O_MAC},
     {"interactive", no_argument, NULL, 'i'},
     {"tty", no_argument, NULL, 't'},
     {"detach", no_argument, NULL, 'd'},
@@ -397,6 +398,7 @@ static int parse_run(int argc, char **argv, struct run_args *a, const struct cli
             break;
         case 'h': json_object_set_new(b, "Hostname", json_string(optarg)); break;
         case O_DOMAIN: json_object_set_new(b, "Domainname", json_string(optarg)); break;
+        case O_MAC: json_object_set_new(b, "MacAddress", json_string(optarg)); break;
         case 'i': json_object_set_new(b, "OpenStdin", json_true());
             json_object_set_new(b, "AttachStdin", json_true());
             json_object_set_new(b, "StdinOnce", json_true());
@@ -1023,6 +1025,7 @@ static int cmd_attach_run(struct cli *c, int argc, char **argv)
     "      --label-file list        Read in a line delimited file of labels\n"                     \
     "      --log-driver string      Logging driver for the container (json-file)\n"                \
     "      --log-opt list           Log driver options (max-size, max-file)\n"                     \
+    "      --mac-address string     Container MAC address (e.g., 92:d0:c6:0a:29:33)\n"             \
     "  -m, --memory bytes           Memory limit\n"                                                \
     "      --memory-reservation b   Memory soft limit\n"                                           \
     "      --memory-swap bytes      Swap limit equal to memory plus swap: '-1' for unlimited\n"     \

@@ -138,7 +138,7 @@ static int merge_config(json_t *body, json_t *img, json_t **out, sk_error *err)
         json_object_set(c, "Healthcheck", hc);
     static const char *const copy[] = {"Hostname", "Domainname", "Tty", "OpenStdin", "StdinOnce",
                                        "AttachStdin", "AttachStdout", "AttachStderr",
-                                       "StopTimeout", "Image", NULL};
+                                       "StopTimeout", "Image", "MacAddress", NULL};
     for (const char *const *k = copy; *k; k++)
         if (obj(body, *k) != NULL)
             json_object_set(c, *k, obj(body, *k));

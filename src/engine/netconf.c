@@ -82,8 +82,14 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
     const char *mode = str(hc, "NetworkMode");
     json_t *nets = json_object();
     json_object_set_new(cfg, "NetworkSettings", json_pack("{s:o}", "Networks", nets));
-    if (!ctr_net_is_own(mode))
+    if (!ctr_net_is_own(mode)) {
+        const char *mac = str(body, "MacAddress");
+        if (mac == NULL || !*mac)
+            mac = str(asked(body, mode ? mode : ""), "MacAddress");
+        if (mac != NULL && *mac) /* no interface of its own to take it */
+            return sk_err(err, 0, "conflicting options: mac-address and the network mode (%s)", mode);
         return 0;
+    }
     const char *id = str(cfg, "Id"), *cname = str(cfg, "Name");
     if (cname && *cname == '/')
         cname++;
@@ -111,9 +117,14 @@ int ctr_net_lease(struct sk_engine *e, json_t *cfg, json_t *body, sk_error *err)
         const char *ip6 = str(obj(want, "IPAMConfig"), "IPv6Address");
         if (ip6 == NULL || !*ip6)
             ip6 = str(want, "GlobalIPv6Address");
+        /* docker's Config.MacAddress (before API 1.44) is the first network's */
+        const char *mac = str(want, "MacAddress");
+        if ((mac == NULL || !*mac) && i == 0)
+            mac = str(body, "MacAddress");
+        struct net_want w = {ip, ip6, mac, aliases};
         json_t *rec = NULL;
         if (net_get(ctr_netctx(e), ref, &rec, err) < 0 ||
-            net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, ip, ip6, aliases, &ep, err) < 0) {
+            net_lease(ctr_netctx(e), str(rec, "Id"), id, cname, &w, &ep, err) < 0) {
             json_decref(rec);
             json_decref(aliases);
             rc = -1;
@@ -451,7 +462,8 @@ int sk_network_connect(struct sk_engine *e, const char *net, const char *ref, co
                str(rec, "Name"));
         goto out;
     }
-    if (net_lease(ctr_netctx(e), str(rec, "Id"), c->id, str(c->cfg, "Name") + 1, ip, ip6, aliases, &ep, err) < 0)
+    struct net_want w = {ip, ip6, NULL, aliases};
+    if (net_lease(ctr_netctx(e), str(rec, "Id"), c->id, str(c->cfg, "Name") + 1, &w, &ep, err) < 0)
         goto out;
     char ifname[16];
     free_ifname(ctr_networks(c), ifname);

@@ -106,7 +106,8 @@ static int add_interface(struct sk_netctx *n, struct nl *host, struct nl *ns, in
         goto out;
     }
     uint8_t mac[6];
-    ipam_mac(ip, mac);
+    if (ipam_parse_mac(str(ep, "MacAddress"), mac) < 0)
+        ipam_mac(ip, mac);
     /* the veth takes the bridge's MTU: one MTU for all ports (a bridge made
      * by an older skiff keeps its 1500) */
     unsigned lmtu = 0;

@@ -2,6 +2,7 @@
 #include "network/ipam.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,23 @@ void ipam_mac(uint32_t ip, uint8_t mac[6])
     mac[3] = (uint8_t)(ip >> 16);
     mac[4] = (uint8_t)(ip >> 8);
     mac[5] = (uint8_t)ip;
+}
+
+int ipam_parse_mac(const char *s, uint8_t mac[6])
+{
+    if (s == NULL || strlen(s) != 17)
+        return -1;
+    unsigned any = 0;
+    for (int i = 0; i < 6; i++) {
+        const char *p = s + 3 * i;
+        if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+            (i < 5 && p[2] != ':' && p[2] != '-') || (i > 0 && p[-1] != s[2]))
+            return -1;
+        char h[3] = {p[0], p[1], 0};
+        mac[i] = (uint8_t)strtoul(h, NULL, 16);
+        any |= mac[i];
+    }
+    return any == 0 || (mac[0] & 1) ? -1 : 0; /* all zero, or multicast */
 }
 
 /* ---- IPv6 ---- */

@@ -30,6 +30,8 @@ int ipam_pool_subnet(uint32_t base, int prefix, int size, uint32_t i, uint32_t *
 
 /* The MAC address docker derives from an IPv4 address: 02:42:a.b.c.d */
 void ipam_mac(uint32_t ip, uint8_t mac[6]);
+/* "xx:xx:xx:xx:xx:xx" (or with '-'), a unicast address other than zero. */
+int ipam_parse_mac(const char *s, uint8_t mac[6]);
 
 /* ---- IPv6 ---- */
 struct ip6 {

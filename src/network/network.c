@@ -924,8 +924,14 @@ static int pick_address6(json_t *rec, const char *want, struct ip6 *ip, int *pre
 }
 
 int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const char *ctr_name,
-              const char *want_ip, const char *want_ip6, json_t *aliases, json_t **ep, sk_error *err)
+              const struct net_want *want, json_t **ep, sk_error *err)
 {
+    const char *want_ip = want->ip, *want_ip6 = want->ip6;
+    json_t *aliases = want->aliases;
+    uint8_t m[6];
+    if (want->mac != NULL && *want->mac && ipam_parse_mac(want->mac, m) < 0)
+        return sk_err(err, 0, "invalid MAC address %s: six hex bytes (02:42:ac:11:00:02), unicast, not zero",
+                      want->mac);
     int lock = net_lock(n, err);
     if (lock < 0)
         return -1;
@@ -952,8 +958,8 @@ int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const ch
     char addr[20], cidr[40], mac[20], epid[65];
     ipam_format(ip, addr, sizeof addr);
     snprintf(cidr, sizeof cidr, "%s/%d", addr, prefix);
-    uint8_t m[6];
-    ipam_mac(ip, m);
+    if (want->mac == NULL || !*want->mac)
+        ipam_mac(ip, m);
     snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
     if (sk_random_hex(epid, 32) < 0) {
         sk_err(err, errno, "getrandom");

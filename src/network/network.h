@@ -77,11 +77,18 @@ int net_list(struct sk_netctx *n, json_t **out, sk_error *err);
 /* Refuses predefined networks and networks with containers. */
 int net_remove(struct sk_netctx *n, const char *ref, sk_error *err);
 
-/* Lease an address on the network ref for the container: want_ip (NULL:
- * the lowest free one), and an IPv6 one on a network with IPv6 (want_ip6,
- * else the lowest free).  *ep: docker's EndpointSettings. */
+/* What a container asks of its endpoint on a network; NULL or "": the
+ * default. */
+struct net_want {
+    const char *ip;  /* else the lowest free address */
+    const char *ip6; /* on a network with IPv6; else the lowest free */
+    const char *mac; /* else 02:42 and the IPv4 address, as docker's */
+    json_t *aliases;
+};
+/* Lease an address on the network ref for the container.  *ep: docker's
+ * EndpointSettings. */
 int net_lease(struct sk_netctx *n, const char *ref, const char *ctr_id, const char *ctr_name,
-              const char *want_ip, const char *want_ip6, json_t *aliases, json_t **ep, sk_error *err);
+              const struct net_want *want, json_t **ep, sk_error *err);
 /* Give the container's lease on the network back (no lease: no error). */
 int net_release(struct sk_netctx *n, const char *net_id, const char *ctr_id, sk_error *err);
 

@@ -310,6 +310,13 @@ skiff() { timeout 60 "${SK[@]}" "$@"; }
   [ "$(docker port c6 80 | tail -1)" = "[::]:18097" ]
   docker rm -f c6
   docker network rm n6
+  # the docker CLI's --mac-address (EndpointsConfig.MacAddress), a host port range, the MTU option
+  docker network create -o com.docker.network.driver.mtu=1400 nm
+  docker run -d --name cm --network nm --mac-address 92:d0:c6:0a:29:40 -p 127.0.0.1:18141-18142:80 "$IMG" sleep 30
+  [ "$(docker exec cm cat /sys/class/net/eth0/address /sys/class/net/eth0/mtu | tr '\n' ' ')" = "92:d0:c6:0a:29:40 1400 " ]
+  [ "$(docker port cm 80)" = 127.0.0.1:18141 ]
+  docker rm -f cm
+  docker network rm nm
   # prune filters (label, until) for networks and images
   docker network create --label gone=yes n2
   docker network create n3

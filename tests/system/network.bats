@@ -497,6 +497,30 @@ C
   [[ $output == *"user specified IP address is supported on user defined networks only"* ]]
 }
 
+@test "--mac-address: eth0 has it across stop and start, inspect and the network show it; bad ones refused" {
+  a=$(skiff run -d --mac-address 92:D0:c6:0a:29:33 "$IMG" sleep 100)
+  [ "$(skiff exec "$a" cat /sys/class/net/eth0/address)" = 92:d0:c6:0a:29:33 ]
+  [ "$(skiff inspect -f '{{.NetworkSettings.Networks.bridge.MacAddress}} {{.NetworkSettings.MacAddress}}' "$a")" = "92:d0:c6:0a:29:33 92:d0:c6:0a:29:33" ]
+  skiff network inspect bridge -f '{{range .Containers}}{{.MacAddress}} {{end}}' | grep -q 92:d0:c6:0a:29:33
+  skiff stop -t 1 "$a" >/dev/null
+  skiff start "$a" >/dev/null
+  [ "$(skiff exec "$a" cat /sys/class/net/eth0/address)" = 92:d0:c6:0a:29:33 ]
+  # reached at it: another container's ARP finds the new address
+  run skiff run --rm "$IMG" ping -c1 -W3 "$(ip_of "$a")"
+  [ "$status" -eq 0 ]
+  # without it: docker's 02:42 and the IPv4 address
+  b=$(skiff run -d "$IMG" sleep 100)
+  ipb=$(ip_of "$b")
+  [ "$(skiff exec "$b" cat /sys/class/net/eth0/address)" = "$(printf '02:42:%02x:%02x:%02x:%02x' ${ipb//./ })" ]
+  run skiff run --rm --mac-address 01:00:5e:00:00:01 "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"invalid MAC address 01:00:5e:00:00:01"* ]]
+  run skiff run --rm --network host --mac-address 92:d0:c6:0a:29:34 "$IMG" true
+  [ "$status" -ne 0 ]
+  [[ $output == *"conflicting options: mac-address and the network mode (host)"* ]]
+  [ "$(skiff ps -aq | wc -l)" = 2 ]
+}
+
 @test "50 concurrent creates get 50 distinct addresses; removal gives them back" {
   skiff network create many >/dev/null
   for i in $(seq 50); do

@@ -84,6 +84,20 @@ static void test_pools_and_mac(void **state)
     ipam_mac(ip("172.17.0.2"), mac);
     const uint8_t want[6] = {0x02, 0x42, 0xac, 0x11, 0x00, 0x02};
     assert_memory_equal(mac, want, 6);
+    /* --mac-address */
+    uint8_t m2[6];
+    assert_int_equal(ipam_parse_mac("92:D0:c6:0a:29:33", m2), 0);
+    const uint8_t want2[6] = {0x92, 0xd0, 0xc6, 0x0a, 0x29, 0x33};
+    assert_memory_equal(m2, want2, 6);
+    assert_int_equal(ipam_parse_mac("02-42-ac-11-00-02", m2), 0);
+    assert_memory_equal(m2, want, 6);
+    const char *bad[] = {"", "02:42:ac:11:00", "02:42:ac:11:00:02:03", "02:42:ac:11:00:0g",
+                         "02:42-ac:11:00:02", "02 42 ac 11 00 02", "00:00:00:00:00:00",
+                         "01:00:5e:00:00:01", "ff:ff:ff:ff:ff:ff", "2:42:ac:11:00:002", NULL};
+    for (const char **x = bad; *x; x++)
+        if (ipam_parse_mac(*x, m2) == 0)
+            fail_msg("%s taken as a MAC address", *x);
+    assert_int_equal(ipam_parse_mac(NULL, m2), -1);
 }
 
 static void test_ipv6(void **state)
