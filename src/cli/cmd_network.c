@@ -288,7 +288,8 @@ const struct cli_cmd cmd_network_create = {
     "      --ipv6               Enable IPv6 networking (a subnet from fdXX:XXXX:XXXX::/48 unless one is given)\n"
     "      --label list         Set metadata on a network\n"
     "  -o, --opt map            Set driver specific options (com.docker.network.bridge.name=...,\n"
-    "                           com.docker.network.driver.mtu=...)\n"
+    "                           com.docker.network.driver.mtu=...,\n"
+    "                           com.docker.network.bridge.enable_ip_masquerade=false)\n"
     "      --subnet strings     Subnet in CIDR format that represents a network segment (one IPv4, one IPv6)\n",
     cmd_network_create_run};
 const struct cli_cmd cmd_network_ls = {

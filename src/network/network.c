@@ -28,6 +28,8 @@
 
 #define OPT_BRIDGE "com.docker.network.bridge.name"
 #define OPT_MTU "com.docker.network.driver.mtu"
+#define OPT_ICC "com.docker.network.bridge.enable_icc"
+#define OPT_MASQ "com.docker.network.bridge.enable_ip_masquerade"
 /* Without OPT_MTU: the bridge and the veths carry packets as large as
  * loopback's (nothing physical is between them), and a container's default
  * route, by which packets leave the host, caps them at Ethernet's 1500. */
@@ -80,6 +82,24 @@ static unsigned opt_mtu(json_t *opts)
     if (s == NULL || sk_parse_int(s, &m) < 0 || m < 68 || m > 65535)
         return 0;
     return (unsigned)m;
+}
+
+/* A boolean option as docker's strconv.ParseBool reads it: 1 true, 0
+ * false, -1 neither; dflt when absent. */
+static int opt_bool(json_t *opts, const char *key, bool dflt)
+{
+    static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True", NULL};
+    static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False", NULL};
+    const char *s = str(opts, key);
+    if (s == NULL)
+        return dflt;
+    for (int i = 0; yes[i] != NULL; i++) {
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+        if (strcmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
 }
 
 unsigned net_link_mtu(json_t *rec)
@@ -629,6 +649,18 @@ static int check_request(json_t *req, const char **name, sk_error *err)
     const char *br = str(obj(req, "Options"), OPT_BRIDGE);
     if (br != NULL && !valid_ifname(br))
         return sk_err(err, 0, "invalid bridge name \"%s\": at most 15 of [a-zA-Z0-9_.-]", br);
+    static const char *const bools[] = {OPT_ICC, OPT_MASQ, NULL};
+    for (int i = 0; bools[i] != NULL; i++)
+        if (opt_bool(obj(req, "Options"), bools[i], true) < 0)
+            return sk_err(err, 0, "network %s: invalid value \"%s\" for %s: true or false", *name,
+                          str(obj(req, "Options"), bools[i]), bools[i]);
+    /* Isolating a bridge's ports apart would also cut the way to a published
+     * port of the same network through the host's address, which the
+     * kernel's br_netfilter hands over at the bridge: refused rather than
+     * half done. */
+    if (opt_bool(obj(req, "Options"), OPT_ICC, true) == 0)
+        return sk_err(err, 0, "network %s: %s=false is not supported (containers of one network "
+                              "always reach each other; use separate networks)", *name, OPT_ICC);
     const char *mtu = str(obj(req, "Options"), OPT_MTU);
     if (mtu != NULL && opt_mtu(obj(req, "Options")) == 0)
         return sk_err(err, 0, "network %s: invalid MTU \"%s\": a number from 68 to 65535", *name,
@@ -1109,10 +1141,13 @@ static int sync_rules(struct sk_netctx *n, json_t *all, sk_error *err)
             const char *sub = str(json_array_get(obj(obj(r, "IPAM"), "Config"), 0), "Subnet");
             sb_printf(&s,
                              "add rule inet %1$s forward iifname \"%2$s\" oifname @bridges drop\n"
-                             "add rule inet %1$s forward iifname \"%2$s\" accept\n"
-                             "add rule inet %1$s postrouting ip saddr %3$s oifname != \"%2$s\" masquerade\n",
-                             t, b, sub);
-            if (sub6 != NULL)
+                             "add rule inet %1$s forward iifname \"%2$s\" accept\n",
+                             t, b);
+            bool masq = opt_bool(obj(r, "Options"), OPT_MASQ, true) != 0;
+            if (masq)
+                sb_printf(&s, "add rule inet %1$s postrouting ip saddr %3$s oifname != \"%2$s\" masquerade\n",
+                          t, b, sub);
+            if (masq && sub6 != NULL)
                 sb_printf(&s, "add rule inet %1$s postrouting ip6 saddr %3$s oifname != \"%2$s\" masquerade\n",
                           t, b, sub6);
         }

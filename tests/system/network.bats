@@ -16,7 +16,7 @@ setup() {
   IMG=localhost/busybox
   mkdir -p "$T/www"
   echo hello-from-skiff >"$T/www/index.html"
-  NS= VH= HOLDER=
+  NS= VH=
 }
 
 teardown() {
@@ -25,7 +25,6 @@ teardown() {
     timeout 30 "${SK[@]}" rm -f "$id" >/dev/null 2>&1 || true
   done
   test_host_down
-  if [[ -n ${HOLDER:-} ]]; then kill "$HOLDER" 2>/dev/null || true; fi
   ip link del "sko$$" 2>/dev/null || true # the MTU test's own bridge
   common_teardown
 }
@@ -383,7 +382,7 @@ C
   done
   # docker's -p A-B:80: the first port of the range not in use, at start
   python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 18121)); s.listen(); time.sleep(60)' &
-  HOLDER=$!
+  BG_PIDS+=($!)
   for _ in $(seq 50); do ss -Htln 'sport = :18121' | grep -q . && break; sleep 0.1; done
   a=$(web -p 127.0.0.1:18121-18123:80)
   b=$(web -p 127.0.0.1:18121-18123:80)
@@ -436,6 +435,39 @@ C
   skiff stop -t 1 "$w" >/dev/null
   run curl -s --max-time 3 -g "http://[::1]:18085/"
   [ "$status" -eq 7 ]
+}
+
+@test "bridge options: enable_ip_masquerade=false (the test host sees the container's address); enable_icc=false refused" {
+  test_host_up
+  # the test host answers with the address it sees: the host's (masqueraded) or the container's
+  ip netns exec "$NS" timeout 30 python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.2", 8099))
+s.listen()
+for _ in range(2):
+    c, a = s.accept()
+    c.sendall((a[0] + "\n").encode())
+    c.close()' &
+  BG_PIDS+=($!)
+  for _ in $(seq 50); do ip netns exec "$NS" ss -Htln 'sport = :8099' | grep -q . && break; sleep 0.1; done
+  skiff network create -o com.docker.network.bridge.enable_ip_masquerade=false nomasq >/dev/null
+  [ "$(skiff run --rm "$IMG" timeout 5 nc 198.18.0.2 8099)" = 198.18.0.1 ]
+  c=$(skiff run -d --network nomasq "$IMG" sleep 100)
+  [ "$(skiff exec "$c" timeout 5 nc 198.18.0.2 8099)" = "$(ip_of "$c")" ]
+  # published ports of such a network still answer on 127.0.0.1
+  w=$(web --network nomasq -p 127.0.0.1:18151:80)
+  run curl -sf --max-time 5 http://127.0.0.1:18151/
+  [ "$output" = hello-from-skiff ]
+  run skiff network create -o com.docker.network.bridge.enable_ip_masquerade=maybe bad
+  [ "$status" -ne 0 ]
+  [[ $output == *'invalid value "maybe" for com.docker.network.bridge.enable_ip_masquerade: true or false'* ]]
+  # not silently ignored: docker's enable_icc=false is refused
+  run skiff network create -o com.docker.network.bridge.enable_icc=false noicc
+  [ "$status" -ne 0 ]
+  [[ $output == *"com.docker.network.bridge.enable_icc=false is not supported"* ]]
+  skiff network create -o com.docker.network.bridge.enable_icc=true icc >/dev/null
 }
 
 @test "published ports: udp" {
