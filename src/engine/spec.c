@@ -488,22 +488,20 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
     _cleanup_close_ int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
         return sk_err(err, errno, "rootfs %s", rootfs);
-    json_t *user = NULL;
+    /* what is built so far, all released at fail (json_decref takes NULL);
+     * what the spec has taken is set to NULL */
+    json_t *user = NULL, *args = NULL, *caps = NULL, *rl = NULL, *seccomp = NULL;
+    json_t *process = NULL, *lx_pre = NULL, *mounts = NULL, *devices = NULL, *ns = NULL;
     if (ctr_resolve_user(rootfd, str(cfg, "User"), obj(hc, "GroupAdd"), &user, err) < 0)
         return -1;
-    json_t *args = json_array();
+    args = json_array();
     json_array_append(args, obj(c->cfg, "Path"));
     json_array_extend(args, obj(c->cfg, "Args"));
-    json_t *caps = capabilities(hc, privileged, err);
-    json_t *rl = caps ? rlimits(hc, err) : NULL;
-    if (caps == NULL || rl == NULL) {
-        json_decref(user);
-        json_decref(args);
-        json_decref(caps);
-        return -1;
-    }
+    caps = capabilities(hc, privileged, err);
+    rl = caps ? rlimits(hc, err) : NULL;
+    if (caps == NULL || rl == NULL)
+        goto fail;
     bool nnp = false;
-    json_t *seccomp = NULL;
     bool unconfined = privileged;
     size_t i;
     json_t *v;
@@ -520,12 +518,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
             json_decref(seccomp);
             seccomp = json_loads(s + 8, 0, NULL);
             if (!json_is_object(seccomp)) {
-                json_decref(seccomp);
-                json_decref(user);
-                json_decref(args);
-                json_decref(caps);
-                json_decref(rl);
-                return sk_err(err, 0, "security-opt seccomp: the profile is not a JSON object");
+                sk_err(err, 0, "security-opt seccomp: the profile is not a JSON object");
+                goto fail;
             }
         }
     }
@@ -536,22 +530,18 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         seccomp = ctr_default_seccomp(json_object_get(caps, "bounding"));
     }
     const char *wd = str(cfg, "WorkingDir");
-    json_t *process = json_pack("{s:b, s:o, s:o, s:O, s:s, s:o, s:b, s:o}", "terminal",
+    process = json_pack("{s:b, s:o, s:o, s:O, s:s, s:o, s:b, s:o}", "terminal",
                                 json_is_true(obj(cfg, "Tty")), "user", user, "args", args, "env",
                                 obj(cfg, "Env") ? obj(cfg, "Env") : json_array(), "cwd",
                                 wd && *wd ? wd : "/", "capabilities", caps, "noNewPrivileges", nnp,
                                 "rlimits", rl);
+    user = args = caps = rl = NULL; /* the process's now */
     /* always set: the monitor that creates it is kept from the OOM killer */
     json_object_set_new(process, "oomScoreAdj", json_integer(json_integer_value(obj(hc, "OomScoreAdj"))));
-    json_t *lx_pre = json_pack("{s:o}", "resources", ctr_resources(hc, privileged));
-    json_t *mounts = base_mounts(hc, c, sk_streq(str(hc, "IpcMode"), "host"));
-    if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0) {
-        json_decref(process);
-        json_decref(mounts);
-        json_decref(lx_pre);
-        json_decref(seccomp);
-        return -1;
-    }
+    lx_pre = json_pack("{s:o}", "resources", ctr_resources(hc, privileged));
+    mounts = base_mounts(hc, c, sk_streq(str(hc, "IpcMode"), "host"));
+    if (user_mounts(mounts, obj(c->cfg, "MountPoints"), err) < 0)
+        goto fail;
     /* a user mount on a default destination replaces the default */
     for (size_t k = 0; k < json_array_size(mounts);) {
         const char *d = str(json_array_get(mounts, k), "destination");
@@ -568,27 +558,18 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         /* docker's --init: a static init bound in, the command its arguments */
         const char *init = getenv("SKIFF_INIT_PATH");
         if (init == NULL || access(init, X_OK) < 0) {
-            json_decref(process);
-            json_decref(mounts);
-            json_decref(seccomp);
-            json_decref(lx_pre);
-            return sk_err(err, ENOENT, "--init: skiff-init not found at %s", init ? init : "(unset)");
+            sk_err(err, ENOENT, "--init: skiff-init not found at %s", init ? init : "(unset)");
+            goto fail;
         }
         json_array_append_new(mounts, mnt("/sbin/docker-init", "bind", init, "rbind,ro"));
         json_t *a = json_object_get(process, "args");
         json_array_insert_new(a, 0, json_string("--"));
         json_array_insert_new(a, 0, json_string("/sbin/docker-init"));
     }
-    json_t *devices = json_array();
-    if (add_devices(hc, devices, json_object_get(json_object_get(lx_pre, "resources"), "devices"), err) < 0) {
-        json_decref(devices);
-        json_decref(process);
-        json_decref(mounts);
-        json_decref(seccomp);
-        json_decref(lx_pre);
-        return -1;
-    }
-    json_t *ns = json_array();
+    devices = json_array();
+    if (add_devices(hc, devices, json_object_get(json_object_get(lx_pre, "resources"), "devices"), err) < 0)
+        goto fail;
+    ns = json_array();
     bool host_uts = sk_streq(str(hc, "UTSMode"), "host");
     bool ns_ok = ns_entry(e, "pid", str(hc, "PidMode"), ns, err) == 0 &&
                  ns_entry(e, "ipc", str(hc, "IpcMode"), ns, err) == 0 &&
@@ -596,15 +577,8 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
                  ns_entry(e, "mount", NULL, ns, err) == 0 &&
                  ns_entry(e, "cgroup", str(hc, "CgroupnsMode"), ns, err) == 0;
     char nspath[PATH_MAX] = "";
-    if (!ns_ok || (!host_net && ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0)) {
-        json_decref(ns);
-        json_decref(devices);
-        json_decref(process);
-        json_decref(mounts);
-        json_decref(seccomp);
-        json_decref(lx_pre);
-        return -1;
-    }
+    if (!ns_ok || (!host_net && ctr_net_ns_path(e, c, nspath, sizeof nspath, err) < 0))
+        goto fail;
     if (!host_net) {
         json_t *n = json_pack("{s:s}", "type", "network");
         if (*nspath)
@@ -641,4 +615,16 @@ int ctr_build_spec(struct sk_engine *e, struct ctr *c, const char *rootfs, json_
         json_object_del(spec, "hostname");
     *out = spec;
     return 0;
+fail:
+    json_decref(user);
+    json_decref(args);
+    json_decref(caps);
+    json_decref(rl);
+    json_decref(seccomp);
+    json_decref(process);
+    json_decref(lx_pre);
+    json_decref(mounts);
+    json_decref(devices);
+    json_decref(ns);
+    return -1;
 }
